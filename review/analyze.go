@@ -75,7 +75,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		if f.Status == Added {
 			change[f.Path] = &rules.ChangedFile{Added: true}
 		} else {
-			change[f.Path] = &rules.ChangedFile{Lines: f.Lines}
+			change[f.Path] = &rules.ChangedFile{Lines: f.Lines, Removed: f.Removed}
 		}
 	}
 
@@ -105,13 +105,14 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("index head tree: %w", err)
 	}
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.IsWritePath}
-	all := rules.Analyze(pass, cfg.Enabled)
-
 	srcs := map[string][]byte{}
 	for _, f := range files {
 		srcs[f.Path] = f.Src
 	}
+	markDeletedAtEnd(change, srcs)
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.IsWritePath}
+	all := rules.Analyze(pass, cfg.Enabled)
+
 	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}}
 	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
 	for _, f := range res.Findings {
@@ -151,6 +152,24 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 	}
 	SetFingerprints(out, lines)
 	return out
+}
+
+// markDeletedAtEnd moves the mark of lines deleted at the end of a file,
+// which no line follows, to the last line.
+func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
+	for p, c := range change {
+		src, ok := srcs[p]
+		if !ok || len(c.Removed) == 0 {
+			continue
+		}
+		last := len(fileLines(src))
+		for l := range c.Removed {
+			if l > last {
+				delete(c.Removed, l)
+				c.Removed[max(last, 1)] = true
+			}
+		}
+	}
 }
 
 // onChange keeps the findings that touch a changed line of a file not

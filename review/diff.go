@@ -35,35 +35,56 @@ func changedFile(f *gitdiff.File) ChangedFile {
 		c.Status = Modified
 	}
 	if c.Status != Deleted && !c.Binary {
-		c.Lines = addedLines(f.TextFragments)
+		c.Lines, c.Removed = headLines(f.TextFragments)
 	}
 	return c
 }
 
-// addedLines returns the head-side numbers of the lines the fragments add.
-func addedLines(frags []*gitdiff.TextFragment) map[int]bool {
-	lines := map[int]bool{}
+// headLines returns the head-side numbers of the lines the fragments add,
+// and of the lines that follow a run of deleted lines that nothing replaced
+// (see ChangedFile.Removed).
+func headLines(frags []*gitdiff.TextFragment) (added, removed map[int]bool) {
+	added = map[int]bool{}
+	mark := func(n int) {
+		if removed == nil {
+			removed = map[int]bool{}
+		}
+		removed[n] = true
+	}
 	for _, frag := range frags {
 		n := int(frag.NewPosition)
+		if frag.NewLines == 0 {
+			// A hunk that only deletes is numbered by the line before it.
+			n++
+		}
+		deleting := false
 		for _, l := range frag.Lines {
+			if deleting && l.Op == gitdiff.OpContext {
+				mark(n)
+			}
+			deleting = l.Op == gitdiff.OpDelete
 			switch l.Op {
 			case gitdiff.OpAdd:
-				lines[n] = true
+				added[n] = true
 				n++
 			case gitdiff.OpContext:
 				n++
 			}
 		}
+		if deleting {
+			mark(n)
+		}
 	}
-	return lines
+	return added, removed
 }
 
 // ParsePatch reads the hunks of one file (a GitHub pull-request file's
-// "patch": hunks without file headers) into the set of changed head-side
-// lines. path is used only in errors.
-func ParsePatch(path, patch string) (map[int]bool, error) {
+// "patch": hunks without file headers) into its changed head-side lines:
+// those added, and those that follow deleted lines (ChangedFile.Removed).
+// path is used only in errors.
+func ParsePatch(path, patch string) (added, removed map[int]bool, err error) {
 	if strings.TrimSpace(patch) == "" {
-		return map[int]bool{}, nil
+		return map[int]bool{}, nil, nil
 	}
 	if !strings.HasSuffix(patch, "\n") {
 		patch += "\n"
@@ -72,10 +93,11 @@ func ParsePatch(path, patch string) (map[int]bool, error) {
 	// names are placeholders.
 	files, _, err := gitdiff.Parse(strings.NewReader("--- a/f\n+++ b/f\n" + patch))
 	if err != nil {
-		return nil, fmt.Errorf("parse patch of %s: %w", path, err)
+		return nil, nil, fmt.Errorf("parse patch of %s: %w", path, err)
 	}
 	if len(files) != 1 {
-		return nil, fmt.Errorf("parse patch of %s: want hunks of one file, got %d files", path, len(files))
+		return nil, nil, fmt.Errorf("parse patch of %s: want hunks of one file, got %d files", path, len(files))
 	}
-	return addedLines(files[0].TextFragments), nil
+	added, removed = headLines(files[0].TextFragments)
+	return added, removed, nil
 }

@@ -33,7 +33,7 @@ index de98044..a7bc997 100644
 @@ -9 +10,0 @@
 -gone
 `,
-			want: []ChangedFile{{Path: "shop/models.py", OldPath: "shop/models.py", Status: Modified, Lines: lines(2, 4, 5)}},
+			want: []ChangedFile{{Path: "shop/models.py", OldPath: "shop/models.py", Status: Modified, Lines: lines(2, 4, 5), Removed: lines(11)}},
 		},
 		"with context": {
 			diff: `diff --git a/v.py b/v.py
@@ -146,9 +146,9 @@ func TestParseDiffError(t *testing.T) {
 
 func TestParsePatch(t *testing.T) {
 	tests := map[string]struct {
-		patch   string
-		want    map[int]bool
-		wantErr bool
+		patch          string
+		want, wantGone map[int]bool
+		wantErr        bool
 	}{
 		// Patches as the GitHub pull-request files API returns them.
 		"github modified": {
@@ -160,8 +160,23 @@ func TestParsePatch(t *testing.T) {
 			want:  lines(1, 2),
 		},
 		"deletion only": {
-			patch: "@@ -3,2 +3,0 @@\n-a\n-b\n",
-			want:  lines(),
+			patch:    "@@ -3,2 +2,0 @@\n-a\n-b\n",
+			want:     lines(),
+			wantGone: lines(3),
+		},
+		"deletion in context": {
+			patch:    "@@ -10,6 +10,4 @@ class Order(models.Model):\n     number = models.CharField(max_length=20)\n-    total = models.DecimalField(max_digits=9, decimal_places=2)\n-    note = models.TextField()\n     paid = models.BooleanField(default=False)\n \n     def __str__(self):",
+			want:     lines(),
+			wantGone: lines(11),
+		},
+		"deletion at the end": {
+			patch:    "@@ -8,4 +8,2 @@ class Order(models.Model):\n     number = models.CharField(max_length=20)\n     total = models.DecimalField(max_digits=9, decimal_places=2)\n-\n-    note = models.TextField()",
+			want:     lines(),
+			wantGone: lines(10),
+		},
+		"replaced, not removed": {
+			patch: "@@ -4,3 +4,3 @@\n a\n-b\n+B\n c\n",
+			want:  lines(5),
 		},
 		"no newline marker": {
 			patch: "@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n",
@@ -174,7 +189,7 @@ func TestParsePatch(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParsePatch("shop/models.py", tt.patch)
+			got, gone, err := ParsePatch("shop/models.py", tt.patch)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("ParsePatch: want error, got %v", got)
@@ -185,7 +200,10 @@ func TestParsePatch(t *testing.T) {
 				t.Fatalf("ParsePatch: %v", err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParsePatch (-want +got):\n%s", diff)
+				t.Errorf("ParsePatch added lines (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantGone, gone); diff != "" {
+				t.Errorf("ParsePatch lines after deletions (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -198,11 +216,16 @@ func FuzzParsePatch(f *testing.F) {
 	f.Add("diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")
 	f.Add("diff --git a/b.dat b/b.dat\nBinary files a/b.dat and b/b.dat differ\n")
 	f.Fuzz(func(t *testing.T, patch string) {
-		got, err := ParsePatch("f.py", patch)
+		got, gone, err := ParsePatch("f.py", patch)
 		if err == nil {
 			for l := range got {
 				if l < 0 {
 					t.Errorf("ParsePatch(%q): negative line %d", patch, l)
+				}
+			}
+			for l := range gone {
+				if l < 1 {
+					t.Errorf("ParsePatch(%q): line %d after a deletion", patch, l)
 				}
 			}
 		}

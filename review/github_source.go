@@ -119,9 +119,9 @@ func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (C
 		return c, false, nil
 	}
 	if f.Patch != nil {
-		lines, err := ParsePatch(c.Path, f.GetPatch())
+		added, removed, err := ParsePatch(c.Path, f.GetPatch())
 		if err == nil {
-			c.Lines = lines
+			c.Lines, c.Removed = added, removed
 			s.hunks[c.Path] = hunkRanges(f.GetPatch())
 			return c, true, nil
 		}

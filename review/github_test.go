@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -343,6 +344,63 @@ func requestList(reqs []githubtest.Request) string {
 
 // TestGitHubReviewSynchronize: a push that fixes one finding (by its own
 // suggestion) posts no duplicate of the comments already there.
+// TestGitHubReviewDeletionOnly reviews pull requests that only delete
+// lines: a model field, a model's constraints at the end of the file, a
+// keyword argument of a call, a guard above a write. Each finding lands as
+// an inline comment on the lines around the deletion, which GitHub shows
+// as the hunk's context.
+func TestGitHubReviewDeletionOnly(t *testing.T) {
+	tests := map[string]struct {
+		example         string
+		rule            string
+		path            string
+		startLine, line int
+	}{
+		"field removed": {
+			example: "missing-migration/fail-field-removed", rule: "missing-migration",
+			path: "shop/models.py", startLine: 5, line: 6,
+		},
+		"constraints removed at the end of the file": {
+			example: "missing-migration/fail-constraint-removed", rule: "missing-migration",
+			path: "shop/models.py", startLine: 5, line: 6,
+		},
+		"keyword argument removed": {
+			example: "missing-required-field/fail-keyword-line-deleted", rule: "missing-required-field",
+			path: "shop/views.py", startLine: 13, line: 15,
+		},
+		"guard removed above a write": {
+			example: "unvalidated-check-write/fail-guard-deleted", rule: "unvalidated-check-write",
+			path: "shop/views.py", line: 12,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("..", "rules", "testdata", filepath.FromSlash(tt.example))
+			base, head := githubtest.ReadTree(t, filepath.Join(dir, "base")), githubtest.ReadTree(t, filepath.Join(dir, "head"))
+			for p, c := range localChanged(t, base, head) {
+				if len(c.Lines) > 0 {
+					t.Fatalf("%s adds line(s) %v to %s: not a deletion-only change", tt.example, c.Lines, p)
+				}
+			}
+			s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+			if err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "delivery-1")); err != nil {
+				t.Fatal(err)
+			}
+			reviews := s.Reviews()
+			if len(reviews) != 1 || len(reviews[0].Comments) != 1 {
+				t.Fatalf("got %d reviews (%v), want 1 with one comment", len(reviews), reviews)
+			}
+			c := reviews[0].Comments[0]
+			if c.GetPath() != tt.path || c.GetStartLine() != tt.startLine || c.GetLine() != tt.line {
+				t.Errorf("comment on %s lines %d..%d, want %s %d..%d", c.GetPath(), c.GetStartLine(), c.GetLine(), tt.path, tt.startLine, tt.line)
+			}
+			if !strings.Contains(c.GetBody(), tt.rule) {
+				t.Errorf("comment is not from %s:\n%s", tt.rule, c.GetBody())
+			}
+		})
+	}
+}
+
 func TestGitHubReviewSynchronize(t *testing.T) {
 	s := shopServer(t)
 	r := appReviewer(t, s, s.URL(), nil)

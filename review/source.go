@@ -72,4 +72,8 @@ type ChangedFile struct {
 	// Lines are the changed (added or replaced) lines on the head side,
 	// 1-based; for Added files every line. Nil for Binary and Deleted files.
 	Lines map[int]bool
+	// Removed marks, for each run of deleted lines that nothing replaced,
+	// the head line that now follows them (past the last line when they
+	// ended the file).
+	Removed map[int]bool
 }

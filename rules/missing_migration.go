@@ -276,9 +276,10 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.Model
 		})
 	}
 	// A NOT NULL column the model dropped stays in the table, and inserts,
-	// which no longer name it, fail. The change deleted its lines, so the
-	// class line stands for it.
+	// which no longer name it, fail. The change deleted its lines: the
+	// finding goes where they were.
 	if _, ok := p.Change[m.Path]; ok {
+		start, end := migGoneAt(p, m.Path, cls)
 		for _, sf := range st.Fields {
 			if m.Field(sf.Name) != nil || sf.Type == "ManyToManyField" || sf.Kwargs["auto_created"] == "True" || !migNotNull(sf) || sf.HasDBDefault {
 				continue
@@ -288,7 +289,7 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.Model
 			}
 			ref := st.Table() + "." + sf.Column()
 			out = append(out, migDiff{
-				path: m.Path, start: cls.Line, end: cls.Line, key: ref,
+				path: m.Path, start: start, end: end, key: ref,
 				contain: "RemoveField " + m.Key() + "." + sf.Name,
 				consequence: []string{fmt.Sprintf("the NOT NULL column %s stays in the table, and every insert fails with `NOT NULL constraint failed: %s` (SQLite) / `null value in column \"%s\" of relation \"%s\" violates not-null constraint` (PostgreSQL)",
 					ref, ref, sf.Column(), st.Table())},
@@ -324,9 +325,10 @@ func migTogetherDiff(p *Pass, m *django.Model, cls *django.Class, st *django.Mod
 	}
 	slices.Sort(added)
 	slices.Sort(removed)
-	path, start, end := m.Path, cls.Line, cls.EndLine
-	if l, e, ok := migMetaLine(p, m.Path, cls, "unique_together"); ok {
-		start, end = l, e
+	path := m.Path
+	start, end, ok := migMetaLine(p, m.Path, cls, "unique_together")
+	if !ok {
+		start, end = migGoneAt(p, path, cls)
 	}
 	if !p.Change.Touches(path, start, end) {
 		return nil
@@ -341,9 +343,6 @@ func migTogetherDiff(p *Pass, m *django.Model, cls *django.Class, st *django.Mod
 	}
 	if len(removed) > 0 {
 		cons = append(cons, fmt.Sprintf("the database keeps unique_together %s: a write the model allows fails with `UNIQUE constraint failed` (SQLite) / `duplicate key value violates unique constraint` (PostgreSQL)", strings.Join(removed, ", ")))
-	}
-	if start == cls.Line {
-		end = cls.Line
 	}
 	return []migDiff{{
 		path: path, start: start, end: end, key: st.Table() + ".unique_together",
@@ -396,9 +395,9 @@ func migConstraintDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.
 	if _, ok := p.Change[m.Path]; !ok {
 		return out
 	}
-	start, end := cls.Line, cls.Line
-	if l, e, ok := migMetaLine(p, m.Path, cls, "constraints"); ok {
-		start, end = l, e
+	start, end, ok := migMetaLine(p, m.Path, cls, "constraints")
+	if !ok {
+		start, end = migGoneAt(p, m.Path, cls)
 	}
 	for _, sc := range st.Options.Constraints {
 		if sc.Name == "" || names[sc.Name] {
@@ -466,6 +465,17 @@ func migConstraintPath(p *Pass, m *django.Model, c *django.Constraint) string {
 		return ""
 	}
 	return find(m)
+}
+
+// migGoneAt returns where to report what the change removed from the class
+// (a field, unique_together, the constraints), which has no line of its own
+// any more: the two lines around the first deletion inside the class, or
+// right after its last line; else the class line.
+func migGoneAt(p *Pass, path string, cls *django.Class) (start, end int) {
+	if n, ok := p.Change.DeletedAt(path, cls.Line+1, cls.EndLine+1); ok {
+		return n - 1, n
+	}
+	return cls.Line, cls.Line
 }
 
 // migMetaLine finds the lines of the assignment to attr in the class's

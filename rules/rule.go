@@ -31,9 +31,16 @@ type Change map[string]*ChangedFile
 type ChangedFile struct {
 	Added bool         // new in this change: every line is changed
 	Lines map[int]bool // changed lines (head side); nil when Added
+	// Removed marks, for each run of deleted lines that nothing replaced,
+	// the head line that now follows them, or the last line when they
+	// ended the file.
+	Removed map[int]bool
 }
 
-// Touches reports whether any line in [start, end] of path changed.
+// Touches reports whether any line in [start, end] of path changed or
+// directly follows deleted lines. A deletion changes the code below it: a
+// guard or decorator removed above a write, a keyword argument removed
+// from a call, a field removed from a model.
 func (c Change) Touches(path string, start, end int) bool {
 	f, ok := c[path]
 	if !ok {
@@ -43,11 +50,26 @@ func (c Change) Touches(path string, start, end int) bool {
 		return true
 	}
 	for l := start; l <= end; l++ {
-		if f.Lines[l] {
+		if f.Lines[l] || f.Removed[l] {
 			return true
 		}
 	}
 	return false
+}
+
+// DeletedAt returns the first head line in [start, end] of path that
+// directly follows deleted lines.
+func (c Change) DeletedAt(path string, start, end int) (line int, ok bool) {
+	f := c[path]
+	if f == nil {
+		return 0, false
+	}
+	for l := start; l <= end; l++ {
+		if f.Removed[l] {
+			return l, true
+		}
+	}
+	return 0, false
 }
 
 // IsNew reports whether path was added by the change.

@@ -209,10 +209,17 @@ func PullRequestOfExternalID(id string) (int, bool) {
 	return n, err == nil && n > 0
 }
 
+// Outcome is what one review found and posted; hosts log it with the job.
+type Outcome struct {
+	Findings int  // on the change, after configuration and suppression
+	Inline   int  // review comments this run posted
+	Failed   bool // the check run's conclusion is failure
+}
+
 // Review reviews one pull request. Failures are returned wrapped, not
 // logged: the caller logs them once. A review that fails after its check
 // run was created completes the check run "neutral" with the reason.
-func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) error {
+func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
@@ -220,7 +227,7 @@ func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) error {
 	}
 	c, err := r.client(pr.InstallationID)
 	if err != nil {
-		return fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
 	j := &githubJob{
 		gh:    c,
@@ -230,10 +237,11 @@ func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) error {
 		log: r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
 			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number, "sha", pr.HeadSHA),
 	}
-	if err := j.review(ctx); err != nil {
-		return fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)
+	out, err := j.review(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)
 	}
-	return nil
+	return out, nil
 }
 
 func newRunID() string {

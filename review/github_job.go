@@ -39,12 +39,12 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-func (j *githubJob) review(ctx context.Context) (err error) {
+func (j *githubJob) review(ctx context.Context) (out Outcome, err error) {
 	start := time.Now()
 	if j.pr.BaseSHA == "" || j.pr.HeadSHA == "" {
 		pull, err := j.getPull(ctx)
 		if err != nil {
-			return err
+			return out, err
 		}
 		j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
 		j.log = j.log.With("sha", j.pr.HeadSHA)
@@ -54,14 +54,17 @@ func (j *githubJob) review(ctx context.Context) (err error) {
 	if ce := (*configError)(nil); errors.As(err, &ce) {
 		// The user's mistake, reported where they look; nothing failed.
 		j.log.Warn("invalid configuration", "err", ce)
-		return j.createCheckRun(ctx, invalidConfigRun(ce))
+		if err := j.createCheckRun(ctx, invalidConfigRun(ce)); err != nil {
+			return out, err
+		}
+		return Outcome{Failed: true}, nil
 	}
 	if err != nil {
 		j.finishNeutral(ctx, err)
-		return err
+		return out, err
 	}
 	if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
-		return err
+		return out, err
 	}
 	defer func() {
 		if err != nil {
@@ -72,7 +75,7 @@ func (j *githubJob) review(ctx context.Context) (err error) {
 	src := newGitHubSource(j.gh, j.pr, j.log)
 	res, err := Analyze(ctx, src, cfg)
 	if err != nil {
-		return fmt.Errorf("analyze: %w", err)
+		return out, fmt.Errorf("analyze: %w", err)
 	}
 
 	p := placement{}
@@ -86,22 +89,22 @@ func (j *githubJob) review(ctx context.Context) (err error) {
 	}
 	if len(candidates) > 0 {
 		if err := j.placeInline(ctx, &p, candidates, cfg.MaxInlineComments); err != nil {
-			return err
+			return out, err
 		}
 	}
 	if len(p.inline) > 0 {
 		if err := j.postReview(ctx, p.inline); err != nil {
-			return err
+			return out, err
 		}
 	}
-	failed := Exceeds(res.Findings, cfg.FailOn)
-	if err := j.completeCheckRun(ctx, res.Findings, p, src.capped, failed); err != nil {
-		return err
+	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: Exceeds(res.Findings, cfg.FailOn)}
+	if err := j.completeCheckRun(ctx, res.Findings, p, src.capped, out.Failed); err != nil {
+		return out, err
 	}
 	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
-		"failed", failed, "duration_ms", time.Since(start).Milliseconds())
-	return nil
+		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
+	return out, nil
 }
 
 // placement says where each finding goes.

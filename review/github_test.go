@@ -149,7 +149,8 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Fatalf("the shop example should trip most rules, got %d findings", len(want))
 	}
 
-	if err := r.Review(t.Context(), prOf(s, "delivery-1")); err != nil {
+	out, err := r.Review(t.Context(), prOf(s, "delivery-1"))
+	if err != nil {
 		t.Fatal(err)
 	}
 
@@ -158,6 +159,9 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Fatalf("got %d reviews, want 1", len(reviews))
 	}
 	rev := reviews[0]
+	if diff := cmp.Diff(Outcome{Findings: len(want), Inline: len(rev.Comments), Failed: true}, out); diff != "" {
+		t.Errorf("outcome (-want +got):\n%s", diff)
+	}
 	if rev.Event != "COMMENT" || rev.CommitID != s.PullRequest().HeadSHA {
 		t.Errorf("review event %q on %s, want COMMENT on the head %s", rev.Event, rev.CommitID, s.PullRequest().HeadSHA)
 	}
@@ -269,8 +273,12 @@ func TestGitHubReviewShop(t *testing.T) {
 
 	// A redelivery, or a re-run on the same head, posts nothing new.
 	s.Reset()
-	if err := r.Review(t.Context(), prOf(s, "delivery-2")); err != nil {
+	out, err = r.Review(t.Context(), prOf(s, "delivery-2"))
+	if err != nil {
 		t.Fatal(err)
+	}
+	if diff := cmp.Diff(Outcome{Findings: len(want), Inline: 0, Failed: true}, out); diff != "" {
+		t.Errorf("second outcome (-want +got):\n%s", diff)
 	}
 	if n := len(s.Reviews()); n != 1 {
 		t.Errorf("the second run posted a review: %d reviews", n)
@@ -383,7 +391,7 @@ func TestGitHubReviewDeletionOnly(t *testing.T) {
 				}
 			}
 			s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-			if err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "delivery-1")); err != nil {
+			if _, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "delivery-1")); err != nil {
 				t.Fatal(err)
 			}
 			reviews := s.Reviews()
@@ -404,7 +412,7 @@ func TestGitHubReviewDeletionOnly(t *testing.T) {
 func TestGitHubReviewSynchronize(t *testing.T) {
 	s := shopServer(t)
 	r := appReviewer(t, s, s.URL(), nil)
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	base, head := shopTrees(t)
@@ -429,7 +437,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 		t.Fatalf("the fix left %d findings, want %d", len(after), len(before)-1)
 	}
 	s.Push(next)
-	if err := r.Review(t.Context(), prOf(s, "d2")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d2")); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(s.Reviews()); n != 1 {
@@ -468,7 +476,7 @@ func TestGitHubReviewSurvivesFaults(t *testing.T) {
 	s.Inject(githubtest.Fault{Method: http.MethodPost, Route: routeToken, Status: http.StatusBadGateway})
 	r := appReviewer(t, s, s.URL(), nil)
 	start := time.Now()
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < time.Second {
@@ -505,7 +513,7 @@ func TestGitHubReviewSurvivesFaults(t *testing.T) {
 func TestGitHubReviewEnterprise(t *testing.T) {
 	s := shopServer(t)
 	r := appReviewer(t, s, s.EnterpriseURL(), nil)
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.Reviews()) != 1 {
@@ -527,7 +535,7 @@ func TestGitHubReviewActionsToken(t *testing.T) {
 	}
 	pr := prOf(s, "")
 	pr.InstallationID = 0
-	if err := r.Review(t.Context(), pr); err != nil {
+	if _, err := r.Review(t.Context(), pr); err != nil {
 		t.Fatal(err)
 	}
 	if len(s.Reviews()) != 1 || countRoute(s.Requests(), http.MethodPost, routeToken) != 0 {
@@ -547,7 +555,7 @@ func TestGitHubReviewInvalidConfig(t *testing.T) {
 	}
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	runs := s.CheckRuns()
@@ -570,7 +578,7 @@ func TestGitHubReviewConfigFromBase(t *testing.T) {
 	head[ConfigPath] = "fail_on: never\nmax_inline_comments: 0\n"
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	reviews := s.Reviews()
@@ -601,7 +609,7 @@ func TestGitHubReviewHeadMoved(t *testing.T) {
 	s.Before(http.MethodGet, routePull, func() { s.Push(next) })
 	r := appReviewer(t, s, s.URL(), nil)
 	pr := prOf(s, "d1")
-	if err := r.Review(t.Context(), pr); err != nil {
+	if _, err := r.Review(t.Context(), pr); err != nil {
 		t.Fatal(err)
 	}
 	if n := len(s.Reviews()); n != 0 {
@@ -619,7 +627,7 @@ func TestGitHubReviewFailsNeutral(t *testing.T) {
 	s := shopServer(t)
 	s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTree, Status: http.StatusBadGateway, Times: 100})
 	r := appReviewer(t, s, s.URL(), nil)
-	err := r.Review(t.Context(), prOf(s, "d1"))
+	_, err := r.Review(t.Context(), prOf(s, "d1"))
 	if err == nil || !strings.Contains(err.Error(), "list head tree") {
 		t.Fatalf("Review: %v, want the tree listing's failure", err)
 	}
@@ -643,7 +651,7 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head),
 		githubtest.WithoutPatch("shop/views.py", "static/img/icon000.svg"))
 	r := appReviewer(t, s, s.URL(), nil)
-	if err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
 	reqs := reviewRequests(s)
@@ -799,7 +807,7 @@ func BenchmarkGitHubReview(b *testing.B) {
 		pr := prOf(s, "bench")
 		b.StartTimer()
 		start := time.Now()
-		if err := r.Review(b.Context(), pr); err != nil {
+		if _, err := r.Review(b.Context(), pr); err != nil {
 			b.Fatal(err)
 		}
 		times = append(times, time.Since(start))

@@ -116,14 +116,30 @@ func Logger(ctx context.Context) *slog.Logger {
 	return slog.Default()
 }
 
-// jobStats is what a Runner reports back for the job's one log line.
-type jobStats struct{ findings int }
+// JobStats is what a Runner reports back about its job, for the job's
+// completion log line.
+type JobStats struct{ findings int }
 
-// ReportFindings records how many findings a job's review produced; the
-// journal logs the count on the job's completion line. Outside a job it
-// does nothing.
+// JobContext is the context a host (the journal, the SQS worker) runs a
+// job under: Logger(ctx) returns log, and what the Runner reports with
+// ReportFindings lands in the returned stats.
+func JobContext(ctx context.Context, log *slog.Logger) (context.Context, *JobStats) {
+	s := &JobStats{findings: -1}
+	return context.WithValue(context.WithValue(ctx, loggerKey, log), statsKey, s), s
+}
+
+// LogAttrs returns what the Runner reported, as log attributes.
+func (s *JobStats) LogAttrs() []any {
+	if s.findings < 0 {
+		return nil
+	}
+	return []any{slog.Int("findings", s.findings)}
+}
+
+// ReportFindings records how many findings a job's review produced, for
+// the host's completion line. Outside JobContext it does nothing.
 func ReportFindings(ctx context.Context, n int) {
-	if s, ok := ctx.Value(statsKey).(*jobStats); ok {
+	if s, ok := ctx.Value(statsKey).(*JobStats); ok {
 		s.findings = n
 	}
 }

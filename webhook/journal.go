@@ -496,22 +496,17 @@ func (j *Journal) work(ctx, jobsCtx context.Context, r Runner) {
 // runOne runs one claimed job and logs its outcome with everything known.
 func (j *Journal) runOne(jobsCtx context.Context, r Runner, rec *record) {
 	log := j.log.With(rec.Job.LogAttrs()...).With(slog.Int("attempt", rec.Attempts))
-	stats := &jobStats{findings: -1}
 	ctx, cancel := context.WithTimeout(jobsCtx, j.opts.JobTimeout)
 	defer cancel()
-	ctx = context.WithValue(context.WithValue(ctx, loggerKey, log), statsKey, stats)
+	ctx, stats := JobContext(ctx, log)
 
 	start := j.opts.Now()
 	err := safeRun(ctx, r, rec.Job)
 	took := j.opts.Now().Sub(start)
-	attrs := []any{
+	log = log.With(append([]any{
 		slog.Int64("duration_ms", took.Milliseconds()),
 		slog.Int64("queued_ms", start.Sub(rec.Job.Received).Milliseconds()),
-	}
-	if stats.findings >= 0 {
-		attrs = append(attrs, slog.Int("findings", stats.findings))
-	}
-	log = log.With(attrs...)
+	}, stats.LogAttrs()...)...)
 	switch {
 	case err == nil:
 		// Debug: the Runner logs the job's outcome itself (serve's reviewer

@@ -84,7 +84,7 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 		BaseSHA:    pull.GetBase().GetSHA(),
 		HeadSHA:    pull.GetHead().GetSHA(),
 	}
-	if err := r.Review(ctx, pr); err != nil {
+	if _, err := r.Review(ctx, pr); err != nil {
 		return fmt.Errorf("github review: %w", err)
 	}
 	return nil

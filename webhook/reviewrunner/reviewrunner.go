@@ -26,7 +26,7 @@ func New(r *review.GitHubReviewer) Runner { return Runner{r} }
 // cannot fix is marked webhook.Permanent, so that a queue gives the job up
 // at once instead of retrying it until its dead-letter queue.
 func (r Runner) Run(ctx context.Context, job webhook.Job) error {
-	err := r.reviewer.Review(ctx, review.PullRequest{
+	out, err := r.reviewer.Review(ctx, review.PullRequest{
 		DeliveryID:     job.DeliveryID,
 		InstallationID: job.InstallationID,
 		Owner:          job.Owner,
@@ -35,6 +35,10 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 		BaseSHA:        job.BaseSHA,
 		HeadSHA:        job.HeadSHA,
 	})
+	if err == nil {
+		webhook.ReportFindings(ctx, out.Findings)
+		return nil
+	}
 	// A repository, pull request or installation that is gone, or a request
 	// GitHub refuses as invalid, fails the same way on every retry.
 	var gh *github.ErrorResponse

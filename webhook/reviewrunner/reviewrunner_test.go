@@ -4,6 +4,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
@@ -26,8 +28,16 @@ func TestRun(t *testing.T) {
 			Owner: "octo", Repo: repo, Number: 7, BaseSHA: pr.BaseSHA, HeadSHA: pr.HeadSHA}
 	}
 
-	if err := runner.Run(t.Context(), job("shop")); err != nil {
+	ctx, stats := webhook.JobContext(t.Context(), slog.New(slog.DiscardHandler))
+	if err := runner.Run(ctx, job("shop")); err != nil {
 		t.Fatalf("review of the pull request: %v", err)
+	}
+	local, err := review.Analyze(t.Context(), review.NewDirSource("../../examples/shop/base", "../../examples/shop/head"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]any{slog.Int("findings", len(local.Findings))}, stats.LogAttrs(), cmp.Comparer(func(a, b slog.Attr) bool { return a.Equal(b) })); diff != "" {
+		t.Errorf("reported stats (-want +got):\n%s", diff)
 	}
 	if runs := gh.CheckRuns(); len(runs) != 1 || runs[0].HeadSHA != pr.HeadSHA || runs[0].Status != "completed" {
 		t.Errorf("check runs %+v: want one completed on %s", runs, pr.HeadSHA)

@@ -148,13 +148,14 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			log = log.With(slog.Int64("queued_ms", start.Sub(job.Received).Milliseconds()))
 		}
 		log.Info("sqs: job started")
+		jobCtx, stats := webhook.JobContext(jobCtx, log)
 		err := w.run(jobCtx, *job)
 		cancel()
 		took := slog.Int64("duration_ms", w.now().Sub(start).Milliseconds())
 		switch {
 		case err == nil:
 			w.done.add(key)
-			log.Info("sqs: job done", took)
+			log.Info("sqs: job done", append([]any{took}, stats.LogAttrs()...)...)
 		case webhook.IsPermanent(err):
 			w.done.add(key)
 			log.Error("sqs: job failed for good; dropped", took, slog.Any("error", err))

@@ -32,14 +32,17 @@ func sha256hex(s string) string {
 }
 
 // recordingRunner records the jobs it runs and fails those of the pull
-// requests (by number) listed in fail.
+// requests (by number) listed in fail. Every job it runs reports findings,
+// as the review runner does.
 type recordingRunner struct {
-	mu   sync.Mutex
-	ran  []string // "delivery #number head"
-	fail map[int]error
+	mu       sync.Mutex
+	ran      []string // "delivery #number head"
+	fail     map[int]error
+	findings int
 }
 
-func (r *recordingRunner) Run(_ context.Context, j webhook.Job) error {
+func (r *recordingRunner) Run(ctx context.Context, j webhook.Job) error {
+	webhook.ReportFindings(ctx, r.findings)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ran = append(r.ran, j.DeliveryID+" #"+itoa(j.Number)+" "+j.HeadSHA[:7])
@@ -311,7 +314,7 @@ func TestHandleReserve(t *testing.T) {
 // message is logged without its body.
 func TestHandleLogs(t *testing.T) {
 	var logs bytes.Buffer
-	w, err := NewWorker(WorkerOptions{Runner: &recordingRunner{}, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	w, err := NewWorker(WorkerOptions{Runner: &recordingRunner{findings: 4}, Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -323,6 +326,7 @@ func TestHandleLogs(t *testing.T) {
 		Delivery string `json:"delivery"`
 		Repo     string `json:"repo"`
 		PR       int    `json:"pr"`
+		Findings *int   `json:"findings"`
 	}
 	var got []line
 	for l := range strings.Lines(logs.String()) {
@@ -335,7 +339,7 @@ func TestHandleLogs(t *testing.T) {
 	want := []line{
 		{Msg: "sqs: dropping a message that is not a job"},
 		{Msg: "sqs: job started", Delivery: delivery1, Repo: "Codertocat/Hello-World", PR: 1},
-		{Msg: "sqs: job done", Delivery: delivery1, Repo: "Codertocat/Hello-World", PR: 1},
+		{Msg: "sqs: job done", Delivery: delivery1, Repo: "Codertocat/Hello-World", PR: 1, Findings: ptr(4)},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("log lines (-want +got):\n%s", diff)
@@ -344,6 +348,8 @@ func TestHandleLogs(t *testing.T) {
 		t.Error("a message body was logged")
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func TestRecent(t *testing.T) {
 	r := newRecent(2)

@@ -17,6 +17,17 @@ import (
 // Regenerate the golden files with: go test ./cmd/djintegrity -update
 var update = flag.Bool("update", false, "rewrite testdata golden files")
 
+// asCLI in the environment makes the test binary run main instead of the
+// tests, so that a test can start djintegrity as its own process.
+const asCLI = "DJINTEGRITY_TEST_RUN_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(asCLI) == "1" {
+		main()
+	}
+	os.Exit(m.Run())
+}
+
 // runCLI runs the program as main would and returns its output and status.
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()

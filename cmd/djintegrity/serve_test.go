@@ -8,11 +8,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -565,6 +567,87 @@ func TestServeEndToEnd(t *testing.T) {
 		if !strings.Contains(logs, want) {
 			t.Errorf("the job log lacks %s", want)
 		}
+	}
+}
+
+// TestServeProcess starts `djintegrity serve` as its own process,
+// configured by the environment alone as an operator would, reviews a pull
+// request through it against the fake GitHub, and stops it with SIGTERM.
+func TestServeProcess(t *testing.T) {
+	base, head := shopPR(t)
+	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+	appID, key := githubtest.AppKey(t)
+	keyFile := filepath.Join(t.TempDir(), "app.pem")
+	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	cmd := exec.Command(os.Args[0], "serve")
+	cmd.Env = append(os.Environ(), asCLI+"=1",
+		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
+		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
+		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
+		"DJINTEGRITY_GITHUB_URL="+gh.URL(),
+		"DJINTEGRITY_ADDR="+addr,
+		"DJINTEGRITY_DATA_DIR="+t.TempDir(),
+		"DJINTEGRITY_WORKERS=2",
+	)
+	logs := &serveLogs{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	})
+	s := &serving{url: "http://" + addr, logs: logs}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(s.url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve never answered /healthz: %v\n%s", err, logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	if code, body := s.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
+		t.Fatalf("%d %q, want 202", code, body)
+	}
+	logs.waitLog(t, "review done", 1)
+	if reviews, runs := gh.Reviews(), gh.CheckRuns(); len(reviews) != 1 || len(runs) != 1 || runs[0].Conclusion != "failure" {
+		t.Errorf("%d reviews and %d check runs (%+v), want one review and one failing check run", len(reviews), len(runs), runs)
+	}
+	if !strings.Contains(logs.String(), `"findings":`) {
+		t.Errorf("the review's log line has no finding count:\n%s", logs.String())
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("serve still running 30 s after SIGTERM")
 	}
 }
 

@@ -53,7 +53,7 @@ func checkMissingRequiredField(p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w := s.w
-		if s.m == nil || w.StarArgs || w.Positional {
+		if s.m == nil || w.StarArgs || w.Positional || w.Escaped {
 			continue // the fields written are not all known
 		}
 		start, end := w.Stmt.Line, w.Stmt.EndLine

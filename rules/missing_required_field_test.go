@@ -165,7 +165,7 @@ def f(c):
 def f(request, c):
     order = Order(customer=c)
     order.number = 3
-    log(order)
+    log(order.number)
     order.save()
 `,
 			want:     []viewGot{{Lines: [2]int{4, 7}}},
@@ -232,6 +232,31 @@ def f(plan, obj):
 `,
 			want:     []viewGot{{Lines: [2]int{5, 5}}},
 			mentions: []string{"Invoice.number"},
+		},
+		{
+			name: "an instance handed to other code before the save may get the field there",
+			views: `from shop.models import Order
+
+def f(request, c, cart):
+    a = Order(customer=c)
+    fill_totals(a, cart)
+    a.save()
+    b = Order(customer=c)
+    for k in ("total", "number"):
+        setattr(b, k, request.POST[k])
+    b.save()
+    d = Order(customer=c)
+    d.apply_cart(cart)
+    d.save()
+    e = Order(customer=c)
+    prepare(orders=[e])
+    e.save()
+    g = Order(customer=c)
+    g.save()
+    fill_totals(g, cart)
+`,
+			want:     []viewGot{{Lines: [2]int{17, 18}}},
+			mentions: []string{"`g.save()` of the Order built at line 17"},
 		},
 		{
 			name: "a foreign key with db_column, by its attname",

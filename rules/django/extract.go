@@ -71,6 +71,7 @@ type binding struct {
 	star     bool
 	ctorStmt Span
 	attrs    []Kwarg
+	escaped  bool // see Write.Escaped
 	// positional: the constructor passes fields by position.
 	positional bool
 	// For querysets and checks: the chain, its last method, and the line

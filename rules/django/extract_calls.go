@@ -203,6 +203,7 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	if callee == nil {
 		return
 	}
+	x.escapes(n, callee, sc)
 	fn := sc.fn
 	line := pyast.Line(n)
 	if pyast.Kind(callee) != "attribute" {
@@ -302,6 +303,33 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	x.addWrite(w, n, sc, stmt, nil)
 }
 
+// escapes marks the instances a call may change (Write.Escaped): the
+// receiver of any method but save(), and those passed as arguments, alone
+// or in a list, tuple, set or dict. A field read (fill(obj.total)) passes
+// a value, not the instance.
+func (x *extractor) escapes(n, callee *sitter.Node, sc scope) {
+	var mark func(e *sitter.Node)
+	mark = func(e *sitter.Node) {
+		e = pyast.Unwrap(e)
+		switch pyast.Kind(e) {
+		case "identifier":
+			if b := x.lookup(sc, x.t.Text(e)); b != nil && b.kind == "instance" {
+				b.escaped = true
+			}
+		case "keyword_argument":
+			mark(pyast.Field(e, "value"))
+		case "argument_list", "list_splat", "dictionary_splat", "list", "tuple", "set", "dictionary", "pair":
+			for _, c := range pyast.Children(e) {
+				mark(c)
+			}
+		}
+	}
+	if pyast.Kind(callee) == "attribute" && x.t.Text(pyast.Field(callee, "attribute")) != "save" {
+		mark(pyast.Field(callee, "object"))
+	}
+	mark(pyast.Field(n, "arguments"))
+}
+
 // validation records a call that validates: is_valid(), full_clean(),
 // clean_fields(), validate_*().
 func (x *extractor) validation(n *sitter.Node, name string, fn *Function) {
@@ -380,7 +408,7 @@ func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, s
 		return
 	}
 	w := &Write{
-		Kind: WriteSave, Model: b.model, Ref: b.ref, Instance: name, Insert: b.insert, Positional: b.positional,
+		Kind: WriteSave, Model: b.model, Ref: b.ref, Instance: name, Insert: b.insert, Positional: b.positional, Escaped: b.escaped,
 		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: b.star || c.StarArgs,
 		Options: map[string]string{},
 	}

@@ -87,7 +87,11 @@ type Write struct {
 	Positional bool
 	// Insert is true for a save of an instance built with X(...) in the
 	// function (an INSERT), false for one fetched by a query (an UPDATE).
-	Insert       bool
+	Insert bool
+	// Escaped: before the save, the instance went into another call, or a
+	// method of its own ran (setattr(obj, ...), fill(obj), obj.apply(...)),
+	// which may set fields where the index cannot see.
+	Escaped      bool
 	Instance     string   // save: the variable saved
 	UpdateFields []string // save(update_fields=[...]); nil when absent
 

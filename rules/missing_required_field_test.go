@@ -1,10 +1,7 @@
 package rules
 
 import (
-	"strings"
 	"testing"
-
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/djintegrity/djintegrity/rules/django"
 )
@@ -94,39 +91,8 @@ func mrfProject(t *testing.T) *django.Project {
 	return p
 }
 
-// mrfRun runs rule r over the test models and views, and compares the
-// findings as viewRunCases does.
-func mrfRun(t *testing.T, r *Rule, cases []viewCase) {
-	t.Helper()
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			files := map[string]string{"shop/views.py": tc.views}
-			for p, s := range mrfTestModels {
-				files[p] = s
-			}
-			fs := viewRun(t, r, files, tc.atomicRequests)
-			var got []viewGot
-			for _, f := range fs {
-				g := viewGot{Lines: [2]int{f.StartLine, f.EndLine}}
-				if f.Suggestion != nil {
-					g.Suggestion = *f.Suggestion
-				}
-				got = append(got, g)
-			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
-				t.Errorf("findings (-want +got):\n%s", diff)
-			}
-			for _, m := range tc.mentions {
-				if len(fs) == 0 || !strings.Contains(fs[0].Message, m) {
-					t.Errorf("message does not mention %q:\n%v", m, fs)
-				}
-			}
-		})
-	}
-}
-
 func TestMissingRequiredField(t *testing.T) {
-	mrfRun(t, missingRequiredField, []viewCase{
+	viewRunCases(t, missingRequiredField, mrfTestModels, []viewCase{
 		{
 			name: "seed: an order created without its customer",
 			views: `from shop.models import Order

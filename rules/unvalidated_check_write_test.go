@@ -7,7 +7,7 @@ import (
 )
 
 func TestUnvalidatedCheckWrite(t *testing.T) {
-	mrfRun(t, unvalidatedCheckWrite, []viewCase{
+	viewRunCases(t, unvalidatedCheckWrite, mrfTestModels, []viewCase{
 		{
 			name: "update from request.POST answers 400 with the JsonResponse it imports",
 			views: `from decimal import Decimal

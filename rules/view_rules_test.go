@@ -98,11 +98,17 @@ type viewCase struct {
 	mentions []string
 }
 
-func viewRunCases(t *testing.T, r *Rule, cases []viewCase) {
+// viewRunCases runs rule r over each case's shop/views.py, with the files
+// of models added (nil: none beyond viewTestModels).
+func viewRunCases(t *testing.T, r *Rule, models map[string]string, cases []viewCase) {
 	t.Helper()
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := viewRun(t, r, map[string]string{"shop/views.py": tc.views}, tc.atomicRequests)
+			files := map[string]string{"shop/views.py": tc.views}
+			for p, s := range models {
+				files[p] = s
+			}
+			fs := viewRun(t, r, files, tc.atomicRequests)
 			var got []viewGot
 			for _, f := range fs {
 				g := viewGot{Lines: [2]int{f.StartLine, f.EndLine}}
@@ -124,7 +130,7 @@ func viewRunCases(t *testing.T, r *Rule, cases []viewCase) {
 }
 
 func TestCheckThenInsert(t *testing.T) {
-	viewRunCases(t, checkThenInsert, []viewCase{
+	viewRunCases(t, checkThenInsert, nil, []viewCase{
 		{
 			name: "seed form becomes get_or_create",
 			views: `from accounts.models import User
@@ -266,7 +272,7 @@ def f(username, data):
 }
 
 func TestUnguardedUniqueCreate(t *testing.T) {
-	viewRunCases(t, unguardedUniqueCreate, []viewCase{
+	viewRunCases(t, unguardedUniqueCreate, nil, []viewCase{
 		{
 			name: "view answers 409 with the JsonResponse it imports",
 			views: `from django.http import JsonResponse
@@ -354,7 +360,7 @@ def f(username):
 }
 
 func TestGetOrCreateNonUnique(t *testing.T) {
-	viewRunCases(t, getOrCreateNonUnique, []viewCase{
+	viewRunCases(t, getOrCreateNonUnique, nil, []viewCase{
 		{
 			name: "lookup on a plain field",
 			views: `from shop.models import Tag
@@ -410,7 +416,7 @@ def f(pk, name):
 }
 
 func TestUnvalidatedFKID(t *testing.T) {
-	viewRunCases(t, unvalidatedFKID, []viewCase{
+	viewRunCases(t, unvalidatedFKID, nil, []viewCase{
 		{
 			name: "seed: URL parameter to a foreign key id",
 			views: `from django.shortcuts import get_object_or_404
@@ -464,7 +470,7 @@ def d(customer_id):
 }
 
 func TestIntegrityErrorWithoutSavepoint(t *testing.T) {
-	viewRunCases(t, integrityErrorWithoutSavepoint, []viewCase{
+	viewRunCases(t, integrityErrorWithoutSavepoint, nil, []viewCase{
 		{
 			name: "with block, tuple of exceptions, handler falls through, one finding per try",
 			views: `from django.db import IntegrityError, transaction

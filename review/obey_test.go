@@ -13,9 +13,9 @@ import (
 )
 
 // TestEveryRuleObeysTheRepository takes every failing rule example and
-// checks, rule by rule, that its findings go away when the repository says
-// so: the rule switched off in the configuration, a suppression comment on
-// the line above each finding, and, for findings in view files, the same
+// checks, rule by rule, that the repository's word holds: the rule switched
+// off in the configuration, or its severity changed; a suppression comment
+// on the line above each finding; and, for findings in view files, the same
 // view moved under tests/, which paths.exclude leaves alone by default.
 func TestEveryRuleObeysTheRepository(t *testing.T) {
 	cases, _ := filepath.Glob("../rules/testdata/*/fail-*")
@@ -36,6 +36,19 @@ func TestEveryRuleObeysTheRepository(t *testing.T) {
 				cfg.Off[slug] = true
 				if got := ruleFindings(t, dir, slug, cfg); len(got) > 0 {
 					t.Errorf("rule off, still %d findings, first at %s:%d", len(got), got[0].Path, got[0].StartLine)
+				}
+			})
+
+			t.Run("severity overridden", func(t *testing.T) {
+				cfg := DefaultConfig()
+				cfg.Severity[slug] = rules.Notice
+				for _, f := range ruleFindings(t, dir, slug, cfg) {
+					if f.Severity != rules.Notice {
+						t.Errorf("%s:%d has severity %v, want the configured notice", f.Path, f.StartLine, f.Severity)
+					}
+				}
+				if Exceeds(ruleFindings(t, dir, slug, cfg), rules.Warning) {
+					t.Error("notices fail a check whose fail_on is warning")
 				}
 			})
 

@@ -2,13 +2,16 @@ package review
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djintegrity/djintegrity/internal/testtree"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -129,6 +132,92 @@ func TestConfigPaths(t *testing.T) {
 			}
 			if got := cfg.Excluded(tt.path); got != tt.excluded {
 				t.Errorf("Excluded(%q) = %v, want %v", tt.path, got, tt.excluded)
+			}
+		})
+	}
+}
+
+// TestDeletionsReviewed reviews changes that only delete or shrink lines,
+// made by editing the files of two examples, and lists where each finding
+// of the example's rule lands: deleted code counts for the line below it,
+// deleted comments and blank lines do not.
+func TestDeletionsReviewed(t *testing.T) {
+	const guarded = "unvalidated-check-write/fail-guard-deleted"
+	const removedField = "missing-migration/fail-field-removed"
+	guard := "    if price < 0:\n        return JsonResponse({\"error\": \"The price may not be negative.\"}, status=400)\n"
+	models := func(tail string) string {
+		return "from django.db import models\n\n\nclass Order(models.Model):\n" +
+			"    number = models.CharField(max_length=20)\n" +
+			"    total = models.DecimalField(max_digits=9, decimal_places=2)\n" + tail +
+			"\n\ndef order_numbers():\n    return Order.objects.values_list(\"number\", flat=True)\n"
+	}
+	tests := map[string]struct {
+		example    string
+		path       string
+		base, head func(example string) string // the file at base and at head
+		want       []string                    // "start-end" of each finding of the example's rule
+	}{
+		"guard deleted": {
+			example: guarded, path: "shop/views.py",
+			base: func(s string) string { return s },
+			head: func(s string) string { return strings.Replace(s, guard, "", 1) },
+			want: []string{"12-12"},
+		},
+		"guard replaced by a comment": {
+			example: guarded, path: "shop/views.py",
+			base: func(s string) string { return s },
+			head: func(s string) string { return strings.Replace(s, guard, "    # validation moved to the form\n", 1) },
+			want: []string{"13-13"},
+		},
+		"comment above an unchanged write deleted": {
+			// The write was as hazardous before: nothing to say now.
+			example: guarded, path: "shop/views.py",
+			base: func(s string) string { return strings.Replace(s, guard, "    # Any price goes.\n\n", 1) },
+			head: func(s string) string { return strings.Replace(s, guard, "", 1) },
+			want: nil,
+		},
+		"last field removed, blank lines follow the class": {
+			example: removedField, path: "shop/models.py",
+			base: func(string) string { return models("\n    note = models.TextField()\n") },
+			head: func(string) string { return models("") },
+			// git puts the deletion after the blank line, past the class.
+			want: []string{"7-8"},
+		},
+		"field removed inside the class": {
+			example: removedField, path: "shop/models.py",
+			base: func(s string) string { return s },
+			head: func(s string) string { return strings.Replace(s, "    note = models.TextField()\n", "", 1) },
+			want: []string{"5-6"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			src := filepath.Join("..", "rules", "testdata", filepath.FromSlash(tt.example))
+			dir := t.TempDir()
+			testtree.Copy(t, filepath.Join(src, "base"), filepath.Join(dir, "base"))
+			testtree.Copy(t, filepath.Join(src, "base"), filepath.Join(dir, "head"))
+			orig, err := os.ReadFile(filepath.Join(src, "base", filepath.FromSlash(tt.path)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			base, head := tt.base(string(orig)), tt.head(string(orig))
+			if base == head {
+				t.Fatal("base and head are the same")
+			}
+			writeTree(t, filepath.Join(dir, "base"), map[string]string{tt.path: base})
+			writeTree(t, filepath.Join(dir, "head"), map[string]string{tt.path: head})
+			res, err := Analyze(t.Context(), NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head")), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range res.Findings {
+				if f.Rule == path.Dir(tt.example) {
+					got = append(got, fmt.Sprintf("%d-%d", f.StartLine, f.EndLine))
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
 	}

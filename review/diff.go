@@ -41,41 +41,54 @@ func changedFile(f *gitdiff.File) ChangedFile {
 }
 
 // headLines returns the head-side numbers of the lines the fragments add,
-// and of the lines that follow a run of deleted lines that nothing replaced
-// (see ChangedFile.Removed).
+// and of the lines that follow a block of changed lines that deletes more
+// code than it adds (see ChangedFile.Removed).
 func headLines(frags []*gitdiff.TextFragment) (added, removed map[int]bool) {
 	added = map[int]bool{}
-	mark := func(n int) {
-		if removed == nil {
-			removed = map[int]bool{}
-		}
-		removed[n] = true
-	}
 	for _, frag := range frags {
 		n := int(frag.NewPosition)
 		if frag.NewLines == 0 {
 			// A hunk that only deletes is numbered by the line before it.
 			n++
 		}
-		deleting := false
-		for _, l := range frag.Lines {
-			if deleting && l.Op == gitdiff.OpContext {
-				mark(n)
+		// Code lines deleted and added by the current block of changes.
+		var deleted, adds int
+		end := func() {
+			if deleted > adds {
+				if removed == nil {
+					removed = map[int]bool{}
+				}
+				removed[max(n, 1)] = true
 			}
-			deleting = l.Op == gitdiff.OpDelete
+			deleted, adds = 0, 0
+		}
+		for _, l := range frag.Lines {
 			switch l.Op {
+			case gitdiff.OpDelete:
+				if isCode(l.Line) {
+					deleted++
+				}
 			case gitdiff.OpAdd:
+				if isCode(l.Line) {
+					adds++
+				}
 				added[n] = true
 				n++
 			case gitdiff.OpContext:
+				end()
 				n++
 			}
 		}
-		if deleting {
-			mark(n)
-		}
+		end()
 	}
 	return added, removed
+}
+
+// isCode reports whether a Python line holds more than blanks or a comment:
+// deleting a comment or an empty line changes nothing below it.
+func isCode(line string) bool {
+	s := strings.TrimSpace(line)
+	return s != "" && !strings.HasPrefix(s, "#")
 }
 
 // ParsePatch reads the hunks of one file (a GitHub pull-request file's

@@ -174,6 +174,25 @@ func TestParsePatch(t *testing.T) {
 			want:     lines(),
 			wantGone: lines(10),
 		},
+		"comments and blank lines deleted: nothing below changed": {
+			patch: "@@ -4,5 +4,2 @@\n a\n-    # Validate first.\n-\n-    # (see below)\n b\n",
+			want:  lines(),
+		},
+		"code replaced by a comment: removed": {
+			patch:    "@@ -4,4 +4,3 @@ def set_price(request, pk):\n     price = Decimal(request.POST[\"price\"])\n-    if price < 0:\n-        return JsonResponse({}, status=400)\n+    # validation moved\n     Product.objects.filter(pk=pk).update(price=price)\n",
+			want:     lines(5),
+			wantGone: lines(6),
+		},
+		"two lines folded into one: removed": {
+			patch:    "@@ -10,4 +10,3 @@\n     order = Order.objects.create(\n-        customer=customer,\n-        total=total,\n+        total=total, note=note,\n     )\n",
+			want:     lines(11),
+			wantGone: lines(12),
+		},
+		"a header that starts at line 0": {
+			patch:    "@@ -1,2 +0,1 @@\n-a\n b\n",
+			want:     lines(),
+			wantGone: lines(1),
+		},
 		"replaced, not removed": {
 			patch: "@@ -4,3 +4,3 @@\n a\n-b\n+B\n c\n",
 			want:  lines(5),
@@ -212,6 +231,7 @@ func TestParsePatch(t *testing.T) {
 func FuzzParsePatch(f *testing.F) {
 	f.Add("@@ -10,7 +10,8 @@ class P:\n     a\n-    b\n+    c\n+    d\n \n     e\n")
 	f.Add("@@ -0,0 +1,2 @@\n+x\n+y")
+	f.Add("@@ -1,2 +0,1 @@\n-a\n b\n")
 	f.Add("@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n")
 	f.Add("diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")
 	f.Add("diff --git a/b.dat b/b.dat\nBinary files a/b.dat and b/b.dat differ\n")

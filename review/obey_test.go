@@ -42,7 +42,11 @@ func TestEveryRuleObeysTheRepository(t *testing.T) {
 			t.Run("severity overridden", func(t *testing.T) {
 				cfg := DefaultConfig()
 				cfg.Severity[slug] = rules.Notice
-				for _, f := range ruleFindings(t, dir, slug, cfg) {
+				got := ruleFindings(t, dir, slug, cfg)
+				if len(got) != len(found) {
+					t.Fatalf("%d findings with the severity changed, want %d", len(got), len(found))
+				}
+				for _, f := range got {
 					if f.Severity != rules.Notice {
 						t.Errorf("%s:%d has severity %v, want the configured notice", f.Path, f.StartLine, f.Severity)
 					}
@@ -53,6 +57,14 @@ func TestEveryRuleObeysTheRepository(t *testing.T) {
 			})
 
 			t.Run("suppressed", func(t *testing.T) {
+				// The same comment line for another rule first: the
+				// inserted line alone must not hide the findings.
+				other := t.TempDir()
+				testtree.Copy(t, dir, other)
+				suppressAbove(t, filepath.Join(other, "head"), "some-other-rule", found)
+				if got := ruleFindings(t, other, slug, DefaultConfig()); len(got) != len(found) {
+					t.Fatalf("an ignore comment for another rule left %d of %d findings", len(got), len(found))
+				}
 				tmp := t.TempDir()
 				testtree.Copy(t, dir, tmp)
 				suppressAbove(t, filepath.Join(tmp, "head"), slug, found)

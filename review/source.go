@@ -72,8 +72,8 @@ type ChangedFile struct {
 	// Lines are the changed (added or replaced) lines on the head side,
 	// 1-based; for Added files every line. Nil for Binary and Deleted files.
 	Lines map[int]bool
-	// Removed marks, for each run of deleted lines that nothing replaced,
-	// the head line that now follows them (past the last line when they
-	// ended the file).
+	// Removed marks, for each block of changed lines that deletes more code
+	// lines (not blank, not a comment) than it adds, the head line that now
+	// follows it (past the last line when the block ended the file).
 	Removed map[int]bool
 }

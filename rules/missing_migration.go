@@ -470,9 +470,20 @@ func migConstraintPath(p *Pass, m *django.Model, c *django.Constraint) string {
 // migGoneAt returns where to report what the change removed from the class
 // (a field, unique_together, the constraints), which has no line of its own
 // any more: the two lines around the first deletion inside the class, or
-// right after its last line; else the class line.
+// after its last line (past the blank and comment lines that follow it,
+// where git may place a deletion at the class's end); else the class line.
 func migGoneAt(p *Pass, path string, cls *django.Class) (start, end int) {
-	if n, ok := p.Change.DeletedAt(path, cls.Line+1, cls.EndLine+1); ok {
+	last := cls.EndLine + 1
+	if f := p.Project.Files[path]; f != nil {
+		lines := strings.Split(string(f.Src), "\n")
+		for last <= len(lines) {
+			if s := strings.TrimSpace(lines[last-1]); s != "" && !strings.HasPrefix(s, "#") {
+				break
+			}
+			last++
+		}
+	}
+	if n, ok := p.Change.DeletedAt(path, cls.Line+1, last); ok {
 		return n - 1, n
 	}
 	return cls.Line, cls.Line

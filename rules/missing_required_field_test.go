@@ -220,9 +220,48 @@ def f(request, c, cart):
     g = Order(customer=c)
     g.save()
     fill_totals(g, cart)
+    h = Order(customer=c)
+    alias = h
+    setattr(alias, "total", 1)
+    h.save()
+    i = Order(customer=c)
+    def fill():
+        i.total = 1
+    fill()
+    i.save()
+    j = Order(customer=c)
+    prepare(o for o in [j])
+    j.save()
+    k = Order(customer=c)
+    prepare(k if cart else None)
+    k.save()
+    m = Order(customer=c)
+    m.full_clean(exclude=["total"])
+    m.save()
 `,
 			want:     []viewGot{{Lines: [2]int{17, 18}}},
 			mentions: []string{"`g.save()` of the Order built at line 17"},
+		},
+		{
+			name: "calls that only read the instance or point at it hand nothing on",
+			views: `import logging
+
+from shop.models import Customer, Order
+
+logger = logging.getLogger(__name__)
+
+def f(request, c):
+    a = Order(customer=c)
+    logger.info("saving %s", a)
+    print(a, isinstance(a, Order), str(a))
+    Order.objects.filter(customer=c).exclude(pk=a.pk).exists()
+    a.save()
+    b = Order(customer=c)
+    Customer(code=b.number, last_order=b)
+    Order.objects.filter(customer=c).exclude(pk__in=[b]).count()
+    b.save()
+`,
+			want: []viewGot{{Lines: [2]int{8, 12}}, {Lines: [2]int{13, 16}}},
 		},
 		{
 			name: "a foreign key with db_column, by its attname",

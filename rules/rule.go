@@ -31,9 +31,9 @@ type Change map[string]*ChangedFile
 type ChangedFile struct {
 	Added bool         // new in this change: every line is changed
 	Lines map[int]bool // changed lines (head side); nil when Added
-	// Removed marks, for each run of deleted lines that nothing replaced,
-	// the head line that now follows them, or the last line when they
-	// ended the file.
+	// Removed marks, for each block of changed lines that deletes more code
+	// than it adds, the head line that now follows it, or the last line
+	// when the block ended the file.
 	Removed map[int]bool
 }
 

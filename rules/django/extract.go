@@ -180,6 +180,10 @@ func (x *extractor) walkBlock(block *sitter.Node, sc scope) {
 // to the statements after it in the block.
 func (x *extractor) stmt(s *sitter.Node, sc scope, rest []*sitter.Node) *Check {
 	switch pyast.Kind(s) {
+	case "function_definition", "class_definition", "decorated_definition":
+		x.closure(s, sc)
+	}
+	switch pyast.Kind(s) {
 	case "function_definition":
 		x.function(s, nil, sc)
 	case "class_definition":

@@ -159,6 +159,7 @@ func (x *extractor) exprs(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	pyast.Walk(n, func(c *sitter.Node) bool {
 		switch pyast.Kind(c) {
 		case "lambda", "function_definition", "class_definition":
+			x.closure(c, sc)
 			return false
 		case "call":
 			x.call(c, sc, stmt)
@@ -304,30 +305,90 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 }
 
 // escapes marks the instances a call may change (Write.Escaped): the
-// receiver of any method but save(), and those passed as arguments, alone
-// or in a list, tuple, set or dict. A field read (fill(obj.total)) passes
-// a value, not the instance.
+// receiver of any method but save(), and the instances among the
+// arguments, however nested in literals, conditionals or comprehensions. A
+// field read (fill(obj.total)) passes a value, not the instance. Calls that
+// cannot set a field pass nothing on: logging, builtins that only read, the
+// keyword arguments of a class (a model constructor: Review(order=obj)) and
+// ORM queries (Review.objects.create(order=obj)).
 func (x *extractor) escapes(n, callee *sitter.Node, sc scope) {
-	var mark func(e *sitter.Node)
-	mark = func(e *sitter.Node) {
-		e = pyast.Unwrap(e)
-		switch pyast.Kind(e) {
-		case "identifier":
-			if b := x.lookup(sc, x.t.Text(e)); b != nil && b.kind == "instance" {
-				b.escaped = true
-			}
-		case "keyword_argument":
-			mark(pyast.Field(e, "value"))
-		case "argument_list", "list_splat", "dictionary_splat", "list", "tuple", "set", "dictionary", "pair":
-			for _, c := range pyast.Children(e) {
-				mark(c)
+	name := x.t.DottedName(callee)
+	if readingBuiltins[name] {
+		return
+	}
+	args := pyast.Field(n, "arguments")
+	if pyast.Kind(callee) == "attribute" {
+		method := x.t.Text(pyast.Field(callee, "attribute"))
+		recv := pyast.Field(callee, "object")
+		switch {
+		case logMethods[method] && strings.Contains(strings.ToLower(x.t.Text(recv)), "log"):
+			return
+		case dbMethods[method]:
+			if ch := x.chain(recv, sc); ch != nil && ch.upper {
+				return
 			}
 		}
+		if method != "save" {
+			x.escape(recv, sc)
+		}
 	}
-	if pyast.Kind(callee) == "attribute" && x.t.Text(pyast.Field(callee, "attribute")) != "save" {
-		mark(pyast.Field(callee, "object"))
+	classCall := false
+	if r, ok := utf8First(lastSeg(name)); ok && unicode.IsUpper(r) {
+		classCall = true
 	}
-	mark(pyast.Field(n, "arguments"))
+	for _, a := range pyast.Children(args) {
+		if classCall && pyast.Kind(a) == "keyword_argument" {
+			continue
+		}
+		x.escape(a, sc)
+	}
+}
+
+// escape marks the instances expression e may hand on (see escapes).
+func (x *extractor) escape(e *sitter.Node, sc scope) {
+	e = pyast.Unwrap(e)
+	switch pyast.Kind(e) {
+	case "identifier":
+		if b := x.lookup(sc, x.t.Text(e)); b != nil && b.kind == "instance" {
+			b.escaped = true
+		}
+	case "attribute", "subscript", "call", "string", "concatenated_string":
+		// A field read, or a call that is visited on its own.
+	case "keyword_argument":
+		x.escape(pyast.Field(e, "value"), sc)
+	default:
+		for _, c := range pyast.Children(e) {
+			x.escape(c, sc)
+		}
+	}
+}
+
+// closure marks the instances a nested function, lambda or class names:
+// what it does with them, and when, is not followed.
+func (x *extractor) closure(n *sitter.Node, sc scope) {
+	if sc.fn == nil {
+		return
+	}
+	pyast.Walk(n, func(c *sitter.Node) bool {
+		if pyast.Kind(c) == "identifier" {
+			if b := x.lookup(sc, x.t.Text(c)); b != nil && b.kind == "instance" {
+				b.escaped = true
+			}
+		}
+		return true
+	})
+}
+
+// readingBuiltins only read their arguments.
+var readingBuiltins = map[string]bool{
+	"print": true, "str": true, "repr": true, "format": true, "isinstance": true, "issubclass": true,
+	"type": true, "id": true, "hash": true, "len": true, "bool": true, "getattr": true, "hasattr": true,
+}
+
+// logMethods are a logger's (a receiver whose name says log).
+var logMethods = map[string]bool{
+	"debug": true, "info": true, "warning": true, "warn": true, "error": true, "exception": true,
+	"critical": true, "log": true,
 }
 
 // validation records a call that validates: is_valid(), full_clean(),

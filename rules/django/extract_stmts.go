@@ -26,6 +26,9 @@ func (x *extractor) simple(s *sitter.Node, sc scope) {
 }
 
 func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
+	// An alias (o = obj) or a container (items = [obj]) may be changed
+	// under another name.
+	x.escape(right, sc)
 	left = pyast.Unwrap(left)
 	switch pyast.Kind(left) {
 	case "identifier":

@@ -75,7 +75,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		if f.Status == Added {
 			change[f.Path] = &rules.ChangedFile{Added: true}
 		} else {
-			change[f.Path] = &rules.ChangedFile{Lines: f.Lines, Removed: f.Removed}
+			change[f.Path] = &rules.ChangedFile{Lines: f.Lines, Removed: maps.Clone(f.Removed)} // markDeletedAtEnd edits it
 		}
 	}
 

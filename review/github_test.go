@@ -350,8 +350,6 @@ func requestList(reqs []githubtest.Request) string {
 	return b.String()
 }
 
-// TestGitHubReviewSynchronize: a push that fixes one finding (by its own
-// suggestion) posts no duplicate of the comments already there.
 // TestGitHubReviewDeletionOnly reviews pull requests that only delete
 // lines: a model field, a model's constraints at the end of the file, a
 // keyword argument of a call, a guard above a write. Each finding lands as
@@ -409,6 +407,8 @@ func TestGitHubReviewDeletionOnly(t *testing.T) {
 	}
 }
 
+// TestGitHubReviewSynchronize: a push that fixes one finding (by its own
+// suggestion) posts no duplicate of the comments already there.
 func TestGitHubReviewSynchronize(t *testing.T) {
 	s := shopServer(t)
 	r := appReviewer(t, s, s.URL(), nil)

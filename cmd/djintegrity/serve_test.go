@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -581,20 +582,14 @@ func TestServeProcess(t *testing.T) {
 	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
 
-	cmd := exec.Command(os.Args[0], "serve")
+	cmd := exec.Command(os.Args[0], "serve", "-v") // -v: the journal's job lines too
 	cmd.Env = append(os.Environ(), asCLI+"=1",
 		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
 		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
 		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
 		"DJINTEGRITY_GITHUB_URL="+gh.URL(),
-		"DJINTEGRITY_ADDR="+addr,
+		"DJINTEGRITY_ADDR=127.0.0.1:0", // the "serving" line says which port
 		"DJINTEGRITY_DATA_DIR="+t.TempDir(),
 		"DJINTEGRITY_WORKERS=2",
 	)
@@ -605,37 +600,65 @@ func TestServeProcess(t *testing.T) {
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stopped := false
 	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
+		if !stopped {
 			_ = cmd.Process.Kill()
 			<-exited
 		}
 	})
-	s := &serving{url: "http://" + addr, logs: logs}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get(s.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
+
+	// wait polls cond until it holds, failing early if serve exits.
+	wait := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.After(30 * time.Second)
+		for !cond() {
+			select {
+			case err := <-exited:
+				stopped = true
+				t.Fatalf("serve exited (%v) while waiting for %s; log:\n%s", err, what, logs.String())
+			case <-deadline:
+				t.Fatalf("waited 30 s for %s; log:\n%s", what, logs.String())
+			case <-time.After(10 * time.Millisecond):
 			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("serve never answered /healthz: %v\n%s", err, logs.String())
+	}
+	var addr string
+	wait("the serving line", func() bool {
+		for l := range strings.Lines(logs.String()) {
+			var v struct{ Msg, Addr string }
+			if json.Unmarshal([]byte(l), &v) == nil && v.Msg == "serving" {
+				addr = v.Addr
+				return true
+			}
 		}
-		time.Sleep(20 * time.Millisecond)
+		return false
+	})
+	s := &serving{url: "http://" + addr, logs: logs}
+	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
+		t.Fatalf("/healthz: %d %q", code, body)
 	}
 
 	if code, body := s.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
-	logs.waitLog(t, "review done", 1)
+	wait("the job", func() bool { return logs.count("job done") > 0 })
 	if reviews, runs := gh.Reviews(), gh.CheckRuns(); len(reviews) != 1 || len(runs) != 1 || runs[0].Conclusion != "failure" {
 		t.Errorf("%d reviews and %d check runs (%+v), want one review and one failing check run", len(reviews), len(runs), runs)
 	}
-	if !strings.Contains(logs.String(), `"findings":`) {
-		t.Errorf("the review's log line has no finding count:\n%s", logs.String())
+	// The journal's line for the job carries the count the review reported.
+	counts := map[string]*int{}
+	for l := range strings.Lines(logs.String()) {
+		var v struct {
+			Msg      string
+			Findings *int
+		}
+		if json.Unmarshal([]byte(l), &v) == nil && (v.Msg == "review done" || v.Msg == "job done") {
+			counts[v.Msg] = v.Findings
+		}
+	}
+	if r, j := counts["review done"], counts["job done"]; r == nil || j == nil || *r != *j || *r == 0 {
+		t.Errorf("findings: review done %v, job done %v; want the same count, not zero", r, j)
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
@@ -643,6 +666,7 @@ func TestServeProcess(t *testing.T) {
 	}
 	select {
 	case err := <-exited:
+		stopped = true
 		if err != nil {
 			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
 		}

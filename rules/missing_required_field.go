@@ -177,8 +177,8 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 			return false
 		}
 		seen[m] = true
-		f, c := mrfClass(p, m)
-		if c == nil || depth > 10 {
+		f, c := p.Project.Files[m.Path], m.ClassOf()
+		if f == nil || c == nil || depth > 10 {
 			return true
 		}
 		if slices.ContainsFunc(c.Methods, func(n string) bool { return slices.Contains(hooks, n) }) {
@@ -191,7 +191,7 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 				}
 				continue
 			}
-			if !mrfDjangoModel(f, b) {
+			if !p.Project.IsDjangoModel(f, b) {
 				return true
 			}
 		}
@@ -205,42 +205,14 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 	}
 	// A manager the model declares may override create(); look for one in
 	// the model's file.
-	f, c := mrfClass(p, s.m)
-	if c == nil || !slices.Contains(c.Managers, s.w.Manager) {
+	f, c := p.Project.Files[s.m.Path], s.m.ClassOf()
+	if f == nil || c == nil || !slices.Contains(c.Managers, s.w.Manager) {
 		return false
 	}
 	return slices.ContainsFunc(f.Classes, func(mc *django.Class) bool {
 		return (strings.HasSuffix(mc.Name, "Manager") || strings.HasSuffix(mc.Name, "QuerySet")) &&
 			(slices.Contains(mc.Methods, "create") || slices.Contains(mc.Methods, "bulk_create"))
 	})
-}
-
-// mrfClass returns the class that defines m, and its file.
-func mrfClass(p *Pass, m *django.Model) (*django.File, *django.Class) {
-	f := p.Project.Files[m.Path]
-	if f == nil {
-		return nil, nil
-	}
-	for _, c := range f.Classes {
-		if c.Name == m.Name && p.Project.ModelOfClass(c) == m {
-			return f, c
-		}
-	}
-	return nil, nil
-}
-
-// mrfDjangoModel reports whether a base class name written in f is
-// django.db.models.Model.
-func mrfDjangoModel(f *django.File, name string) bool {
-	first, rest, _ := strings.Cut(name, ".")
-	target, ok := f.Imports[first]
-	if !ok {
-		return false
-	}
-	if rest != "" {
-		target += "." + rest
-	}
-	return target == "django.db.models.Model" || target == "django.db.models.base.Model"
 }
 
 // mrfMessage says which columns stay NULL, quotes the errors and says

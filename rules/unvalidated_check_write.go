@@ -154,15 +154,8 @@ func ucwCheckFields(m *django.Model, check string) []string {
 	var out []string
 	add := func(ref string) {
 		base, _, _ := strings.Cut(ref, "__")
-		if base == "pk" {
-			for _, f := range m.Fields {
-				if f.PrimaryKey {
-					base = f.Name
-				}
-			}
-		}
-		if f := m.Field(base); f != nil && !slices.Contains(out, f.Name) {
-			out = append(out, f.Name)
+		if name, ok := viewFieldName(m, base); ok && m.Field(name) != nil && !slices.Contains(out, name) {
+			out = append(out, name)
 		}
 	}
 	pyast.Walk(t.Root(), func(n *sitter.Node) bool {

@@ -204,11 +204,11 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	if callee == nil {
 		return
 	}
-	x.escapes(n, callee, sc)
 	fn := sc.fn
 	line := pyast.Line(n)
 	if pyast.Kind(callee) != "attribute" {
 		name := x.t.DottedName(callee)
+		x.escapes(n, name, nil, "", false, sc)
 		if fn == nil || name == "" {
 			return
 		}
@@ -230,6 +230,14 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 		return
 	}
 	method := x.t.Text(pyast.Field(callee, "attribute"))
+	recv := pyast.Field(callee, "object")
+	// The receiver chain of a query, taken apart once for escapes and for
+	// the write or read below.
+	var ch *chainInfo
+	if dbMethods[method] {
+		ch = x.chain(recv, sc)
+	}
+	x.escapes(n, x.t.DottedName(callee), recv, method, ch != nil && ch.upper, sc)
 	if fn != nil {
 		if isLockName(method) {
 			fn.Locks = append(fn.Locks, line)
@@ -246,12 +254,10 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 		return
 	}
 	c := x.t.Call(n)
-	recv := pyast.Field(callee, "object")
 	if method == "save" {
 		x.saveCall(n, c, recv, sc, stmt)
 		return
 	}
-	ch := x.chain(recv, sc)
 	if ch == nil {
 		return
 	}
@@ -311,22 +317,17 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 // cannot set a field pass nothing on: logging, builtins that only read, the
 // keyword arguments of a class (a model constructor: Review(order=obj)) and
 // ORM queries (Review.objects.create(order=obj)).
-func (x *extractor) escapes(n, callee *sitter.Node, sc scope) {
-	name := x.t.DottedName(callee)
+//
+// name is the callee's dotted name; a method call also gives its receiver
+// and method, and query says the receiver is a model's manager or queryset.
+func (x *extractor) escapes(n *sitter.Node, name string, recv *sitter.Node, method string, query bool, sc scope) {
 	if readingBuiltins[name] {
 		return
 	}
 	args := pyast.Field(n, "arguments")
-	if pyast.Kind(callee) == "attribute" {
-		method := x.t.Text(pyast.Field(callee, "attribute"))
-		recv := pyast.Field(callee, "object")
-		switch {
-		case logMethods[method] && strings.Contains(strings.ToLower(x.t.Text(recv)), "log"):
+	if recv != nil {
+		if query || logMethods[method] && strings.Contains(strings.ToLower(x.t.Text(recv)), "log") {
 			return
-		case dbMethods[method]:
-			if ch := x.chain(recv, sc); ch != nil && ch.upper {
-				return
-			}
 		}
 		if method != "save" {
 			x.escape(recv, sc)

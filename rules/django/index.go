@@ -156,6 +156,12 @@ var djangoModelBases = map[string]bool{
 	"django.db.models.base.Model": true,
 }
 
+// IsDjangoModel reports whether name, as written in file f (a base class),
+// is django.db.models.Model.
+func (p *Project) IsDjangoModel(f *File, name string) bool {
+	return djangoModelBases[p.qualify(f, name, 0)]
+}
+
 // resolveModels finds every class that derives, within the repository, from
 // django.db.models.Model, and computes its fields and table.
 func (p *Project) resolveModels() {

@@ -13,6 +13,7 @@ package githubtest
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -859,7 +860,7 @@ func (s *Server) createCheckRun(w http.ResponseWriter, body []byte) {
 	}
 	s.nextID++
 	c := &CheckRun{ID: s.nextID, Name: opts.Name, HeadSHA: opts.HeadSHA, ExternalID: opts.GetExternalID(),
-		Status: cmpOr(opts.GetStatus(), "queued"), Conclusion: opts.GetConclusion()}
+		Status: cmp.Or(opts.GetStatus(), "queued"), Conclusion: opts.GetConclusion()}
 	s.applyOutput(c, opts.Output)
 	s.checkRuns = append(s.checkRuns, c)
 	writeJSON(w, http.StatusCreated, s.checkRunJSON(c))
@@ -923,13 +924,6 @@ func (s *Server) checkRunJSON(c *CheckRun) *github.CheckRun {
 		out.Conclusion = github.String(c.Conclusion)
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -235,7 +235,7 @@ func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, e
 		run:   newRunID(),
 		delay: r.delay,
 		log: r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
-			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number, "sha", pr.HeadSHA),
+			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number),
 	}
 	out, err := j.review(ctx)
 	if err != nil {

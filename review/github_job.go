@@ -47,8 +47,8 @@ func (j *githubJob) review(ctx context.Context) (out Outcome, err error) {
 			return out, err
 		}
 		j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
-		j.log = j.log.With("sha", j.pr.HeadSHA)
 	}
+	j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
 
 	cfg, err := j.loadConfig(ctx)
 	if ce := (*configError)(nil); errors.As(err, &ce) {

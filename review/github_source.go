@@ -216,7 +216,7 @@ func (s *githubSource) loadTree(ctx context.Context) (map[string]*github.TreeEnt
 }
 
 func regularEntry(e *github.TreeEntry) bool {
-	return e.GetType() == "blob" && (e.GetMode() == "100644" || e.GetMode() == "100755")
+	return e.GetType() == "blob" && regularMode(e.GetMode())
 }
 
 // Files lists the regular files of the head tree.

@@ -10,8 +10,8 @@ package webhook
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -33,13 +33,29 @@ type Job struct {
 	Updated time.Time `json:"updated,omitzero"`
 }
 
-// prKey names the pull request a job is about: jobs with the same key are
-// coalesced and never run at the same time.
-func (j Job) prKey() string { return fmt.Sprintf("%s/%s#%d", j.Owner, j.Repo, j.Number) }
+// PRKey names the pull request a job is about, owner/repo#number: jobs with
+// the same key are coalesced and never run at the same time (in the
+// journal; on SQS it is the FIFO message group).
+func (j Job) PRKey() string { return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number) }
 
 // deliveryKey is what a redelivery repeats. One check_suite delivery can
 // name several pull requests, each its own job, so the key holds both.
-func (j Job) deliveryKey() string { return j.DeliveryID + " " + j.prKey() }
+func (j Job) deliveryKey() string { return j.DeliveryID + " " + j.PRKey() }
+
+// Supersedes reports whether job next replaces job prev of the same pull
+// request. Pushes are ordered by the pull request's updated_at, since
+// deliveries may arrive out of order; a re-run request on another head sha
+// than a queued push is older than that push (its check run exists, the
+// push's does not yet) and is dropped. Otherwise the later arrival wins.
+func Supersedes(next, prev Job) bool {
+	switch {
+	case !next.Updated.IsZero() && !prev.Updated.IsZero():
+		return !next.Updated.Before(prev.Updated)
+	case next.Updated.IsZero() && !prev.Updated.IsZero() && next.HeadSHA != prev.HeadSHA:
+		return false
+	}
+	return true
+}
 
 // LogAttrs are the log attributes of a job, the same in every mode (the
 // journal of serve, SQS on Lambda).

@@ -172,10 +172,10 @@ func (j *Journal) load() error {
 				return nil
 			}
 			rec.seq = binary.BigEndian.Uint64(k)
-			pk := rec.Job.prKey()
+			pk := rec.Job.PRKey()
 			if oldSeq, ok := j.byPR[pk]; ok {
 				old := j.queued[oldSeq]
-				if !supersedes(rec.Job, old.Job) {
+				if !Supersedes(rec.Job, old.Job) {
 					drop = append(drop, k)
 					return nil
 				}
@@ -201,21 +201,6 @@ func (j *Journal) load() error {
 	})
 }
 
-// supersedes reports whether job next replaces job prev of the same pull
-// request. Pushes are ordered by the pull request's updated_at, since
-// deliveries may arrive out of order; a re-run request on another head sha
-// than a queued push is older than that push (its check run exists, the
-// push's does not yet) and is dropped. Otherwise the later arrival wins.
-func supersedes(next, prev Job) bool {
-	switch {
-	case !next.Updated.IsZero() && !prev.Updated.IsZero():
-		return !next.Updated.Before(prev.Updated)
-	case next.Updated.IsZero() && !prev.Updated.IsZero() && next.HeadSHA != prev.HeadSHA:
-		return false
-	}
-	return true
-}
-
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 func nanos(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())) }
@@ -236,7 +221,7 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if job.DeliveryID == "" {
 		return errors.New("enqueue: job has no delivery id")
 	}
-	pk := job.prKey()
+	pk := job.PRKey()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
@@ -257,7 +242,7 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 		b := tx.Bucket(jobsBucket)
 		if seq, ok := j.byPR[pk]; ok {
 			prev = j.queued[seq]
-			if !supersedes(job, prev.Job) {
+			if !Supersedes(job, prev.Job) {
 				stale = true
 				return nil
 			}
@@ -331,7 +316,7 @@ func (j *Journal) claim() (*record, time.Time, <-chan struct{}) {
 	var best *record
 	var due time.Time
 	for _, rec := range j.queued {
-		if j.active[rec.Job.prKey()] {
+		if j.active[rec.Job.PRKey()] {
 			continue
 		}
 		if rec.NotBefore.After(now) {
@@ -347,7 +332,7 @@ func (j *Journal) claim() (*record, time.Time, <-chan struct{}) {
 	if best == nil {
 		return nil, due, j.changed
 	}
-	pk := best.Job.prKey()
+	pk := best.Job.PRKey()
 	delete(j.queued, best.seq)
 	if j.byPR[pk] == best.seq {
 		delete(j.byPR, pk)
@@ -389,7 +374,7 @@ const (
 func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logger) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	pk := rec.Job.prKey()
+	pk := rec.Job.PRKey()
 	delete(j.active, pk)
 	defer j.notify()
 	_, newer := j.byPR[pk]

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -75,9 +76,9 @@ flags:
 // parseServeConfig reads the environment, then the flags over it.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
 	cfg := &serveConfig{
-		GitHubURL: cmpOr(getenv("DJINTEGRITY_GITHUB_URL"), review.DefaultGitHubURL),
-		Addr:      cmpOr(getenv("DJINTEGRITY_ADDR"), ":8080"),
-		DataDir:   cmpOr(getenv("DJINTEGRITY_DATA_DIR"), "djintegrity-data"),
+		GitHubURL: cmp.Or(getenv("DJINTEGRITY_GITHUB_URL"), review.DefaultGitHubURL),
+		Addr:      cmp.Or(getenv("DJINTEGRITY_ADDR"), ":8080"),
+		DataDir:   cmp.Or(getenv("DJINTEGRITY_DATA_DIR"), "djintegrity-data"),
 		Workers:   4,
 	}
 	appID := getenv("DJINTEGRITY_APP_ID")
@@ -147,13 +148,6 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		return nil, usagef("DJINTEGRITY_DATA_DIR is empty")
 	}
 	return cfg, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func runServe(ctx context.Context, args []string, stderr io.Writer) error {

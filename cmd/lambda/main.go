@@ -30,7 +30,7 @@ func main() {
 	if limit, ok := memoryLimit(os.Getenv); ok {
 		debug.SetMemoryLimit(limit)
 	}
-	if err := run(context.Background(), os.Getenv, log, lambdaStarter{}); err != nil {
+	if err := runOn(context.Background(), defaultPlatform(os.Getenv), log); err != nil {
 		// Exiting fails the init phase; Lambda reports it and tries a fresh
 		// environment on the next event.
 		log.Error("lambda: cannot start", slog.Any("error", err))

@@ -32,7 +32,6 @@ const secretsTimeout = 5 * time.Second
 type platform struct {
 	getenv    func(string) string
 	awsConfig func(context.Context) (aws.Config, error)
-	github    *http.Client // nil: the default transport
 	start     starter
 }
 
@@ -60,15 +59,9 @@ func defaultPlatform(getenv func(string) string) platform {
 	}
 }
 
-// run initialises the role the environment names and starts it. Whatever
+// runOn initialises the role the environment names and starts it. Whatever
 // can be done once per execution environment is done here, during Lambda's
 // init phase: the secrets are read and cached, the clients built.
-func run(ctx context.Context, getenv func(string) string, log *slog.Logger, start starter) error {
-	p := defaultPlatform(getenv)
-	p.start = start
-	return runOn(ctx, p, log)
-}
-
 func runOn(ctx context.Context, p platform, log *slog.Logger) error {
 	cfg, err := parseConfig(p.getenv)
 	if err != nil {
@@ -88,7 +81,7 @@ func runOn(ctx context.Context, p platform, log *slog.Logger) error {
 		ready(log, cfg)
 		p.start.receiver(h)
 	case roleWorker:
-		w, err := newWorker(ctx, cfg, secrets, p.github, log)
+		w, err := newWorker(ctx, cfg, secrets, nil, log)
 		if err != nil {
 			return err
 		}

@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -77,22 +76,18 @@ func (q *Queue) Enqueue(ctx context.Context, job webhook.Job) error {
 	return nil
 }
 
-// prKey is the pull request's name, the same as webhook's key for
-// coalescing: owner/repo#number.
-func prKey(j webhook.Job) string { return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number) }
-
 // GroupID is the job's MessageGroupId: its pull request, owner/repo#number.
 // A name SQS would refuse (over 128 characters: GitHub allows 39 for an
 // owner and 100 for a repository) becomes "sha256:" and the hex digest of
 // it, which still gives each pull request its own group.
-func GroupID(j webhook.Job) string { return sqsID(prKey(j)) }
+func GroupID(j webhook.Job) string { return sqsID(j.PRKey()) }
 
 // DeduplicationID is the job's MessageDeduplicationId: what a redelivery of
 // the webhook repeats. That is the delivery id and the pull request, as in
 // the webhook's own duplicate check, because one check_suite delivery names
 // several pull requests, each its own job. SQS allows no space, so the two
 // are joined by ":"; a key SQS would refuse is hashed as in GroupID.
-func DeduplicationID(j webhook.Job) string { return sqsID(j.DeliveryID + ":" + prKey(j)) }
+func DeduplicationID(j webhook.Job) string { return sqsID(j.DeliveryID + ":" + j.PRKey()) }
 
 // sqsID returns s when SQS accepts it as a message group or deduplication
 // id (1 to 128 characters, ASCII letters, digits and punctuation), else

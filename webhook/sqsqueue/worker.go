@@ -90,7 +90,7 @@ func NewWorker(opts WorkerOptions) (*Worker, error) {
 //     dropped (the review has completed its check run as neutral).
 //   - A duplicate of a job this environment has finished is skipped, and so
 //     is a job that a later job in the batch for the same pull request
-//     supersedes.
+//     webhook.Supersedes.
 //
 // The error is always nil: a batch-level error would make SQS deliver
 // every message again, including the ones that were reviewed.
@@ -223,10 +223,10 @@ func supersededInBatch(jobs []*webhook.Job) []bool {
 		}
 		for j := i + 1; j < len(jobs) && !out[i]; j++ {
 			b := jobs[j]
-			if b == nil || out[j] || prKey(*a) != prKey(*b) {
+			if b == nil || out[j] || a.PRKey() != b.PRKey() {
 				continue
 			}
-			if supersedes(*b, *a) {
+			if webhook.Supersedes(*b, *a) {
 				out[i] = true
 			} else {
 				out[j] = true
@@ -234,18 +234,6 @@ func supersededInBatch(jobs []*webhook.Job) []bool {
 		}
 	}
 	return out
-}
-
-// supersedes reports whether job next replaces job prev of the same pull
-// request (the rule of webhook's journal).
-func supersedes(next, prev webhook.Job) bool {
-	switch {
-	case !next.Updated.IsZero() && !prev.Updated.IsZero():
-		return !next.Updated.Before(prev.Updated)
-	case next.Updated.IsZero() && !prev.Updated.IsZero() && next.HeadSHA != prev.HeadSHA:
-		return false
-	}
-	return true
 }
 
 // jobAttrs are the log attributes of a job and its message; the job's are

@@ -96,8 +96,15 @@ func isCode(line string) bool {
 // those added, and those that follow deleted lines (ChangedFile.Removed).
 // path is used only in errors.
 func ParsePatch(path, patch string) (added, removed map[int]bool, err error) {
+	added, removed, _, err = parsePatch(path, patch)
+	return added, removed, err
+}
+
+// parsePatch is ParsePatch that also returns the head-side line range of
+// each hunk (where GitHub accepts a review comment).
+func parsePatch(path, patch string) (added, removed map[int]bool, hunks []lineRange, err error) {
 	if strings.TrimSpace(patch) == "" {
-		return map[int]bool{}, nil, nil
+		return map[int]bool{}, nil, nil, nil
 	}
 	if !strings.HasSuffix(patch, "\n") {
 		patch += "\n"
@@ -106,11 +113,17 @@ func ParsePatch(path, patch string) (added, removed map[int]bool, err error) {
 	// names are placeholders.
 	files, _, err := gitdiff.Parse(strings.NewReader("--- a/f\n+++ b/f\n" + patch))
 	if err != nil {
-		return nil, nil, fmt.Errorf("parse patch of %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("parse patch of %s: %w", path, err)
 	}
 	if len(files) != 1 {
-		return nil, nil, fmt.Errorf("parse patch of %s: want hunks of one file, got %d files", path, len(files))
+		return nil, nil, nil, fmt.Errorf("parse patch of %s: want hunks of one file, got %d files", path, len(files))
+	}
+	for _, frag := range files[0].TextFragments {
+		if frag.NewLines > 0 {
+			start := int(frag.NewPosition)
+			hunks = append(hunks, lineRange{start, start + int(frag.NewLines) - 1})
+		}
 	}
 	added, removed = headLines(files[0].TextFragments)
-	return added, removed, nil
+	return added, removed, hunks, nil
 }

@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -119,10 +117,10 @@ func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (C
 		return c, false, nil
 	}
 	if f.Patch != nil {
-		added, removed, err := ParsePatch(c.Path, f.GetPatch())
+		added, removed, hunks, err := parsePatch(c.Path, f.GetPatch())
 		if err == nil {
 			c.Lines, c.Removed = added, removed
-			s.hunks[c.Path] = hunkRanges(f.GetPatch())
+			s.hunks[c.Path] = hunks
 			return c, true, nil
 		}
 		s.log.Debug("unreadable patch: reviewing the file as wholly changed", "path", c.Path, "err", err)
@@ -157,29 +155,6 @@ func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (C
 
 func isSkippable(err error) bool {
 	return errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) || errors.Is(err, fs.ErrNotExist)
-}
-
-// hunkHeader matches a hunk's header; a count of 1 is omitted.
-var hunkHeader = regexp.MustCompile(`^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@`)
-
-// hunkRanges returns the head-side line ranges of a patch's hunks.
-func hunkRanges(patch string) []lineRange {
-	var out []lineRange
-	for _, l := range strings.Split(patch, "\n") {
-		m := hunkHeader.FindStringSubmatch(l)
-		if m == nil {
-			continue
-		}
-		start, _ := strconv.Atoi(m[1])
-		n := 1
-		if m[2] != "" {
-			n, _ = strconv.Atoi(m[2])
-		}
-		if n > 0 {
-			out = append(out, lineRange{start, start + n - 1})
-		}
-	}
-	return out
 }
 
 // inDiff reports whether lines start..end of path lie in one hunk of the

@@ -725,7 +725,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	}
 }
 
-func TestHunkRanges(t *testing.T) {
+func TestPatchHunks(t *testing.T) {
 	for name, c := range map[string]struct {
 		patch string
 		want  []lineRange
@@ -737,7 +737,8 @@ func TestHunkRanges(t *testing.T) {
 		"not a patch": {"Binary files differ", nil},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if diff := cmp.Diff(c.want, hunkRanges(c.patch), cmp.AllowUnexported(lineRange{})); diff != "" {
+			_, _, hunks, _ := parsePatch("f.py", c.patch)
+			if diff := cmp.Diff(c.want, hunks, cmp.AllowUnexported(lineRange{})); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

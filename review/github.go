@@ -104,14 +104,22 @@ type GitHubReviewer struct {
 	clients map[int64]*github.Client // by installation
 }
 
+// ParseBaseURL parses a REST base URL (DefaultGitHubURL, or an Enterprise
+// Server's https://HOST/api/v3/); ok is false unless it is http(s) with a
+// host.
+func ParseBaseURL(raw string) (u *url.URL, ok bool) {
+	u, err := url.Parse(raw)
+	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
+}
+
 // NewGitHubReviewer checks the options and prepares the clients.
 func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 	raw := opts.BaseURL
 	if raw == "" {
 		raw = DefaultGitHubURL
 	}
-	base, err := url.Parse(raw)
-	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+	base, ok := ParseBaseURL(raw)
+	if !ok {
 		return nil, fmt.Errorf("github base URL %q: want http(s)://host/[path/]", raw)
 	}
 	if !strings.HasSuffix(base.Path, "/") {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -140,8 +139,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if cfg.WebhookSecret = []byte(getenv("DJINTEGRITY_WEBHOOK_SECRET")); len(cfg.WebhookSecret) == 0 {
 		return nil, usagef("DJINTEGRITY_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
 	}
-	u, err := url.Parse(cfg.GitHubURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	if _, ok := review.ParseBaseURL(cfg.GitHubURL); !ok {
 		return nil, usagef("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
 	}
 	if cfg.DataDir == "" {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -79,8 +78,7 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		if cfg.GitHubURL == "" {
 			cfg.GitHubURL = review.DefaultGitHubURL
 		}
-		u, err := url.Parse(cfg.GitHubURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if _, ok := review.ParseBaseURL(cfg.GitHubURL); !ok {
 			return nil, fmt.Errorf("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
 		}
 	default:

@@ -45,7 +45,7 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 		if enabled != nil && !enabled(r.Slug) {
 			continue
 		}
-		for _, f := range r.check(p) {
+		for _, f := range r.check(r, p) {
 			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) {
 				continue
 			}

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// checkConstraintOnPopulatedTable: AddConstraint(CheckConstraint) on a table
+// checkConstraintOnPopulatedTable reports AddConstraint(CheckConstraint) on a table
 // that already has rows, with no data step before it. Both SQLite (which
 // copies the table) and PostgreSQL (ALTER TABLE ... ADD CONSTRAINT, which
 // validates every row) refuse the constraint when one row violates it.
@@ -15,11 +15,10 @@ var checkConstraintOnPopulatedTable = &Rule{
 	Severity: Warning,
 	Views:    false,
 	Summary:  "A CHECK constraint added to an existing table with no data step first.",
+	check:    checkCheckConstraintOnPopulatedTable,
 }
 
-func init() { checkConstraintOnPopulatedTable.check = migCheckCheckConstraint }
-
-func migCheckCheckConstraint(p *Pass) []Finding {
+func checkCheckConstraintOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, x := range migChangedOps(p) {
 		c := x.op.Constraint
@@ -44,7 +43,7 @@ func migCheckCheckConstraint(p *Pass) []Finding {
 		fmt.Fprintf(&b, "        ...  # give %s values that satisfy %s, or delete it\n        %s.save()\n\n", row, name, row)
 		fmt.Fprintf(&b, "migrations.RunPython(%s, migrations.RunPython.noop),\n```\n", fn)
 		b.WriteString("Validate the same condition in the model's clean() or the form, so that new rows pass it too.")
-		out = append(out, checkConstraintOnPopulatedTable.finding(x.mig.Path, x.op.Line, x.op.EndLine, table+"."+name, b.String()))
+		out = append(out, rule.finding(x.mig.Path, x.op.Line, x.op.EndLine, table+"."+name, b.String()))
 	}
 	return out
 }

@@ -8,15 +8,18 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
+// checkThenInsert reports an existence check (`.exists()`, `.count() == 0`,
+// `.first() is None`, `get` + `DoesNotExist`) followed by an insert of the
+// same model: two concurrent requests can both pass the check, and the
+// second insert fails on a unique constraint or, without one, duplicates
+// the row.
 var checkThenInsert = &Rule{
 	Slug:     "check-then-insert",
 	Severity: Error,
 	Views:    true,
 	Summary:  "An existence check followed by an insert races under concurrent requests.",
+	check:    checkCheckThenInsert,
 }
-
-// The check refers to the rule for its findings, hence init.
-func init() { checkThenInsert.check = checkCheckThenInsert }
 
 // viewRace is a check-then-insert: an existence check, then an insert of
 // the same model, with nothing that serialises the two.
@@ -95,7 +98,7 @@ func viewRaceOf(s viewSite, check *django.Check) *viewRace {
 	return r
 }
 
-func checkCheckThenInsert(p *Pass) []Finding {
+func checkCheckThenInsert(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		r := viewCheckThenInsert(p.Project, s)
@@ -109,7 +112,7 @@ func checkCheckThenInsert(p *Pass) []Finding {
 		}
 		fixStart, fixEnd, fix, names := viewRaceFix(r)
 		msg := viewRaceMessage(r, names, fix != nil)
-		f := checkThenInsert.finding(s.f.Path, start, end, viewKey(s.w, s.m, strings.Join(r.lookup, ",")), msg)
+		f := rule.finding(s.f.Path, start, end, viewKey(s.w, s.m, strings.Join(r.lookup, ",")), msg)
 		if fix != nil {
 			f.StartLine, f.EndLine, f.Suggestion = fixStart, fixEnd, fix
 		}

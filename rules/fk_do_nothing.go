@@ -10,7 +10,7 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// fkDoNothing: a ForeignKey or OneToOneField with on_delete=DO_NOTHING whose
+// fkDoNothing reports a ForeignKey or OneToOneField with on_delete=DO_NOTHING whose
 // database constraint is kept (db_constraint not False). Django then deletes
 // the parent row and leaves the children pointing at it, and the database
 // refuses: IntegrityError at the end of the transaction, since Django
@@ -33,13 +33,12 @@ var fkDoNothing = &Rule{
 	Severity: Warning,
 	Views:    false,
 	Summary:  "on_delete=DO_NOTHING with the database constraint kept: deleting the parent fails.",
+	check:    checkFKDoNothing,
 }
-
-func init() { fkDoNothing.check = migCheckFKDoNothing }
 
 var migDoNothing = regexp.MustCompile(`\bDO_NOTHING\b`)
 
-func migCheckFKDoNothing(p *Pass) []Finding {
+func checkFKDoNothing(rule *Rule, p *Pass) []Finding {
 	keys := make([]string, 0, len(p.Project.Models))
 	for k := range p.Project.Models {
 		keys = append(keys, k)
@@ -72,7 +71,7 @@ func migCheckFKDoNothing(p *Pass) []Finding {
 				continue
 			}
 			seen[at] = true
-			out = append(out, migFKFinding(p, m, f))
+			out = append(out, migFKFinding(rule, p, m, f))
 		}
 	}
 	return out
@@ -129,7 +128,7 @@ func migIdentByte(b byte) bool {
 	return b == '_' || b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
-func migFKFinding(p *Pass, m *django.Model, f *django.Field) Finding {
+func migFKFinding(rule *Rule, p *Pass, m *django.Model, f *django.Field) Finding {
 	child, col := m.Table, f.Column()
 	parentName, parentTable := "parent", "the parent's table"
 	if r := p.Project.RelatedModel(m, f); r != nil {
@@ -163,7 +162,7 @@ func migFKFinding(p *Pass, m *django.Model, f *django.Field) Finding {
 			start, end = hits[0], hits[0]
 		}
 	}
-	fd := fkDoNothing.finding(f.Path, start, end, child+"."+col, "")
+	fd := rule.finding(f.Path, start, end, child+"."+col, "")
 	if file := p.Project.Files[f.Path]; file != nil {
 		text, ok := migLines(file.Src, start, end)
 		if s := migDoNothing.ReplaceAllString(text, "PROTECT"); ok && len(migDoNothing.FindAllStringIndex(text, -1)) == 1 && pyast.ValidFragment(s) {

@@ -11,17 +11,19 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
 
+// getOrCreateNonUnique reports get_or_create and update_or_create whose
+// lookup no unique constraint covers: Django's own race handling (catch
+// IntegrityError, then get) needs the constraint, so without it concurrent
+// calls insert duplicates and later ones raise MultipleObjectsReturned.
 var getOrCreateNonUnique = &Rule{
 	Slug:     "get-or-create-non-unique",
 	Severity: Warning,
 	Views:    true,
 	Summary:  "get_or_create/update_or_create whose lookup no unique constraint covers.",
+	check:    checkGetOrCreateNonUnique,
 }
 
-// The check refers to the rule for its findings, hence init.
-func init() { getOrCreateNonUnique.check = checkGetOrCreateNonUnique }
-
-func checkGetOrCreateNonUnique(p *Pass) []Finding {
+func checkGetOrCreateNonUnique(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w, m := s.w, s.m
@@ -54,7 +56,7 @@ func checkGetOrCreateNonUnique(p *Pass) []Finding {
 		if !viewTouches(p, s.f.Path, w.Stmt.Line, w.Stmt.EndLine) {
 			continue
 		}
-		out = append(out, getOrCreateNonUnique.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine,
+		out = append(out, rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine,
 			viewKey(w, m, w.Kind+":"+strings.Join(lookup, ",")), viewNonUniqueMessage(w, m, lookup, sets)))
 	}
 	return out

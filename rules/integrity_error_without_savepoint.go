@@ -7,17 +7,19 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
+// integrityErrorWithoutSavepoint reports `except IntegrityError` around a
+// write inside an atomic block (explicit, decorator or ATOMIC_REQUESTS)
+// with no inner atomic(): after the error the transaction is broken, and
+// the next query raises TransactionManagementError.
 var integrityErrorWithoutSavepoint = &Rule{
 	Slug:     "integrity-error-without-savepoint",
 	Severity: Error,
 	Views:    true,
 	Summary:  "except IntegrityError inside an atomic block with no savepoint around the write.",
+	check:    checkIntegrityErrorWithoutSavepoint,
 }
 
-// The check refers to the rule for its findings, hence init.
-func init() { integrityErrorWithoutSavepoint.check = checkIntegrityErrorWithoutSavepoint }
-
-func checkIntegrityErrorWithoutSavepoint(p *Pass) []Finding {
+func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	seen := map[*django.Try]bool{}
 	for _, s := range viewSites(p) {
@@ -52,7 +54,7 @@ func checkIntegrityErrorWithoutSavepoint(p *Pass) []Finding {
 		if fix != nil {
 			msg += viewImportNote(names.imports)
 		}
-		f := integrityErrorWithoutSavepoint.finding(s.f.Path, start, end, viewKey(w, m, "savepoint"), msg)
+		f := rule.finding(s.f.Path, start, end, viewKey(w, m, "savepoint"), msg)
 		f.Suggestion = fix
 		out = append(out, f)
 	}

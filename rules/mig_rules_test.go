@@ -51,7 +51,7 @@ func migRun(t *testing.T, r *Rule, base, head map[string]string) ([]string, []Fi
 	t.Helper()
 	_, pass := migAnalyze(t, base, head)
 	var at []string
-	fs := r.check(pass)
+	fs := r.check(r, pass)
 	for _, f := range fs {
 		at = append(at, fmt.Sprintf("%s:%d-%d", f.Path, f.StartLine, f.EndLine))
 	}

@@ -33,9 +33,8 @@ var missingMigration = &Rule{
 	Severity: Error,
 	Views:    false,
 	Summary:  "A constraint-relevant model change has no migration.",
+	check:    checkMissingMigration,
 }
-
-func init() { missingMigration.check = migCheckMissing }
 
 // migDiff is one disagreement between a model and its replayed state.
 type migDiff struct {
@@ -46,7 +45,7 @@ type migDiff struct {
 	consequence []string // what goes wrong until it runs
 }
 
-func migCheckMissing(p *Pass) []Finding {
+func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 	h := p.Project.History()
 	keys := make([]string, 0, len(p.Project.Models))
 	for k := range p.Project.Models {
@@ -92,7 +91,7 @@ func migCheckMissing(p *Pass) []Finding {
 			diffs = append(diffs, migConstraintDiffs(p, m, cls, st)...)
 		}
 		for _, d := range diffs {
-			out = append(out, missingMigration.finding(d.path, d.start, d.end, d.key, migMissingMessage(m, d)))
+			out = append(out, rule.finding(d.path, d.start, d.end, d.key, migMissingMessage(m, d)))
 		}
 	}
 	return out

@@ -8,15 +8,16 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
+// missingRequiredField reports create(), Model(...).save() and
+// bulk_create() that give no value for a NOT NULL field with no default:
+// the INSERT fails with `NOT NULL constraint failed`.
 var missingRequiredField = &Rule{
 	Slug:     "missing-required-field",
 	Severity: Error,
 	Views:    true,
 	Summary:  "An insert that gives no value for a NOT NULL field with no default.",
+	check:    checkMissingRequiredField,
 }
-
-// The check refers to the rule for its findings, hence init.
-func init() { missingRequiredField.check = checkMissingRequiredField }
 
 // mrfNullTypes are the built-in field types that an insert which gives
 // them no value stores as NULL (Field.get_default returns None when
@@ -49,7 +50,7 @@ type mrfNull struct {
 	explicit string
 }
 
-func checkMissingRequiredField(p *Pass) []Finding {
+func checkMissingRequiredField(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w := s.w
@@ -78,7 +79,7 @@ func checkMissingRequiredField(p *Pass) []Finding {
 		for _, n := range nulls {
 			cols = append(cols, n.field.Column())
 		}
-		f := missingRequiredField.finding(s.f.Path, start, end, viewKey(w, m, "null:"+strings.Join(cols, ",")), mrfMessage(s, m, nulls))
+		f := rule.finding(s.f.Path, start, end, viewKey(w, m, "null:"+strings.Join(cols, ",")), mrfMessage(s, m, nulls))
 		out = append(out, f)
 	}
 	return out

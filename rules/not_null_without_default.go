@@ -7,7 +7,7 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// notNullWithoutDefault: AddField of a NOT NULL column that nothing fills,
+// notNullWithoutDefault reports AddField of a NOT NULL column that nothing fills,
 // onto a table that already has rows. Django's schema editor gives the
 // existing rows the field's "effective default": default or db_default
 // (also with preserve_default=False, which only drops it afterwards), ""
@@ -18,17 +18,17 @@ var notNullWithoutDefault = &Rule{
 	Severity: Error,
 	Views:    false,
 	Summary:  "AddField of a NOT NULL column without a default to an existing table.",
+	check:    checkNotNullWithoutDefault,
 }
 
 // The check refers to the rule for its findings: set it after both exist.
-func init() { notNullWithoutDefault.check = migCheckNotNull }
 
 // migGenerated lists field types whose column is filled by the database.
 var migGenerated = map[string]bool{
 	"AutoField": true, "BigAutoField": true, "SmallAutoField": true, "GeneratedField": true,
 }
 
-func migCheckNotNull(p *Pass) []Finding {
+func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 	trees := migTrees{}
 	defer trees.close()
 	var out []Finding
@@ -62,7 +62,7 @@ func migCheckNotNull(p *Pass) []Finding {
 		b.WriteString(migNullableSteps(x, t, fieldCall, quote))
 		b.WriteString("\nOr give the field a default: Django writes it into the existing rows (with preserve_default=False it is used for them only).")
 
-		fd := notNullWithoutDefault.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
+		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
 		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique); ok {
 			fd.Suggestion = &s
 			fmt.Fprintf(&b, " The suggestion does that with %s, as `makemigrations` does with a one-off default: check that the value suits the existing rows.", zero)

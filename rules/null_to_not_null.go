@@ -7,7 +7,7 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// nullToNotNull: AlterField turns a nullable column NOT NULL with nothing
+// nullToNotNull reports AlterField turning a nullable column NOT NULL with nothing
 // filling the rows that hold NULL. A default or db_default on the new field
 // is enough: on a NULL to NOT NULL change Django's schema editor runs
 // `UPDATE ... SET col = <default> WHERE col IS NULL` before SET NOT NULL
@@ -19,11 +19,10 @@ var nullToNotNull = &Rule{
 	Severity: Error,
 	Views:    false,
 	Summary:  "A nullable column made NOT NULL with no backfill first.",
+	check:    checkNullToNotNull,
 }
 
-func init() { nullToNotNull.check = migCheckNullToNotNull }
-
-func migCheckNullToNotNull(p *Pass) []Finding {
+func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 	trees := migTrees{}
 	defer trees.close()
 	var out []Finding
@@ -68,7 +67,7 @@ func migCheckNullToNotNull(p *Pass) []Finding {
 		b.WriteString(migNullableSteps(x, t, fieldCall, quote))
 		b.WriteString("\nOr give the field a default: on a NULL to NOT NULL change Django writes it into the rows that hold NULL first (with preserve_default=False it is used for them only).")
 
-		fd := nullToNotNull.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
+		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
 		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique || old.Unique); ok {
 			fd.Suggestion = &s
 			fmt.Fprintf(&b, " The suggestion does that with %s, as `makemigrations` does with a one-off default: check that the value suits those rows.", zero)

@@ -12,7 +12,8 @@ type Rule struct {
 	// Views marks a rule that applies to write paths (paths.views) rather
 	// than to models and migrations.
 	Views bool
-	check func(*Pass) []Finding
+	// check finds the rule's hazards; r is the rule itself, for its findings.
+	check func(rule *Rule, p *Pass) []Finding
 }
 
 // Pass is what a rule sees: the indexed head tree and the change.

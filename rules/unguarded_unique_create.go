@@ -8,20 +8,20 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
+// unguardedUniqueCreate reports a write of a unique field with no
+// IntegrityError handling: a duplicate value is a 500 instead of an answer.
 var unguardedUniqueCreate = &Rule{
 	Slug:     "unguarded-unique-create",
 	Severity: Warning,
 	Views:    true,
 	Summary:  "A write to a unique field with no IntegrityError handling.",
+	check:    checkUnguardedUniqueCreate,
 }
-
-// The check refers to the rule for its findings, hence init.
-func init() { unguardedUniqueCreate.check = checkUnguardedUniqueCreate }
 
 // viewGenerated are calls whose values do not collide in practice.
 var viewGenerated = []string{"uuid1(", "uuid4(", "uuid7(", "token_hex(", "token_urlsafe(", "get_random_string(", "ulid(", "ULID("}
 
-func checkUnguardedUniqueCreate(p *Pass) []Finding {
+func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w, m := s.w, s.m
@@ -67,7 +67,7 @@ func checkUnguardedUniqueCreate(p *Pass) []Finding {
 		if fix != nil {
 			msg += viewImportNote(imports)
 		}
-		f := unguardedUniqueCreate.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, strings.Join(u.fields, ",")), msg)
+		f := rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, strings.Join(u.fields, ",")), msg)
 		f.Suggestion = fix
 		out = append(out, f)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
-// uniqueOnPopulatedTable: a unique constraint added to a table that already
+// uniqueOnPopulatedTable reports a unique constraint added to a table that already
 // has rows. AlterField (unique False -> True, by the replayed state),
 // AddConstraint(UniqueConstraint) and AlterUniqueTogether (a new set) fail
 // on existing duplicates unless a data step runs first. AddField of a
@@ -20,15 +20,14 @@ var uniqueOnPopulatedTable = &Rule{
 	Severity: Warning,
 	Views:    false,
 	Summary:  "A unique constraint added to an existing table with no step that removes duplicates first.",
+	check:    checkUniqueOnPopulatedTable,
 }
-
-func init() { uniqueOnPopulatedTable.check = migCheckUnique }
 
 // migStringTypes are the field types whose duplicates the seed's dedupe
 // renames by appending the primary key.
 var migStringTypes = map[string]bool{"CharField": true, "SlugField": true, "EmailField": true, "TextField": true, "URLField": true}
 
-func migCheckUnique(p *Pass) []Finding {
+func checkUniqueOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 	trees := migTrees{}
 	defer trees.close()
 	var out []Finding
@@ -39,15 +38,15 @@ func migCheckUnique(p *Pass) []Finding {
 		var fd *Finding
 		switch x.op.Kind {
 		case "AddField":
-			fd = migUniqueAddField(p, trees, x)
+			fd = migUniqueAddField(rule, p, trees, x)
 		case "AlterField":
-			fd = migUniqueAlterField(p, x)
+			fd = migUniqueAlterField(rule, p, x)
 		case "AddConstraint":
 			if c := x.op.Constraint; c != nil && c.Kind == "unique" && !migDataStepBefore(p, x) {
-				fd = migUniqueConstraint(x, c)
+				fd = migUniqueConstraint(rule, x, c)
 			}
 		case "AlterUniqueTogether":
-			fd = migUniqueTogether(p, x)
+			fd = migUniqueTogether(rule, p, x)
 		}
 		if fd != nil {
 			out = append(out, *fd)
@@ -64,7 +63,7 @@ func migUnique(f *django.Field) (unique, known bool) {
 	return u || pk || f.Type == "OneToOneField", uk && pkk
 }
 
-func migUniqueAddField(p *Pass, trees migTrees, x migOp) *Finding {
+func migUniqueAddField(rule *Rule, p *Pass, trees migTrees, x migOp) *Finding {
 	f := x.op.Field
 	if f == nil {
 		return nil
@@ -109,11 +108,11 @@ func migUniqueAddField(p *Pass, trees migTrees, x migOp) *Finding {
 	fmt.Fprintf(&b, "migrations.RunPython(%s, migrations.RunPython.noop),\n\n", fn)
 	b.WriteString("# 3. the migration after: make it unique\n")
 	fmt.Fprintf(&b, "migrations.AlterField(\n    model_name=%s,\n    name=%s,\n    field=%s,\n),\n```", q(x.op.Model), q(f.Name), step3)
-	fd := uniqueOnPopulatedTable.finding(x.mig.Path, x.op.Line, x.op.EndLine, table+"."+col, b.String())
+	fd := rule.finding(x.mig.Path, x.op.Line, x.op.EndLine, table+"."+col, b.String())
 	return &fd
 }
 
-func migUniqueAlterField(p *Pass, x migOp) *Finding {
+func migUniqueAlterField(rule *Rule, p *Pass, x migOp) *Finding {
 	f := x.op.Field
 	if f == nil {
 		return nil
@@ -130,11 +129,11 @@ func migUniqueAlterField(p *Pass, x migOp) *Finding {
 	s := x.before
 	what := fmt.Sprintf("AlterField makes `%s.%s` unique", s.Table(), f.Column())
 	msg := migUniqueMessage(x, what, []string{f.Name}, "new__"+s.Table(), "…", "")
-	fd := uniqueOnPopulatedTable.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+f.Column(), msg)
+	fd := rule.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+f.Column(), msg)
 	return &fd
 }
 
-func migUniqueConstraint(x migOp, c *django.Constraint) *Finding {
+func migUniqueConstraint(rule *Rule, x migOp, c *django.Constraint) *Finding {
 	s := x.before
 	what := fmt.Sprintf("AddConstraint adds the unique constraint `%s` on `%s`", c.Name, s.Table())
 	// SQLite copies the table for a plain UniqueConstraint, and creates a
@@ -144,11 +143,11 @@ func migUniqueConstraint(x migOp, c *django.Constraint) *Finding {
 		sqliteTable = s.Table()
 	}
 	msg := migUniqueMessage(x, what, c.Fields, sqliteTable, c.Name, c.Condition)
-	fd := uniqueOnPopulatedTable.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+c.Name, msg)
+	fd := rule.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+c.Name, msg)
 	return &fd
 }
 
-func migUniqueTogether(p *Pass, x migOp) *Finding {
+func migUniqueTogether(rule *Rule, p *Pass, x migOp) *Finding {
 	s := x.before
 	have := map[string]bool{}
 	for _, set := range s.Options.UniqueTogether {
@@ -170,7 +169,7 @@ func migUniqueTogether(p *Pass, x migOp) *Finding {
 	what := fmt.Sprintf("AlterUniqueTogether adds unique_together %s on `%s`", strings.Join(sets, ", "), s.Table())
 	// Django creates a unique index for unique_together, on SQLite too.
 	msg := migUniqueMessage(x, what, added[0], s.Table(), "…", "")
-	fd := uniqueOnPopulatedTable.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+strings.Join(sets, ","), msg)
+	fd := rule.finding(x.mig.Path, x.op.Line, x.op.EndLine, s.Table()+"."+strings.Join(sets, ","), msg)
 	return &fd
 }
 

@@ -12,15 +12,16 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
+// unvalidatedCheckWrite reports request or URL data written to a field a
+// CheckConstraint covers, with no validation and no IntegrityError
+// handling: an out-of-range value is a 500 instead of a 400.
 var unvalidatedCheckWrite = &Rule{
 	Slug:     "unvalidated-check-write",
 	Severity: Warning,
 	Views:    true,
 	Summary:  "Request data written to a field a CheckConstraint covers, with no validation and no IntegrityError handling.",
+	check:    checkUnvalidatedCheckWrite,
 }
-
-// The check refers to the rule for its findings, hence init.
-func init() { unvalidatedCheckWrite.check = checkUnvalidatedCheckWrite }
 
 // ucwHit is a value from request data written to a field that check
 // constraints cover.
@@ -30,7 +31,7 @@ type ucwHit struct {
 	checks []*django.Constraint
 }
 
-func checkUnvalidatedCheckWrite(p *Pass) []Finding {
+func checkUnvalidatedCheckWrite(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	fields := map[*django.Constraint][]string{} // parsed once per constraint
 	for _, s := range viewSites(p) {
@@ -67,7 +68,7 @@ func checkUnvalidatedCheckWrite(p *Pass) []Finding {
 		if fix != nil {
 			msg += viewImportNote(imports)
 		}
-		f := unvalidatedCheckWrite.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, "check:"+strings.Join(names, ",")), msg)
+		f := rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, "check:"+strings.Join(names, ",")), msg)
 		f.Suggestion = fix
 		out = append(out, f)
 	}

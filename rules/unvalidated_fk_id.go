@@ -8,15 +8,16 @@ import (
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
+// unvalidatedFKID reports a foreign key id taken from the request or the
+// URL and written with no check that the parent exists: an unknown id is a
+// foreign-key violation (a 500) instead of a 404.
 var unvalidatedFKID = &Rule{
 	Slug:     "unvalidated-fk-id",
 	Severity: Warning,
 	Views:    true,
 	Summary:  "A foreign key id from request data written with no check that the parent exists.",
+	check:    checkUnvalidatedFKID,
 }
-
-// The check refers to the rule for its findings, hence init.
-func init() { unvalidatedFKID.check = checkUnvalidatedFKID }
 
 // viewRawFK is a keyword argument that writes request data to a foreign
 // key.
@@ -27,7 +28,7 @@ type viewRawFK struct {
 	byName bool          // parent=<raw id> rather than parent_id=<raw id>
 }
 
-func checkUnvalidatedFKID(p *Pass) []Finding {
+func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w, m := s.w, s.m
@@ -80,7 +81,7 @@ func checkUnvalidatedFKID(p *Pass) []Finding {
 			b.WriteString(viewImportNote(imports))
 		}
 		first := raw[0]
-		f := unvalidatedFKID.finding(s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, viewKey(w, m, first.field.Column()), b.String())
+		f := rule.finding(s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, viewKey(w, m, first.field.Column()), b.String())
 		f.Suggestion = fix
 		out = append(out, f)
 	}

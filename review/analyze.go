@@ -79,6 +79,10 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		}
 	}
 
+	if err := readBases(ctx, src, changed, change); err != nil {
+		return nil, err
+	}
+
 	paths, err := src.Files(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
@@ -120,6 +124,32 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// readBases reads the old content of the edited files the rules compare
+// with their past. A file whose past cannot be read keeps a nil Base, and
+// the rules say nothing about it rather than guess.
+func readBases(ctx context.Context, src Source, changed []ChangedFile, change rules.Change) error {
+	br, ok := src.(BaseReader)
+	if !ok {
+		return nil
+	}
+	for _, f := range changed {
+		cf := change[f.Path]
+		if cf == nil || cf.Added || !rules.NeedsBase(f.Path) {
+			continue
+		}
+		b, err := br.ReadBaseFile(ctx, cmp.Or(f.OldPath, f.Path))
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			slog.Debug("old content not read: the file's old operations are unknown", "path", f.Path, "error", err)
+			continue
+		}
+		cf.Base = b
+	}
+	return nil
 }
 
 // finish applies the configuration's severities, drops suppressed

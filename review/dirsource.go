@@ -165,6 +165,10 @@ func (s *dirSource) ReadFile(_ context.Context, p string) ([]byte, error) {
 	return readRegular(s.head, p)
 }
 
+func (s *dirSource) ReadBaseFile(_ context.Context, p string) ([]byte, error) {
+	return readRegular(s.base, p)
+}
+
 // treePath joins a slash path relative to a tree, refusing paths that climb
 // out of it.
 func treePath(root, p string) (string, error) {

@@ -95,14 +95,10 @@ func (s *gitSource) prepare(ctx context.Context) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("repository %s: not a directory", s.repo)
 	}
-	out, err := git(ctx, s.repo, nil, "rev-parse", "--show-toplevel")
+	top, err := gitTop(ctx, s.repo, s.headRev != "")
 	if err != nil {
-		if ctx.Err() != nil {
-			return err
-		}
-		return fmt.Errorf("%s is not in a git working tree: %w", s.repo, err)
+		return err
 	}
-	top := strings.TrimRight(string(out), "\n")
 	base, err := resolveCommit(ctx, top, s.baseRev)
 	if err != nil {
 		return err
@@ -115,6 +111,29 @@ func (s *gitSource) prepare(ctx context.Context) error {
 	}
 	s.top, s.base, s.head, s.ready = top, base, head, true
 	return nil
+}
+
+// gitTop returns the directory git commands of repo run in: the top of its
+// working tree or, when a head revision is named and repo is a bare
+// repository (a mirror reviewed commit by commit), the git directory.
+func gitTop(ctx context.Context, repo string, hasHead bool) (string, error) {
+	out, err := git(ctx, repo, nil, "rev-parse", "--show-toplevel")
+	if err == nil {
+		return strings.TrimRight(string(out), "\n"), nil
+	}
+	if ctx.Err() != nil {
+		return "", ctx.Err()
+	}
+	if hasHead {
+		if bare, berr := git(ctx, repo, nil, "rev-parse", "--is-bare-repository"); berr == nil && strings.TrimSpace(string(bare)) == "true" {
+			dir, derr := git(ctx, repo, nil, "rev-parse", "--absolute-git-dir")
+			if derr != nil {
+				return "", fmt.Errorf("git directory of %s: %w", repo, derr)
+			}
+			return strings.TrimRight(string(dir), "\n"), nil
+		}
+	}
+	return "", fmt.Errorf("%s is not in a git working tree: %w", repo, err)
 }
 
 // resolveCommit returns the commit id rev names.
@@ -151,6 +170,10 @@ func DefaultBase(ctx context.Context, repo string) (string, error) {
 	return "", fmt.Errorf("no default branch (origin/HEAD, main or master) in %s: name the base revision", repo)
 }
 
+// pythonFiles is the pathspec of the files a review reads: in git's
+// pathspecs "*" also matches "/", so this is every .py file at any depth.
+const pythonFiles = "*.py"
+
 func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
@@ -159,7 +182,10 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if s.head != "" {
 		args = append(args, s.head)
 	}
-	out, err := git(ctx, s.top, nil, append(args, "--")...)
+	// Only Python files are reviewed, so only theirs are diffed: git reads
+	// no other blob, and a large or missing one (a shallow or partial
+	// clone) cannot fail the review.
+	out, err := git(ctx, s.top, nil, append(args, "--", pythonFiles)...)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", s.baseRev, err)
 	}
@@ -170,7 +196,7 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if s.head != "" {
 		return files, nil
 	}
-	untracked, err := git(ctx, s.top, nil, "ls-files", "-z", "--others", "--exclude-standard")
+	untracked, err := git(ctx, s.top, nil, "ls-files", "-z", "--others", "--exclude-standard", "--", pythonFiles)
 	if err != nil {
 		return nil, fmt.Errorf("list untracked files: %w", err)
 	}
@@ -314,6 +340,17 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	b, err := git(ctx, s.top, nil, "cat-file", "blob", e.oid)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, err)
+	}
+	return b, nil
+}
+
+func (s *gitSource) ReadBaseFile(ctx context.Context, p string) ([]byte, error) {
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	b, err := git(ctx, s.top, nil, "cat-file", "blob", s.base+":"+p)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at base: %w", p, err)
 	}
 	return b, nil
 }

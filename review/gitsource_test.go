@@ -86,7 +86,7 @@ func TestGitSourceRevisions(t *testing.T) {
 	src := NewGitSource(filepath.Join(repo, "shop"), base, "HEAD") // any directory of the repository
 	want := []ChangedFile{
 		{Path: "core/moved.py", OldPath: "shop/moved.py", Status: Renamed, Lines: lines(31)},
-		{Path: "logo.png", OldPath: "logo.png", Status: Modified, Binary: true},
+		// logo.png changed too: only Python files are diffed.
 		{Path: "shop/link.py", Status: Added, Lines: lines(1)},
 		{Path: "shop/models.py", OldPath: "shop/models.py", Status: Modified, Lines: lines(2, 4)},
 		{Path: "shop/new.py", Status: Added, Lines: lines(1, 2)},
@@ -137,7 +137,8 @@ func TestGitSourceWorkingTree(t *testing.T) {
 		"shop/models.py":   "a\nb\nC\n", // unstaged
 		"shop/staged.py":   "s\nt\n",
 		"shop/views.py":    "v1\nv2\nv3", // untracked, no final newline
-		"shop/blob.bin":    "\x00x",      // untracked binary
+		"shop/blob.py":     "\x00x",      // untracked binary
+		"shop/blob.bin":    "\x00x",      // untracked, not Python: not listed
 		"debug.log":        "ignored\n",
 		"build/gen.py":     "ignored\n",
 		"shop/sp ace é.py": "q\n",
@@ -146,7 +147,7 @@ func TestGitSourceWorkingTree(t *testing.T) {
 
 	src := NewGitSource(repo, base, "")
 	want := []ChangedFile{
-		{Path: "shop/blob.bin", Status: Added, Binary: true},
+		{Path: "shop/blob.py", Status: Added, Binary: true},
 		{Path: "shop/models.py", OldPath: "shop/models.py", Status: Modified, Lines: lines(3)},
 		{Path: "shop/sp ace é.py", Status: Added, Lines: lines(1)},
 		{Path: "shop/staged.py", OldPath: "shop/staged.py", Status: Modified, Lines: lines(2)},
@@ -159,7 +160,7 @@ func TestGitSourceWorkingTree(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Files: %v", err)
 	}
-	wantFiles := []string{".gitignore", "shop/blob.bin", "shop/models.py", "shop/sp ace é.py", "shop/staged.py", "shop/views.py"}
+	wantFiles := []string{".gitignore", "shop/blob.bin", "shop/blob.py", "shop/models.py", "shop/sp ace é.py", "shop/staged.py", "shop/views.py"}
 	if diff := cmp.Diff(wantFiles, files); diff != "" {
 		t.Errorf("Files (-want +got):\n%s", diff)
 	}

@@ -37,6 +37,16 @@ type BatchReader interface {
 	ReadFiles(ctx context.Context, paths []string) ([]FileContent, error)
 }
 
+// BaseReader is implemented by sources that can read a file as it was
+// before the change. Analyze asks only for the few files the rules compare
+// with their past (rules.NeedsBase); without it, those rules stay silent
+// on edited files.
+type BaseReader interface {
+	// ReadBaseFile returns the content of path (a path at base) before the
+	// change.
+	ReadBaseFile(ctx context.Context, path string) ([]byte, error)
+}
+
 // FileContent is the content of one file read by a BatchReader.
 type FileContent struct {
 	Data []byte

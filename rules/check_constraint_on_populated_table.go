@@ -22,7 +22,7 @@ func checkCheckConstraintOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, x := range migChangedOps(p) {
 		c := x.op.Constraint
-		if x.op.Kind != "AddConstraint" || c == nil || c.Kind != "check" || !migPopulated(p, x.before) || migDataStepBefore(p, x) {
+		if x.op.Kind != "AddConstraint" || c == nil || c.Kind != "check" || !migPopulated(p, x) || migDataStepBefore(p, x) {
 			continue
 		}
 		s := x.before

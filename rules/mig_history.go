@@ -23,22 +23,31 @@ type migOp struct {
 // migChangedOps returns, in plan order, the operations that will run on the
 // database and whose lines the change touches. A squashed migration is
 // skipped: its operations repeat migrations production has already applied.
+// So are the operations an edited migration already had before the change
+// (a reformat, a renamed variable, a fixed verbose_name): they have run
+// wherever the migration was deployed. When the old content of an edited
+// migration cannot be read, none of its operations is reported.
 func migChangedOps(p *Pass) []migOp {
 	h := p.Project.History()
 	var out []migOp
 	for _, m := range h.Plan {
-		if _, ok := p.Change[m.Path]; !ok || len(m.Replaces) > 0 {
+		cf, ok := p.Change[m.Path]
+		if !ok || len(m.Replaces) > 0 {
+			continue
+		}
+		old, known := migOldOps(cf, m.Path)
+		if !known {
 			continue
 		}
 		for i, op := range m.Operations {
 			if op.Kind != "SeparateDatabaseAndState" {
-				if p.Change.Touches(m.Path, op.Line, op.EndLine) {
+				if p.Change.Touches(m.Path, op.Line, op.EndLine) && !old.take(op, "") {
 					out = append(out, migOp{mig: m, op: op, index: i, inner: -1, before: h.Before(op)})
 				}
 				continue
 			}
 			for j, o := range op.DatabaseOperations {
-				if p.Change.Touches(m.Path, o.Line, o.EndLine) {
+				if p.Change.Touches(m.Path, o.Line, o.EndLine) && !old.take(o, "database:") {
 					out = append(out, migOp{mig: m, op: o, index: i, inner: j, before: h.Before(o)})
 				}
 			}
@@ -47,13 +56,62 @@ func migChangedOps(p *Pass) []migOp {
 	return out
 }
 
-// migPopulated reports whether the table of s may hold rows in production
-// when the migration runs: the table was created by a migration that is
-// not new in this change (a squashed one counts as old: it replays
-// history). A table created in the same change is empty, and a model the
-// replay could not follow gets the benefit of the doubt.
-func migPopulated(p *Pass, s *django.ModelState) bool {
-	if s == nil || s.Opaque || s.Created == nil {
+// migOpSet counts operations by what they do to which model, leaving out
+// how they are written.
+type migOpSet map[string]int
+
+func migOpKey(op *django.Operation, prefix string) string {
+	name := op.Name
+	if op.Constraint != nil {
+		name = op.Constraint.Name
+	}
+	return strings.ToLower(strings.Join([]string{prefix + op.Kind, op.Model, name, op.OldName, op.NewName, op.ConstraintName}, "\x00"))
+}
+
+// take reports whether the set holds op, and removes one of it.
+func (s migOpSet) take(op *django.Operation, prefix string) bool {
+	k := migOpKey(op, prefix)
+	if s[k] == 0 {
+		return false
+	}
+	s[k]--
+	return true
+}
+
+// migOldOps returns the operations a changed migration had before the
+// change: none for a new file; known is false when an edited migration's
+// old content was not read.
+func migOldOps(cf *ChangedFile, path string) (old migOpSet, known bool) {
+	old = migOpSet{}
+	if cf.Added {
+		return old, true
+	}
+	if cf.Base == nil {
+		return nil, false
+	}
+	m := django.ParseMigrationSource(path, cf.Base)
+	if m == nil {
+		return old, true // not a migration before: every operation is new
+	}
+	for _, op := range m.Operations {
+		old[migOpKey(op, "")]++
+		for _, o := range op.DatabaseOperations {
+			old[migOpKey(o, "database:")]++
+		}
+	}
+	return old, true
+}
+
+// migPopulated reports whether the table x works on may hold rows in
+// production when x runs: the table was created by a migration that is not
+// new in this change (a squashed one counts as old: it replays history),
+// and not by x's own migration, whose tables are empty while it runs (an
+// initial migration adds its foreign keys after all its CreateModels). A
+// table created in the same change is empty, and a model the replay could
+// not follow gets the benefit of the doubt.
+func migPopulated(p *Pass, x migOp) bool {
+	s := x.before
+	if s == nil || s.Opaque || s.Created == nil || s.Created == x.mig {
 		return false
 	}
 	return len(s.Created.Replaces) > 0 || !p.Change.IsNew(s.Created.Path)

@@ -34,7 +34,7 @@ func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, x := range migChangedOps(p) {
 		op, f := x.op, x.op.Field
-		if op.Kind != "AddField" || f == nil || !migPopulated(p, x.before) {
+		if op.Kind != "AddField" || f == nil || !migPopulated(p, x) {
 			continue
 		}
 		if f.Type == "ManyToManyField" || migGenerated[f.Type] || f.PrimaryKey || !migNotNull(f) || migFill(f) != "" {

@@ -28,7 +28,7 @@ func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, x := range migChangedOps(p) {
 		op, f := x.op, x.op.Field
-		if op.Kind != "AlterField" || f == nil || f.Type == "ManyToManyField" || !migPopulated(p, x.before) {
+		if op.Kind != "AlterField" || f == nil || f.Type == "ManyToManyField" || !migPopulated(p, x) {
 			continue
 		}
 		old := x.before.Field(op.Name)

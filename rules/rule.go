@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
@@ -36,6 +38,16 @@ type ChangedFile struct {
 	// than it adds, the head line that now follows it, or the last line
 	// when the block ended the file.
 	Removed map[int]bool
+	// Base is the file's content before the change, for the files NeedsBase
+	// names; nil when the file is new or its past could not be read.
+	Base []byte
+}
+
+// NeedsBase reports whether a rule compares path with its content before
+// the change, so that the review reads it: an edited migration, whose old
+// operations have already run wherever it was deployed.
+func NeedsBase(path string) bool {
+	return strings.HasSuffix(path, ".py") && strings.Contains("/"+path, "/migrations/")
 }
 
 // Touches reports whether any line in [start, end] of path changed or

@@ -32,7 +32,7 @@ func checkUniqueOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 	defer trees.close()
 	var out []Finding
 	for _, x := range migChangedOps(p) {
-		if !migPopulated(p, x.before) {
+		if !migPopulated(p, x) {
 			continue
 		}
 		var fd *Finding

@@ -186,3 +186,12 @@ func parseOperation(t *pyast.Tree, n *sitter.Node, p string) *Operation {
 	}
 	return op
 }
+
+// ParseMigrationSource parses one migration module on its own, outside any
+// project: a rule uses it to read a migration as it was before the change.
+// It returns nil when src holds no Migration class.
+func ParseMigrationSource(path string, src []byte) *Migration {
+	t := pyast.Parse(src)
+	defer t.Close()
+	return parseMigration(t, &File{Path: path, Src: src})
+}

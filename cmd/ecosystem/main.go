@@ -1,0 +1,232 @@
+// Command ecosystem is the check of djintegrity against real Django
+// projects (a development tool, not shipped). It reviews the recent history
+// of the projects pinned in ecosystem/projects.yml from local git snapshots,
+// rewrites ecosystem/findings.tsv (so a rule change shows as its diff),
+// prints each rule's precision from ecosystem/ledger.tsv with the findings
+// not judged yet, and regenerates the README's precision table.
+//
+//	go run ./cmd/ecosystem -repos DIR            # every project
+//	go run ./cmd/ecosystem -repos DIR -only wger-project/wger
+//	go run ./cmd/ecosystem -stats                # no review: the table from the committed files
+//
+// See CONTRIBUTING.md.
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"maps"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/djintegrity/djintegrity/internal/ecosystem"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "ecosystem:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+type flags struct {
+	repos, projects, findings, ledger, readme string
+	only                                      string
+	workers                                   int
+	timeout                                   time.Duration
+	statsOnly, verbose                        bool
+	unjudged                                  int
+}
+
+func parse(args []string, stderr io.Writer) (*flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("ecosystem", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.repos, "repos", os.Getenv("DJINTEGRITY_ECOSYSTEM_REPOS"), "`directory` of the projects' git snapshots (default $DJINTEGRITY_ECOSYSTEM_REPOS)")
+	fs.StringVar(&f.projects, "projects", "ecosystem/projects.yml", "pinned project list")
+	fs.StringVar(&f.findings, "findings", "ecosystem/findings.tsv", "findings file, rewritten")
+	fs.StringVar(&f.ledger, "ledger", "ecosystem/ledger.tsv", "ledger of judged findings")
+	fs.StringVar(&f.readme, "readme", "README.md", "README whose precision table is regenerated (\"\": none)")
+	fs.StringVar(&f.only, "only", "", "review only these comma-separated `owner/name`s; the other projects' lines are kept")
+	fs.IntVar(&f.workers, "j", runtime.GOMAXPROCS(0), "reviews run at once")
+	fs.DurationVar(&f.timeout, "timeout", 3*time.Minute, "time limit of one review; one over it fails the check")
+	fs.BoolVar(&f.statsOnly, "stats", false, "review nothing: print precision and regenerate the table from the committed files")
+	fs.IntVar(&f.unjudged, "unjudged", 5, "list up to `N` findings per rule not judged yet")
+	fs.BoolVar(&f.verbose, "v", false, "log each review")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if !f.statsOnly && f.repos == "" {
+		return nil, errors.New("-repos (or DJINTEGRITY_ECOSYSTEM_REPOS) names the directory of the snapshots")
+	}
+	return &f, nil
+}
+
+func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	f, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	level := slog.LevelInfo
+	if f.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	old, err := readFindings(f.findings)
+	if err != nil {
+		return err
+	}
+	findings := old
+	var failures []ecosystem.Failure
+	if !f.statsOnly {
+		findings, failures, err = review(ctx, f, old, log)
+		if err != nil {
+			return err
+		}
+		var buf bytes.Buffer
+		if err := ecosystem.WriteFindings(&buf, findings); err != nil {
+			return err
+		}
+		if err := os.WriteFile(f.findings, buf.Bytes(), 0o644); err != nil {
+			return fmt.Errorf("write findings: %w", err)
+		}
+		fmt.Fprintf(stdout, "findings: %d before, %d now (%s)\n", len(old), len(findings), f.findings)
+	}
+	if err := report(f, findings, stdout); err != nil {
+		return err
+	}
+	if len(failures) > 0 {
+		for _, fl := range failures {
+			fmt.Fprintln(stderr, fl)
+		}
+		return fmt.Errorf("%d reviews failed", len(failures))
+	}
+	return nil
+}
+
+// review runs the check over the selected projects. The lines of projects
+// not reviewed (not selected, or whose snapshot is missing) are kept.
+func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Logger) ([]ecosystem.Finding, []ecosystem.Failure, error) {
+	projects, err := ecosystem.LoadProjects(f.projects)
+	if err != nil {
+		return nil, nil, err
+	}
+	only := map[string]bool{}
+	for _, o := range strings.Split(f.only, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			only[o] = true
+		}
+	}
+	reviewed := map[string]bool{}
+	var targets []ecosystem.Target
+	for _, p := range projects {
+		if len(only) > 0 && !only[p.Repo] {
+			continue
+		}
+		delete(only, p.Repo)
+		dir := ecosystem.FindSnapshot(f.repos, p)
+		if dir == "" {
+			log.Warn("snapshot missing: project skipped, its earlier findings kept", "project", p.Repo, "repos", f.repos)
+			continue
+		}
+		ts, err := ecosystem.Plan(ctx, dir, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		reviewed[p.Repo] = true
+		targets = append(targets, ts...)
+	}
+	if len(only) > 0 {
+		return nil, nil, fmt.Errorf("-only names projects not in %s: %s", f.projects, strings.Join(slices.Sorted(maps.Keys(only)), ", "))
+	}
+	start := time.Now()
+	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log})
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("interrupted: %w", err)
+	}
+	log.Info("ecosystem reviewed", "projects", len(reviewed), "reviews", res.Reviews,
+		"files", res.Files, "findings", len(res.Findings), "failures", len(res.Failures),
+		"duration_ms", time.Since(start).Milliseconds())
+	out := res.Findings
+	for _, fd := range old {
+		if !reviewed[fd.Project] {
+			out = append(out, fd)
+		}
+	}
+	ecosystem.SortFindings(out)
+	return out, res.Failures, nil
+}
+
+// report prints the precision table and the findings not judged yet, and
+// regenerates the README's table.
+func report(f *flags, findings []ecosystem.Finding, stdout io.Writer) error {
+	lf, err := os.Open(f.ledger)
+	if err != nil {
+		return fmt.Errorf("open ledger: %w", err)
+	}
+	defer lf.Close()
+	ledger, err := ecosystem.ReadLedger(lf)
+	if err != nil {
+		return err
+	}
+	stats := ecosystem.Stats(findings, ledger)
+	table := ecosystem.PrecisionTable(stats)
+	fmt.Fprint(stdout, "\n", table)
+	for _, s := range stats {
+		if len(s.Unjudged) == 0 || f.unjudged <= 0 {
+			continue
+		}
+		fmt.Fprintf(stdout, "\n%s: %d not judged yet\n", s.Rule, len(s.Unjudged))
+		for _, u := range s.Unjudged[:min(len(s.Unjudged), f.unjudged)] {
+			fmt.Fprintf(stdout, "  %s %s %s:%d %s\n", u.Project, u.Change, u.Path, u.Line, u.Fingerprint)
+		}
+	}
+	if f.readme == "" {
+		return nil
+	}
+	b, err := os.ReadFile(f.readme)
+	if err != nil {
+		return fmt.Errorf("read README: %w", err)
+	}
+	updated, err := ecosystem.ReplaceTable(string(b), table)
+	if err != nil {
+		return err
+	}
+	if updated != string(b) {
+		if err := os.WriteFile(f.readme, []byte(updated), 0o644); err != nil {
+			return fmt.Errorf("write README: %w", err)
+		}
+	}
+	return nil
+}
+
+func readFindings(path string) ([]ecosystem.Finding, error) {
+	fh, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open findings: %w", err)
+	}
+	defer fh.Close()
+	return ecosystem.ReadFindings(fh)
+}

@@ -1,0 +1,274 @@
+package ecosystem
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djintegrity/djintegrity/internal/testtree"
+	"github.com/djintegrity/djintegrity/review"
+)
+
+// snapshot makes a bare repository under dir/owner+name/repo holding two
+// commits: the bundled example's base, then its head.
+func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
+	t.Helper()
+	work := t.TempDir()
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", args...)
+		cmd.Dir = work
+		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_NOSYSTEM=1", "HOME="+work)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q", "-b", "main")
+	testtree.Copy(t, "../../examples/shop/base", work)
+	git("add", "-A")
+	git("commit", "-q", "-m", "base")
+	base = git("rev-parse", "HEAD")
+	if err := os.RemoveAll(filepath.Join(work, "shop")); err != nil {
+		t.Fatal(err)
+	}
+	testtree.Copy(t, "../../examples/shop/head", work)
+	git("add", "-A")
+	git("commit", "-q", "-m", "head")
+	head = git("rev-parse", "HEAD")
+	owner, name, _ := strings.Cut(repo, "/")
+	path = filepath.Join(dir, owner+"+"+name, "repo")
+	git("clone", "-q", "--bare", work, path)
+	return path, base, head
+}
+
+func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
+	dir := t.TempDir()
+	path, base, head := snapshot(t, dir, "acme/shop")
+	p := Project{Repo: "acme/shop", Commit: head, Commits: 5, Range: 1}
+	if got := FindSnapshot(dir, p); got != path {
+		t.Fatalf("FindSnapshot = %q, want %q", got, path)
+	}
+	if got := FindSnapshot(dir, Project{Repo: "acme/other"}); got != "" {
+		t.Fatalf("FindSnapshot of a missing project = %q, want \"\"", got)
+	}
+	targets, err := Plan(t.Context(), path, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The root commit has no parent: one commit and the range remain.
+	wantTargets := []string{head[:shortID], base[:shortID] + ".." + head[:shortID]}
+	var labels []string
+	for _, tg := range targets {
+		labels = append(labels, tg.Label)
+	}
+	if diff := cmp.Diff(wantTargets, labels); diff != "" {
+		t.Fatalf("targets (-want +got):\n%s", diff)
+	}
+
+	res := Run(t.Context(), targets, Options{Workers: 2, Timeout: time.Minute})
+	if len(res.Failures) > 0 {
+		t.Fatalf("failures: %v", res.Failures)
+	}
+	direct, err := review.Analyze(t.Context(), review.NewDirSource("../../examples/shop/base", "../../examples/shop/head"), review.DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(direct.Findings) == 0 {
+		t.Fatal("the example has no findings: the test would prove nothing")
+	}
+	// Each target reviews the same change, so each holds every finding.
+	if got, want := len(res.Findings), 2*len(direct.Findings); got != want {
+		t.Fatalf("%d findings, want %d (twice the %d of the example)", got, want, len(direct.Findings))
+	}
+	for _, f := range direct.Findings {
+		found := 0
+		for _, g := range res.Findings {
+			if g.Rule == f.Rule && g.Path == f.Path && g.Line == f.StartLine && strings.HasPrefix(f.Fingerprint, g.Fingerprint) {
+				found++
+			}
+		}
+		if found != 2 {
+			t.Errorf("%s %s:%d found %d times, want 2", f.Rule, f.Path, f.StartLine, found)
+		}
+	}
+
+	// The file round-trips, and a second run writes the same bytes.
+	var first, second bytes.Buffer
+	if err := WriteFindings(&first, res.Findings); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadFindings(bytes.NewReader(first.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(res.Findings, back); diff != "" {
+		t.Fatalf("read back (-wrote +read):\n%s", diff)
+	}
+	again := Run(t.Context(), targets, Options{Workers: 1})
+	if err := WriteFindings(&second, again.Findings); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(first.String(), second.String()); diff != "" {
+		t.Fatalf("a second run differs (-first +second):\n%s", diff)
+	}
+}
+
+func TestRunReportsAFailureWithItsCommand(t *testing.T) {
+	dir := t.TempDir()
+	path, _, head := snapshot(t, dir, "acme/shop")
+	bad := Target{Project: Project{Repo: "acme/shop"}, Dir: path, Base: strings.Repeat("0", 40), Head: head, Label: "bad"}
+	res := Run(t.Context(), []Target{bad}, Options{Workers: 1})
+	if len(res.Failures) != 1 {
+		t.Fatalf("failures = %v, want one", res.Failures)
+	}
+	msg := res.Failures[0].String()
+	if !strings.Contains(msg, "reproduce: djintegrity check --base "+strings.Repeat("0", 40)+" --head "+head+" "+path) {
+		t.Errorf("failure does not give the command that reproduces it:\n%s", msg)
+	}
+}
+
+func TestParseProjects(t *testing.T) {
+	sha := strings.Repeat("a", 40)
+	for name, tc := range map[string]struct {
+		in, err string
+	}{
+		"ok":           {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n", err: ""},
+		"unknown key":  {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n    depth: 2\n", err: "field depth not found"},
+		"short commit": {in: "projects:\n  - repo: a/b\n    commit: abc\n    commits: 3\n", err: "not a full commit id"},
+		"twice":        {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n  - repo: A/b\n    commit: " + sha + "\n    commits: 1\n", err: "listed twice"},
+		"nothing":      {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n", err: "one of them above 0"},
+		"bad repo":     {in: "projects:\n  - repo: a\n    commit: " + sha + "\n    commits: 1\n", err: "not owner/name"},
+		"empty":        {in: "projects: []\n", err: "no projects"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ParseProjects([]byte(tc.in))
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestLedgerAndStats(t *testing.T) {
+	in := ledgerHeader +
+		"a/b\t1111\tcheck-then-insert\tright\tthe view checks then creates a unique username\n" +
+		"a/b\t2222\tcheck-then-insert\twrong\tthe create is an update of a row fetched above\n" +
+		"a/b\t3333\tfk-do-nothing\tdebatable\tthe parent is never deleted in practice\n" +
+		"a/b\t9999\tfk-do-nothing\tright\ta finding no longer produced\n"
+	l, err := ReadLedger(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := WriteLedger(&out, l); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, out.String()); diff != "" {
+		t.Errorf("ledger does not round-trip (-in +out):\n%s", diff)
+	}
+	fs := []Finding{
+		{Rule: "check-then-insert", Project: "a/b", Change: "c1", Fingerprint: "1111"},
+		{Rule: "check-then-insert", Project: "a/b", Change: "c1..c2", Fingerprint: "1111"}, // same finding, range
+		{Rule: "check-then-insert", Project: "a/b", Change: "c1", Fingerprint: "2222"},
+		{Rule: "check-then-insert", Project: "a/b", Change: "c1", Fingerprint: "4444"},
+		{Rule: "fk-do-nothing", Project: "a/b", Change: "c1", Fingerprint: "3333"},
+	}
+	stats := Stats(fs, l)
+	got := map[string][5]int{}
+	for _, s := range stats {
+		if s.Findings > 0 {
+			got[s.Rule] = [5]int{s.Findings, s.Judged, s.Right, s.Wrong, s.Debatable}
+		}
+	}
+	want := map[string][5]int{
+		"check-then-insert": {3, 2, 1, 1, 0},
+		"fk-do-nothing":     {1, 1, 0, 0, 1},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("stats (-want +got):\n%s", diff)
+	}
+	table := PrecisionTable(stats)
+	for _, row := range []string{
+		"| `check-then-insert` | 3 | 2 | 1 | 1 | 0 | 50% |",
+		"| `fk-do-nothing` | 1 | 1 | 0 | 0 | 1 | 0% |",
+		"| `missing-migration` | 0 | 0 | 0 | 0 | 0 | – |",
+		"| **all rules** | 4 | 3 | 1 | 1 | 1 | 33% |",
+	} {
+		if !strings.Contains(table, row+"\n") {
+			t.Errorf("table lacks %q:\n%s", row, table)
+		}
+	}
+}
+
+func TestReadLedgerErrors(t *testing.T) {
+	for name, tc := range map[string]struct{ in, err string }{
+		"columns": {"a/b\t1\tcheck-then-insert\tright\n", "4 columns"},
+		"verdict": {"a/b\t1\tcheck-then-insert\tmaybe\twhy\n", "not right, wrong or debatable"},
+		"rule":    {"a/b\t1\tno-such-rule\tright\twhy\n", "unknown rule"},
+		"reason":  {"a/b\t1\tcheck-then-insert\tright\t \n", "no reason"},
+		"twice":   {"a/b\t1\tcheck-then-insert\tright\twhy\na/b\t1\tcheck-then-insert\twrong\twhy\n", "judged twice"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := ReadLedger(strings.NewReader(tc.in))
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+// TestREADMETableIsTheLedgers keeps the README's precision table what the
+// committed findings and ledger give. Regenerate it with
+// `go run ./cmd/ecosystem -stats`.
+func TestREADMETableIsTheLedgers(t *testing.T) {
+	ff, err := os.Open("../../ecosystem/findings.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+	fs, err := ReadFindings(ff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lf, err := os.Open("../../ecosystem/ledger.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lf.Close()
+	l, err := ReadLedger(lf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReplaceTable(string(readme), PrecisionTable(Stats(fs, l)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(readme) {
+		t.Errorf("README's precision table is not the ledger's: run `go run ./cmd/ecosystem -stats`")
+	}
+	// Every judged finding names the rule its finding has.
+	for _, f := range fs {
+		if j, ok := l[f.Key()]; ok && j.Rule != f.Rule {
+			t.Errorf("ledger judges %s %s as %s, the finding is %s", f.Project, f.Fingerprint, j.Rule, f.Rule)
+		}
+	}
+}

@@ -1,0 +1,191 @@
+package ecosystem
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os/exec"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/djintegrity/djintegrity/review"
+)
+
+// Target is one review of the check: a project's change from Base to Head.
+type Target struct {
+	Project Project
+	Dir     string // the snapshot's git directory
+	Base    string // full commit ids
+	Head    string
+	// Label names the change in the findings file: the head's short id for
+	// one commit, "base..head" short ids for a range.
+	Label string
+}
+
+// Repro is the command that reviews the target alone.
+func (t Target) Repro() string {
+	return fmt.Sprintf("djintegrity check --base %s --head %s %s", t.Base, t.Head, t.Dir)
+}
+
+const shortID = 12
+
+// Plan lists the targets of one project: each of its last Commits non-merge
+// commits that change Python files against its first parent (a root commit
+// is passed over), and the range of its last Range first-parent commits.
+func Plan(ctx context.Context, dir string, p Project) ([]Target, error) {
+	var out []Target
+	if p.Commits > 0 {
+		ids, err := gitLines(ctx, dir, "rev-list", "--no-merges", fmt.Sprintf("--max-count=%d", p.Commits), p.Commit, "--", "*.py")
+		if err != nil {
+			return nil, fmt.Errorf("%s: list commits: %w", p.Repo, err)
+		}
+		for _, id := range ids {
+			parent, err := gitLines(ctx, dir, "rev-parse", "--verify", "--quiet", id+"^1")
+			if err != nil || len(parent) != 1 {
+				continue // a root commit: nothing to compare with
+			}
+			out = append(out, Target{Project: p, Dir: dir, Base: parent[0], Head: id, Label: id[:shortID]})
+		}
+	}
+	if p.Range > 0 {
+		ids, err := gitLines(ctx, dir, "rev-list", "--first-parent", fmt.Sprintf("--max-count=%d", p.Range+1), p.Commit)
+		if err != nil {
+			return nil, fmt.Errorf("%s: list range: %w", p.Repo, err)
+		}
+		if len(ids) == p.Range+1 {
+			base, head := ids[len(ids)-1], ids[0]
+			out = append(out, Target{Project: p, Dir: dir, Base: base, Head: head, Label: base[:shortID] + ".." + head[:shortID]})
+		}
+	}
+	return out, nil
+}
+
+// gitLines runs git in dir and returns its non-empty output lines.
+func gitLines(ctx context.Context, dir string, args ...string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("git %s: %w: %s", args[0], err, strings.TrimSpace(stderr.String()))
+	}
+	return strings.Fields(stdout.String()), nil
+}
+
+// Options configure a run.
+type Options struct {
+	// Workers is how many reviews run at once.
+	Workers int
+	// Timeout bounds each review; one that takes longer fails the check.
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Failure is a review that crashed, failed or timed out.
+type Failure struct {
+	Target Target
+	Err    error
+}
+
+func (f Failure) String() string {
+	return fmt.Sprintf("%s %s: %v\n  reproduce: %s", f.Target.Project.Repo, f.Target.Label, f.Err, f.Target.Repro())
+}
+
+// Result is what a run found.
+type Result struct {
+	Findings []Finding
+	Failures []Failure
+	Reviews  int
+	Files    int // Python files analyzed, summed over the reviews
+}
+
+// Run reviews every target, Workers at a time, and returns the findings in
+// the findings file's order. A failed review does not stop the others.
+func Run(ctx context.Context, targets []Target, opt Options) *Result {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	work := make(chan Target)
+	var (
+		mu  sync.Mutex
+		res = &Result{}
+		wg  sync.WaitGroup
+	)
+	for range max(opt.Workers, 1) {
+		wg.Go(func() {
+			for t := range work {
+				start := time.Now()
+				found, files, err := reviewTarget(ctx, t, opt.Timeout)
+				log.Debug("reviewed", "project", t.Project.Repo, "change", t.Label,
+					"findings", len(found), "files", files, "duration_ms", time.Since(start).Milliseconds())
+				mu.Lock()
+				res.Reviews++
+				res.Files += files
+				if err != nil {
+					res.Failures = append(res.Failures, Failure{t, err})
+				}
+				res.Findings = append(res.Findings, found...)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, t := range targets {
+		select {
+		case work <- t:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+	SortFindings(res.Findings)
+	slices.SortFunc(res.Failures, func(a, b Failure) int {
+		return cmp.Or(cmp.Compare(a.Target.Project.Repo, b.Target.Project.Repo), cmp.Compare(a.Target.Label, b.Target.Label))
+	})
+	return res
+}
+
+// reviewTarget reviews one change with the default configuration, as a
+// repository without its own would be reviewed. A panic is a failure of the
+// check, not of the process.
+func reviewTarget(ctx context.Context, t Target, timeout time.Duration) (found []Finding, files int, err error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			found, err = nil, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	res, err := review.Analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), review.DefaultConfig())
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, 0, fmt.Errorf("timed out after %s", timeout)
+		}
+		return nil, 0, err
+	}
+	for _, f := range res.Findings {
+		found = append(found, Finding{
+			Rule:        f.Rule,
+			Severity:    f.Severity.String(),
+			Project:     t.Project.Repo,
+			Change:      t.Label,
+			Path:        f.Path,
+			Line:        f.StartLine,
+			Fingerprint: f.Fingerprint[:min(len(f.Fingerprint), fingerprintLen)],
+			Message:     firstLine(f.Message),
+		})
+	}
+	return found, res.FilesAnalyzed, nil
+}

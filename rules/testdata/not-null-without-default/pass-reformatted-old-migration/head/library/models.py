@@ -1,0 +1,6 @@
+from django.db import models
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    pages = models.PositiveIntegerField()

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
@@ -475,7 +476,7 @@ func migConstraintPath(p *Pass, m *django.Model, c *django.Constraint) string {
 func migGoneAt(p *Pass, path string, cls *django.Class) (start, end int) {
 	last := cls.EndLine + 1
 	if f := p.Project.Files[path]; f != nil {
-		lines := strings.Split(string(f.Src), "\n")
+		lines := srclines.Split(string(f.Src))
 		for last <= len(lines) {
 			if s := strings.TrimSpace(lines[last-1]); s != "" && !strings.HasPrefix(s, "#") {
 				break
@@ -497,7 +498,7 @@ func migMetaLine(p *Pass, path string, cls *django.Class, attr string) (start, e
 	if f == nil {
 		return 0, 0, false
 	}
-	lines := strings.Split(string(f.Src), "\n")
+	lines := srclines.Split(string(f.Src))
 	indentOf := func(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
 	for i := cls.Line; i <= cls.EndLine && i <= len(lines); i++ {
 		text := strings.TrimSpace(lines[i-1])

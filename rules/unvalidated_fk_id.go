@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
@@ -148,11 +149,7 @@ func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 		a, b := r.kw.Start-lineStart, r.kw.End-lineStart
 		text = text[:a] + r.field.Name + "=" + v + text[b:]
 	}
-	lines := append(fetch, strings.Split(text, "\n")...)
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return viewFix(lines), imports
+	return viewFix(append(fetch, srclines.Split(text)...)), imports
 }
 
 // viewModelName returns the name under which file f can use model m, and

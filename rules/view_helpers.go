@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
@@ -314,26 +315,11 @@ func viewImportNote(imports []string) string {
 // viewLines returns lines start..end (1-based, inclusive) of src without
 // their line breaks.
 func viewLines(src []byte, start, end int) []string {
-	if start < 1 || end < start {
+	lines := srclines.Split(string(src))
+	if start < 1 || end < start || start > len(lines) {
 		return nil
 	}
-	var out []string
-	line := 1
-	for i := 0; i <= len(src) && line <= end; {
-		j := i
-		for j < len(src) && src[j] != '\n' {
-			j++
-		}
-		if line >= start {
-			out = append(out, strings.TrimSuffix(string(src[i:j]), "\r"))
-		}
-		line++
-		i = j + 1
-		if j >= len(src) {
-			break
-		}
-	}
-	return out
+	return lines[start-1 : min(end, len(lines))]
 }
 
 // viewShift prefixes every non-blank line with extra.

@@ -7,6 +7,7 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -110,23 +111,12 @@ func (x *extractor) span(n *sitter.Node) Span {
 
 func (x *extractor) ownLines(start, end uint, indent string) bool {
 	src := x.t.Src
-	ls := start
-	for ls > 0 && src[ls-1] != '\n' {
-		ls--
-	}
-	if start-ls != uint(len(indent)) {
+	if start-srclines.Start(src, start) != uint(len(indent)) {
 		return false
 	}
-	for i := end; i < uint(len(src)) && src[i] != '\n'; i++ {
-		switch src[i] {
-		case ' ', '\t', '\r':
-		case '#':
-			return true
-		default:
-			return false
-		}
-	}
-	return true
+	// Only white space or a comment may follow on the last line.
+	rest := bytes.TrimLeft(src[end:srclines.End(src, end)], " \t\r")
+	return len(rest) == 0 || rest[0] == '#'
 }
 
 // statements are the named children of a block that are statements.

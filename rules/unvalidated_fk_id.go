@@ -7,6 +7,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 var unvalidatedFKID = &Rule{
@@ -22,7 +23,7 @@ func init() { unvalidatedFKID.check = checkUnvalidatedFKID }
 // viewRawFK is a keyword argument that writes request data to a foreign
 // key.
 type viewRawFK struct {
-	kw     django.Kwarg
+	kw     writesite.Kwarg
 	field  *django.Field
 	parent *django.Model // nil when the target is outside the index
 	byName bool          // parent=<raw id> rather than parent_id=<raw id>
@@ -36,8 +37,8 @@ func checkUnvalidatedFKID(p *Pass) []Finding {
 			continue
 		}
 		switch {
-		case w.Kind == django.WriteCreate, w.Kind == django.WriteGetOrCreate, w.Kind == django.WriteUpdateOrCreate:
-		case w.Kind == django.WriteSave && w.Insert:
+		case w.Kind == writesite.WriteCreate, w.Kind == writesite.WriteGetOrCreate, w.Kind == writesite.WriteUpdateOrCreate:
+		case w.Kind == writesite.WriteSave && w.Insert:
 		default:
 			continue
 		}
@@ -90,7 +91,7 @@ func checkUnvalidatedFKID(p *Pass) []Finding {
 
 // viewValidated reports whether the function reads the value through a
 // query or get_object_or_404 before the write: the parent was checked.
-func viewValidated(w *django.Write, kw django.Kwarg) bool {
+func viewValidated(w *writesite.Write, kw writesite.Kwarg) bool {
 	for _, lk := range w.Func.Lookups {
 		if lk.Line > w.Line {
 			continue
@@ -111,7 +112,7 @@ func viewValidated(w *django.Write, kw django.Kwarg) bool {
 // instance: `customer = get_object_or_404(Customer, pk=customer_id)`.
 func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 	w, fn, f := s.w, s.w.Func, s.f
-	if w.Kind == django.WriteSave || !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") {
+	if w.Kind == writesite.WriteSave || !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") {
 		return nil, nil
 	}
 	var imports []string

@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // SourceFile is a file handed to Build.
@@ -269,10 +271,10 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 // qualify turns a dotted name used in file f into a fully qualified name
 // through f's imports: "models.Model" -> "django.db.models.Model".
 func (p *Project) qualify(f *File, name string, depth int) string {
-	first, rest, _ := strings.Cut(name, ".")
-	if target, ok := f.Imports[first]; ok {
-		return joinModule(target, rest)
+	if q, ok := f.importedName(name); ok {
+		return q
 	}
+	first, rest, _ := strings.Cut(name, ".")
 	for _, c := range f.Classes {
 		if c.Name == first {
 			return joinModule(joinModule(f.Module, first), rest)
@@ -403,6 +405,15 @@ func (m *Model) Field(name string) *Field {
 		}
 	}
 	return nil
+}
+
+// WriteModel resolves the model a write (or check) names in file f: the
+// expression as written, or an apps.get_model reference.
+func (p *Project) WriteModel(f *File, expr string, ref *writesite.ModelRef) *Model {
+	if ref != nil {
+		return p.FindModel(ref.App, ref.Name)
+	}
+	return p.ResolveModel(f, expr)
 }
 
 // ModelOfClass returns the model defined by class c, or nil.

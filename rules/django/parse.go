@@ -6,6 +6,7 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -49,7 +50,7 @@ func parseFile(p string, src []byte) *File {
 	if isMigrationPath(p) {
 		f.Migration = parseMigration(t, f)
 	}
-	extractWrites(t, f)
+	f.Writes, f.Functions = writesite.Extract(t, f.importedName)
 	return f
 }
 
@@ -124,6 +125,18 @@ func (f *File) absModule(mod string) string {
 		pkg = parentModule(pkg)
 	}
 	return joinModule(pkg, rest)
+}
+
+// importedName turns a dotted name used in the file into the fully
+// qualified name its imports give it; ok is false when the first name is
+// not imported.
+func (f *File) importedName(name string) (q string, ok bool) {
+	first, rest, _ := strings.Cut(name, ".")
+	target, ok := f.Imports[first]
+	if !ok {
+		return name, false
+	}
+	return joinModule(target, rest), true
 }
 
 func parentModule(m string) string {

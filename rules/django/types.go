@@ -3,6 +3,8 @@
 // never imports or runs the project's Python.
 package django
 
+import "github.com/djintegrity/djintegrity/rules/django/writesite"
+
 // Project is the index of a tree of Python files.
 type Project struct {
 	Files  map[string]*File // by slash path relative to the repository root
@@ -33,10 +35,10 @@ type File struct {
 	StarImports []string // modules imported with *
 	// Relative imports are resolved against Module before they are stored.
 
-	Classes   []*Class    // top-level class definitions
-	Migration *Migration  // set when the file is a migration
-	Writes    []*Write    // ORM write sites, in source order
-	Functions []*Function // functions and methods that may write, in source order
+	Classes   []*Class              // top-level class definitions
+	Migration *Migration            // set when the file is a migration
+	Writes    []*writesite.Write    // ORM write sites, in source order
+	Functions []*writesite.Function // functions and methods that may write, in source order
 
 	atomicRequests bool // a DATABASES entry sets ATOMIC_REQUESTS = True
 }

@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"bytes"
@@ -11,20 +11,28 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// extractWrites fills f.Writes, and f.Functions with the functions that
-// hold them, from the parsed tree.
-func extractWrites(t *pyast.Tree, f *File) {
+// Extract returns the ORM write sites of a parsed file, in source order,
+// and the functions that hold them (or may: one whose source has a write
+// call), in source order. qualify turns a dotted name used in the file
+// into the fully qualified name its imports give it ("atomic" ->
+// "django.db.transaction.atomic"); ok is false when the first name is not
+// imported.
+func Extract(t *pyast.Tree, qualify func(name string) (q string, ok bool)) ([]*Write, []*Function) {
 	if !hasWriteMarker(t.Src) {
-		return
+		return nil, nil
 	}
-	x := &extractor{t: t, f: f, module: newFuncState()}
+	x := &extractor{t: t, qualify: qualify, module: newFuncState()}
 	x.walkBlock(t.Root(), scope{st: x.module})
+	return x.writes, x.functions
 }
 
 type extractor struct {
-	t      *pyast.Tree
-	f      *File
-	module *funcState
+	t       *pyast.Tree
+	qualify func(name string) (string, bool) // see Extract
+	module  *funcState
+
+	writes    []*Write
+	functions []*Function
 }
 
 // frame is a try body or a with-atomic block around the code being walked.
@@ -359,7 +367,7 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 			fn.IndentUnit = in[len(defIndent):]
 		}
 	}
-	x.f.Functions = append(x.f.Functions, fn)
+	x.functions = append(x.functions, fn)
 	x.walkBlock(body, scope{fn: fn, st: st})
 }
 

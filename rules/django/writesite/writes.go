@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"slices"
@@ -64,7 +64,8 @@ type Kwarg struct {
 type Write struct {
 	Kind string // WriteCreate, ...
 	// Model is the model expression as written ("Product",
-	// "shop_models.Product"); resolve it with Project.WriteModel. Ref is
+	// "shop_models.Product"); the index resolves it (django's
+	// Project.WriteModel). Ref is
 	// set instead for a model from apps.get_model("shop", "Product").
 	Model    string
 	Ref      *ModelRef
@@ -256,14 +257,6 @@ func (fn *Function) LocksBefore(line int) bool {
 // DBCallIn reports whether a database call lies in lines [start, end].
 func (fn *Function) DBCallIn(start, end int) bool {
 	return slices.ContainsFunc(fn.DBCalls, func(l int) bool { return l >= start && l <= end })
-}
-
-// WriteModel resolves the model a write (or check) names in file f.
-func (p *Project) WriteModel(f *File, expr string, ref *ModelRef) *Model {
-	if ref != nil {
-		return p.FindModel(ref.App, ref.Name)
-	}
-	return p.ResolveModel(f, expr)
 }
 
 // writeMarkers are looked for before a file is searched for writes.

@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"slices"
@@ -530,7 +530,7 @@ func (x *extractor) addWrite(w *Write, n *sitter.Node, sc scope, stmt *sitter.No
 		}
 	}
 	w.Checks = slices.Clone(sc.checks)
-	x.f.Writes = append(x.f.Writes, w)
+	x.writes = append(x.writes, w)
 }
 
 // direct reports whether call is the whole expression of stmt, and the

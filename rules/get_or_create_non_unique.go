@@ -56,7 +56,7 @@ func checkGetOrCreateNonUnique(p *Pass) []Finding {
 			continue
 		}
 		out = append(out, getOrCreateNonUnique.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine,
-			viewKey(w, m, w.Kind+":"+strings.Join(lookup, ",")), viewNonUniqueMessage(w, m, lookup, sets)))
+			viewKey(w, m, string(w.Kind)+":"+strings.Join(lookup, ",")), viewNonUniqueMessage(w, m, lookup, sets)))
 	}
 	return out
 }

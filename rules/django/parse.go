@@ -365,12 +365,12 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 		return nil
 	}
 	callee := t.DottedName(call.Func)
-	kind := ""
+	var kind ConstraintKind
 	switch callee[strings.LastIndexByte(callee, '.')+1:] {
 	case "UniqueConstraint":
-		kind = "unique"
+		kind = ConstraintUnique
 	case "CheckConstraint":
-		kind = "check"
+		kind = ConstraintCheck
 	default:
 		return nil
 	}
@@ -379,7 +379,7 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 	if v, ok := call.Kwargs["fields"]; ok {
 		c.Fields, _ = t.Strings(v)
 	}
-	if kind == "unique" {
+	if kind == ConstraintUnique {
 		c.Condition = t.Text(call.Kwargs["condition"])
 		if len(c.Fields) == 0 && len(call.Args) > 0 {
 			c.Fields = []string{} // expression-based: no plain field list

@@ -140,9 +140,18 @@ func (f *Field) Column() string {
 	return f.Name
 }
 
+// ConstraintKind says which constraint class a Constraint is.
+type ConstraintKind string
+
+// Kinds of constraint.
+const (
+	ConstraintUnique ConstraintKind = "unique" // UniqueConstraint
+	ConstraintCheck  ConstraintKind = "check"  // CheckConstraint
+)
+
 // Constraint is a Meta.constraints entry or an AddConstraint operation.
 type Constraint struct {
-	Kind      string // "unique" or "check"
+	Kind      ConstraintKind
 	Name      string
 	Fields    []string // UniqueConstraint fields
 	Condition string   // UniqueConstraint condition, source text

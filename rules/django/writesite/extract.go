@@ -69,9 +69,21 @@ type classInfo struct {
 	view       bool
 }
 
+// bindingKind is what a local name holds, as far as the extractor
+// follows it.
+type bindingKind int
+
+const (
+	bindOther    bindingKind = iota // anything not below
+	bindModel                       // a model class from apps.get_model
+	bindInstance                    // a model instance, built or fetched
+	bindQueryset                    // a queryset of a model
+	bindCheck                       // the result of exists() or count()
+)
+
 // binding is what the extractor knows of a local name.
 type binding struct {
-	kind string // "model", "instance", "queryset", "check", "other"
+	kind bindingKind
 	ref  *ModelRef
 	// For instances: the model and how the instance was made.
 	model    string

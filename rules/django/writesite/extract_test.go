@@ -37,7 +37,7 @@ type writeSum struct {
 }
 
 func summarize(w *writesite.Write) writeSum {
-	s := writeSum{Kind: w.Kind, Model: w.Model, Line: w.Line, Stmt: [2]int{w.Stmt.Line, w.Stmt.EndLine},
+	s := writeSum{Kind: string(w.Kind), Model: w.Model, Line: w.Line, Stmt: [2]int{w.Stmt.Line, w.Stmt.EndLine},
 		Atomic: w.Guard.Atomic, InnerAtomic: w.Guard.InnerAtomic, Insert: w.Insert}
 	if w.Ref != nil {
 		s.Model = w.Ref.App + "." + w.Ref.Name
@@ -343,7 +343,7 @@ func TestExtractCheckShape(t *testing.T) {
 	}
 	c := f.Writes[0].Checks[0]
 	type shape struct {
-		Form          string
+		Form          writesite.CheckForm
 		Exact         bool
 		Stmt          [2]int
 		Present       [][2]int

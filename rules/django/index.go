@@ -439,3 +439,41 @@ func (p *Project) attachMigrations() {
 var atomicRequestsMarker = []byte("ATOMIC_REQUESTS")
 
 func hasAtomicRequestsMarker(src []byte) bool { return bytes.Contains(src, atomicRequestsMarker) }
+
+// BasesKnown reports whether every base class of m, followed through the
+// repository, is django's Model, a model of the repository whose own bases
+// are known, or a plain mixin without fields: then m's fields, as indexed,
+// are all its fields. A base from outside the repository (AbstractUser, a
+// third-party TimeStampedModel) may add fields the index cannot see.
+func (p *Project) BasesKnown(m *Model) bool { return p.basesKnown(m, 0) }
+
+func (p *Project) basesKnown(m *Model, depth int) bool {
+	if m == nil || m.class == nil || depth > 20 {
+		return false
+	}
+	f := p.owner[m.class]
+	if f == nil {
+		return false
+	}
+	for _, b := range m.class.Bases {
+		q := p.qualify(f, b, 0)
+		if djangoModelBases[q] {
+			continue
+		}
+		_, bc := p.classByName(q)
+		if bc == nil {
+			return false
+		}
+		if bm := p.classes[bc]; bm != nil {
+			if !p.basesKnown(bm, depth+1) {
+				return false
+			}
+		} else if len(bc.Fields) > 0 || len(bc.Bases) > 0 && !slices.Contains(bc.Bases, "object") {
+			return false
+		}
+	}
+	return true
+}
+
+// ClassOf returns the class definition of m.
+func (m *Model) ClassOf() *Class { return m.class }

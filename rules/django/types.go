@@ -19,7 +19,6 @@ type Project struct {
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File
-	history   historyCache // the replayed migrations, built on first use (state.go)
 }
 
 // File is one indexed Python file.

@@ -1,12 +1,11 @@
-package django
+package migstate
 
 import (
-	"cmp"
-	"container/heap"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/djintegrity/djintegrity/rules/django"
 )
 
 // ModelState is a model as the migrations leave it: what the database
@@ -19,11 +18,11 @@ type ModelState struct {
 	// Fields in order. Relation targets are normalised to "app.model" in
 	// lower case ("self" and bare names resolved); swappable targets
 	// (settings.AUTH_USER_MODEL) are kept as written.
-	Fields  []*Field
-	Options Meta // db_table, unique_together, constraints, managed, proxy
+	Fields  []*django.Field
+	Options django.Meta // db_table, unique_together, constraints, managed, proxy
 	// Created is the migration whose CreateModel made the table, nil when
 	// the replay met the model without seeing it created.
-	Created *Migration
+	Created *django.Migration
 	// Opaque is set once something the replay cannot follow touched the
 	// model: an unknown operation, RunSQL that alters its table, an
 	// AlterField whose field could not be read. Rules then say nothing.
@@ -42,7 +41,7 @@ func (s *ModelState) Table() string {
 }
 
 // Field returns the field named name, or nil.
-func (s *ModelState) Field(name string) *Field {
+func (s *ModelState) Field(name string) *django.Field {
 	for _, f := range s.Fields {
 		if f.Name == name {
 			return f
@@ -58,28 +57,15 @@ func stateKey(app, model string) string { return strings.ToLower(app + "." + mod
 type History struct {
 	// Plan holds the migrations in an order that respects their
 	// dependencies. A squashed migration stands in for those it replaces.
-	Plan []*Migration
+	Plan []*django.Migration
 	// Models is the final state, by lower-case "app.model".
 	Models map[string]*ModelState
 	// OpaqueApps lists apps where an operation the replay cannot attribute
 	// to a model ran: their final state is not trusted.
 	OpaqueApps map[string]bool
 
-	before map[*Operation]*ModelState
-	deps   map[*Migration][]*Migration
-}
-
-// historyCache builds a project's History once; rules share it.
-type historyCache struct {
-	once sync.Once
-	h    *History
-}
-
-// History replays the project's migrations; it is built on first use and
-// shared by every caller.
-func (p *Project) History() *History {
-	p.history.once.Do(func() { p.history.h = replay(p) })
-	return p.history.h
+	before map[*django.Operation]*ModelState
+	deps   map[*django.Migration][]*django.Migration
 }
 
 // Model returns the final state of model name of app label, or nil.
@@ -89,12 +75,12 @@ func (h *History) Model(label, name string) *ModelState { return h.Models[stateK
 // (for RenameModel the old name), or nil when the model did not exist or op
 // was not replayed. An operation inside SeparateDatabaseAndState's
 // database_operations sees the state before the SeparateDatabaseAndState.
-func (h *History) Before(op *Operation) *ModelState { return h.before[op] }
+func (h *History) Before(op *django.Operation) *ModelState { return h.before[op] }
 
 // Ancestors returns every migration of the plan that m depends on,
 // directly or not, in plan order.
-func (h *History) Ancestors(m *Migration) []*Migration {
-	seen := map[*Migration]bool{}
+func (h *History) Ancestors(m *django.Migration) []*django.Migration {
+	seen := map[*django.Migration]bool{}
 	stack := slices.Clone(h.deps[m])
 	for len(stack) > 0 {
 		d := stack[len(stack)-1]
@@ -105,7 +91,7 @@ func (h *History) Ancestors(m *Migration) []*Migration {
 		seen[d] = true
 		stack = append(stack, h.deps[d]...)
 	}
-	var out []*Migration
+	var out []*django.Migration
 	for _, x := range h.Plan {
 		if seen[x] {
 			out = append(out, x)
@@ -114,12 +100,14 @@ func (h *History) Ancestors(m *Migration) []*Migration {
 	return out
 }
 
-// replay orders the migrations and applies their state operations.
-func replay(p *Project) *History {
+// Replay orders the project's migrations and applies their state
+// operations. It reads the project and changes nothing in it; the History
+// is the caller's to keep.
+func Replay(p *django.Project) *History {
 	h := &History{
 		Models:     map[string]*ModelState{},
 		OpaqueApps: map[string]bool{},
-		before:     map[*Operation]*ModelState{},
+		before:     map[*django.Operation]*ModelState{},
 	}
 	h.Plan, h.deps = plan(p)
 	for _, m := range h.Plan {
@@ -137,7 +125,7 @@ func replay(p *Project) *History {
 }
 
 // record notes the state of the model op works on, just before it runs.
-func (h *History) record(app string, op *Operation) {
+func (h *History) record(app string, op *django.Operation) {
 	name := op.Model
 	if op.Kind == "RenameModel" {
 		name = op.OldName
@@ -187,7 +175,7 @@ func (h *History) target(app, name string) *ModelState {
 }
 
 // apply replays one operation of migration m into the state.
-func (h *History) apply(m *Migration, op *Operation) {
+func (h *History) apply(m *django.Migration, op *django.Operation) {
 	app := m.App
 	switch op.Kind {
 	case "CreateModel":
@@ -239,7 +227,7 @@ func (h *History) apply(m *Migration, op *Operation) {
 			return
 		}
 		f := stateField(app, s.Name, op.Field, op.Preserve)
-		if i := slices.IndexFunc(s.Fields, func(x *Field) bool { return x.Name == op.Name }); i >= 0 {
+		if i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name }); i >= 0 {
 			s.Fields[i] = f
 		} else {
 			if op.Kind == "AlterField" {
@@ -249,10 +237,10 @@ func (h *History) apply(m *Migration, op *Operation) {
 		}
 	case "RemoveField":
 		s := h.target(app, op.Model)
-		s.Fields = slices.DeleteFunc(s.Fields, func(x *Field) bool { return x.Name == op.Name })
+		s.Fields = slices.DeleteFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name })
 	case "RenameField":
 		s := h.target(app, op.Model)
-		i := slices.IndexFunc(s.Fields, func(x *Field) bool { return x.Name == op.OldName })
+		i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.OldName })
 		if i < 0 || op.NewName == "" {
 			s.Opaque = true
 			return
@@ -278,11 +266,11 @@ func (h *History) apply(m *Migration, op *Operation) {
 			s.Opaque = true
 			return
 		}
-		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *Constraint) bool { return c.Name == op.Constraint.Name })
+		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *django.Constraint) bool { return c.Name == op.Constraint.Name })
 		s.Options.Constraints = append(s.Options.Constraints, op.Constraint)
 	case "RemoveConstraint":
 		s := h.target(app, op.Model)
-		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *Constraint) bool { return c.Name == op.ConstraintName })
+		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *django.Constraint) bool { return c.Name == op.ConstraintName })
 	case "AlterUniqueTogether":
 		h.target(app, op.Model).Options.UniqueTogether = slices.Clone(op.UniqueTogether)
 	case "SeparateDatabaseAndState":
@@ -311,7 +299,7 @@ var ddl = regexp.MustCompile(`(?i)\b(alter|create|drop|rename)\b`)
 // runSQL marks the models whose tables a schema-changing RunSQL names. SQL
 // that is not written out (a variable, a function call) could touch any
 // table of the app.
-func (h *History) runSQL(app string, op *Operation) {
+func (h *History) runSQL(app string, op *django.Operation) {
 	if !strings.ContainsAny(op.Code, `"'`) {
 		h.opaqueApp(app)
 		return
@@ -362,7 +350,7 @@ func (h *History) opaqueApp(app string) {
 
 // stateField copies a migration's field for the state: relation targets
 // normalised, and the default dropped when preserve_default=False.
-func stateField(app, model string, f *Field, dropDefault bool) *Field {
+func stateField(app, model string, f *django.Field, dropDefault bool) *django.Field {
 	nf := *f
 	nf.To = NormalizeRef(app, model, f.To)
 	if dropDefault {
@@ -390,193 +378,3 @@ func NormalizeRef(app, model, ref string) string {
 	}
 	return stateKey(app, ref)
 }
-
-// plan orders every migration of the project so that each comes after its
-// dependencies, squashed migrations standing in for those they replace.
-// Unknown dependencies are ignored; migrations caught in a cycle come last,
-// in name order, so that broken input never stops the replay.
-func plan(p *Project) ([]*Migration, map[*Migration][]*Migration) {
-	nodes := map[MigrationRef]*Migration{}
-	var all []*Migration
-	for _, app := range p.Apps {
-		for _, m := range app.Migrations {
-			if m.App == "" {
-				continue
-			}
-			nodes[MigrationRef{m.App, m.Name}] = m
-			all = append(all, m)
-		}
-	}
-	slices.SortFunc(all, migCompare)
-
-	// A squashed migration replaces its members: whoever depended on a
-	// member depends on it, and it inherits the members' outside parents.
-	replacedBy := map[*Migration]*Migration{}
-	for _, m := range all {
-		for _, r := range m.Replaces {
-			if n := nodes[r]; n != nil && n != m && len(n.Replaces) == 0 {
-				replacedBy[n] = m
-			}
-		}
-	}
-	active := func(m *Migration) *Migration {
-		for range 8 { // squashes of squashes, without looping on bad input
-			r := replacedBy[m]
-			if r == nil {
-				break
-			}
-			m = r
-		}
-		return m
-	}
-	var live []*Migration
-	for _, m := range all {
-		if replacedBy[m] == nil {
-			live = append(live, m)
-		}
-	}
-
-	byApp := map[string][]*Migration{}
-	for _, m := range live {
-		byApp[m.App] = append(byApp[m.App], m)
-	}
-	// resolve turns one dependency into a live migration, or nil.
-	var sameAppDeps func(m *Migration) []*Migration
-	resolve := func(ref MigrationRef) *Migration {
-		switch ref.Name {
-		case "__first__", "__latest__":
-			var pick *Migration
-			for _, m := range byApp[ref.App] {
-				isRoot := len(sameAppDeps(m)) == 0
-				if ref.Name == "__first__" && isRoot && (pick == nil || m.Name < pick.Name) {
-					pick = m
-				}
-				if ref.Name == "__latest__" && (pick == nil || m.Name > pick.Name) {
-					pick = m
-				}
-			}
-			return pick
-		}
-		if n := nodes[ref]; n != nil {
-			return active(n)
-		}
-		return nil
-	}
-	sameAppDeps = func(m *Migration) []*Migration {
-		var out []*Migration
-		for _, d := range m.Dependencies {
-			if d.App == m.App && d.Name != "__first__" && d.Name != "__latest__" {
-				if n := nodes[d]; n != nil && active(n) != m {
-					out = append(out, active(n))
-				}
-			}
-		}
-		return out
-	}
-
-	deps := map[*Migration][]*Migration{}
-	add := func(m *Migration, refs []MigrationRef) {
-		for _, r := range refs {
-			d := resolve(r)
-			if d != nil && d != m && !slices.Contains(deps[m], d) {
-				deps[m] = append(deps[m], d)
-			}
-		}
-	}
-	for _, m := range all {
-		owner := active(m)
-		add(owner, m.Dependencies)
-	}
-
-	// Kahn's algorithm, taking the smallest (app, name) ready first so that
-	// the order is stable.
-	indeg := map[*Migration]int{}
-	children := map[*Migration][]*Migration{}
-	for _, m := range live {
-		indeg[m] += 0
-		for _, d := range deps[m] {
-			indeg[m]++
-			children[d] = append(children[d], m)
-		}
-	}
-	ready := &migHeap{}
-	for _, m := range live {
-		if indeg[m] == 0 {
-			heap.Push(ready, m)
-		}
-	}
-	done := map[*Migration]bool{}
-	var order []*Migration
-	for ready.Len() > 0 {
-		m := heap.Pop(ready).(*Migration)
-		done[m] = true
-		order = append(order, m)
-		for _, c := range children[m] {
-			if indeg[c]--; indeg[c] == 0 {
-				heap.Push(ready, c)
-			}
-		}
-	}
-	for _, m := range live {
-		if !done[m] {
-			order = append(order, m) // a cycle: keep going in name order
-		}
-	}
-	return order, deps
-}
-
-func migCompare(a, b *Migration) int {
-	return cmp.Or(cmp.Compare(a.App, b.App), cmp.Compare(a.Name, b.Name))
-}
-
-// migHeap is a min-heap of migrations by (app, name).
-type migHeap []*Migration
-
-func (h migHeap) Len() int           { return len(h) }
-func (h migHeap) Less(i, j int) bool { return migCompare(h[i], h[j]) < 0 }
-func (h migHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *migHeap) Push(x any)        { *h = append(*h, x.(*Migration)) }
-func (h *migHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-// BasesKnown reports whether every base class of m, followed through the
-// repository, is django's Model, a model of the repository whose own bases
-// are known, or a plain mixin without fields: then m's fields, as indexed,
-// are all its fields. A base from outside the repository (AbstractUser, a
-// third-party TimeStampedModel) may add fields the index cannot see.
-func (p *Project) BasesKnown(m *Model) bool { return p.basesKnown(m, 0) }
-
-func (p *Project) basesKnown(m *Model, depth int) bool {
-	if m == nil || m.class == nil || depth > 20 {
-		return false
-	}
-	f := p.owner[m.class]
-	if f == nil {
-		return false
-	}
-	for _, b := range m.class.Bases {
-		q := p.qualify(f, b, 0)
-		if djangoModelBases[q] {
-			continue
-		}
-		_, bc := p.classByName(q)
-		if bc == nil {
-			return false
-		}
-		if bm := p.classes[bc]; bm != nil {
-			if !p.basesKnown(bm, depth+1) {
-				return false
-			}
-		} else if len(bc.Fields) > 0 || len(bc.Bases) > 0 && !slices.Contains(bc.Bases, "object") {
-			return false
-		}
-	}
-	return true
-}
-
-// ClassOf returns the class definition of m.
-func (m *Model) ClassOf() *Class { return m.class }

@@ -179,87 +179,22 @@ func (h *History) apply(m *django.Migration, op *django.Operation) {
 	app := m.App
 	switch op.Kind {
 	case "CreateModel":
-		if op.Model == "" {
-			h.opaqueApp(app)
-			return
-		}
-		s := &ModelState{App: app, Name: op.Model, Options: op.Options, Created: m}
-		s.Options.UniqueTogether = slices.Clone(op.Options.UniqueTogether)
-		s.Options.Constraints = slices.Clone(op.Options.Constraints)
-		for _, f := range op.Fields {
-			s.Fields = append(s.Fields, stateField(app, s.Name, f, false))
-		}
-		h.Models[s.Key()] = s
+		h.createModel(m, op)
 	case "DeleteModel":
 		delete(h.Models, stateKey(app, op.Model))
 	case "RenameModel":
-		oldKey, newKey := stateKey(app, op.OldName), stateKey(app, op.NewName)
-		s := h.cow(oldKey)
-		if s == nil || op.NewName == "" {
-			h.opaqueApp(app)
-			return
-		}
-		delete(h.Models, oldKey)
-		s.Name = op.NewName
-		h.Models[newKey] = s
-		// Relations that pointed at the old name follow it, as in Django.
-		for key, other := range h.Models {
-			for i, f := range other.Fields {
-				if strings.EqualFold(f.To, oldKey) {
-					c := h.cow(key)
-					nf := *f
-					nf.To = newKey
-					c.Fields[i] = &nf
-					other = c
-				}
-			}
-		}
+		h.renameModel(app, op)
 	case "AlterModelTable":
 		if s := h.target(app, op.Model); s != nil {
 			s.Options.DBTable = op.Options.DBTable
 		}
 	case "AddField", "AlterField":
-		s := h.target(app, op.Model)
-		if op.Field == nil {
-			if op.Kind == "AlterField" {
-				s.Opaque = true
-			}
-			return
-		}
-		f := stateField(app, s.Name, op.Field, op.Preserve)
-		if i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name }); i >= 0 {
-			s.Fields[i] = f
-		} else {
-			if op.Kind == "AlterField" {
-				s.Opaque = true // Django would refuse: the replay is off track
-			}
-			s.Fields = append(s.Fields, f)
-		}
+		h.setField(app, op)
 	case "RemoveField":
 		s := h.target(app, op.Model)
 		s.Fields = slices.DeleteFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name })
 	case "RenameField":
-		s := h.target(app, op.Model)
-		i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.OldName })
-		if i < 0 || op.NewName == "" {
-			s.Opaque = true
-			return
-		}
-		nf := *s.Fields[i]
-		nf.Name = op.NewName
-		s.Fields[i] = &nf
-		// Django renames the field in unique_together, not in constraints.
-		for j, set := range s.Options.UniqueTogether {
-			if slices.Contains(set, op.OldName) {
-				ns := slices.Clone(set)
-				for k := range ns {
-					if ns[k] == op.OldName {
-						ns[k] = op.NewName
-					}
-				}
-				s.Options.UniqueTogether[j] = ns
-			}
-		}
+		h.renameField(app, op)
 	case "AddConstraint":
 		s := h.target(app, op.Model)
 		if op.Constraint == nil {
@@ -289,6 +224,94 @@ func (h *History) apply(m *django.Migration, op *django.Operation) {
 			h.target(app, op.Model).Opaque = true
 		} else {
 			h.opaqueApp(app)
+		}
+	}
+}
+
+// createModel replays CreateModel of migration m: a new state, created by
+// m.
+func (h *History) createModel(m *django.Migration, op *django.Operation) {
+	app := m.App
+	if op.Model == "" {
+		h.opaqueApp(app)
+		return
+	}
+	s := &ModelState{App: app, Name: op.Model, Options: op.Options, Created: m}
+	s.Options.UniqueTogether = slices.Clone(op.Options.UniqueTogether)
+	s.Options.Constraints = slices.Clone(op.Options.Constraints)
+	for _, f := range op.Fields {
+		s.Fields = append(s.Fields, stateField(app, s.Name, f, false))
+	}
+	h.Models[s.Key()] = s
+}
+
+// renameModel replays RenameModel: the state moves to the new key, and
+// relations that pointed at the old name follow it, as in Django.
+func (h *History) renameModel(app string, op *django.Operation) {
+	oldKey, newKey := stateKey(app, op.OldName), stateKey(app, op.NewName)
+	s := h.cow(oldKey)
+	if s == nil || op.NewName == "" {
+		h.opaqueApp(app)
+		return
+	}
+	delete(h.Models, oldKey)
+	s.Name = op.NewName
+	h.Models[newKey] = s
+	for key, other := range h.Models {
+		for i, f := range other.Fields {
+			if strings.EqualFold(f.To, oldKey) {
+				c := h.cow(key)
+				nf := *f
+				nf.To = newKey
+				c.Fields[i] = &nf
+				other = c
+			}
+		}
+	}
+}
+
+// setField replays AddField or AlterField. An AlterField whose field could
+// not be read, or of a field the state lacks, leaves the model opaque.
+func (h *History) setField(app string, op *django.Operation) {
+	s := h.target(app, op.Model)
+	if op.Field == nil {
+		if op.Kind == "AlterField" {
+			s.Opaque = true
+		}
+		return
+	}
+	f := stateField(app, s.Name, op.Field, op.Preserve)
+	if i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name }); i >= 0 {
+		s.Fields[i] = f
+	} else {
+		if op.Kind == "AlterField" {
+			s.Opaque = true // Django would refuse: the replay is off track
+		}
+		s.Fields = append(s.Fields, f)
+	}
+}
+
+// renameField replays RenameField. Django renames the field in
+// unique_together, not in constraints.
+func (h *History) renameField(app string, op *django.Operation) {
+	s := h.target(app, op.Model)
+	i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.OldName })
+	if i < 0 || op.NewName == "" {
+		s.Opaque = true
+		return
+	}
+	nf := *s.Fields[i]
+	nf.Name = op.NewName
+	s.Fields[i] = &nf
+	for j, set := range s.Options.UniqueTogether {
+		if slices.Contains(set, op.OldName) {
+			ns := slices.Clone(set)
+			for k := range ns {
+				if ns[k] == op.OldName {
+					ns[k] = op.NewName
+				}
+			}
+			s.Options.UniqueTogether[j] = ns
 		}
 	}
 }

@@ -1,6 +1,3 @@
-// Package django indexes a Django project from source text: apps, models,
-// migrations, imports and write sites. It is built with tree-sitter and
-// never imports or runs the project's Python.
 package django
 
 import "github.com/djintegrity/djintegrity/rules/django/writesite"

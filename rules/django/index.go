@@ -105,32 +105,44 @@ func index(parsed []*File) *Project {
 func (p *Project) findApps() {
 	p.appsByDir = map[string]*App{}
 	for _, f := range p.sortedFiles() {
-		dir, base := path.Split(f.Path)
-		dir = strings.TrimSuffix(dir, "/")
-		var appDir string
-		switch {
-		case base == "models.py":
-			appDir = dir
-		case path.Base(dir) == "models" || path.Base(dir) == "migrations":
-			appDir = path.Dir(dir)
-		default:
+		dir, ok := appDir(f.Path)
+		if !ok || dir == "." || dir == "" || p.appsByDir[dir] != nil {
 			continue
 		}
-		if appDir == "." || appDir == "" || p.appsByDir[appDir] != nil {
-			continue
-		}
-		p.appsByDir[appDir] = &App{Label: path.Base(appDir), Dir: appDir, Migrations: map[string]*Migration{}}
+		p.appsByDir[dir] = &App{Label: path.Base(dir), Dir: dir, Migrations: map[string]*Migration{}}
 	}
 	for dir, app := range p.appsByDir {
-		if f := p.Files[dir+"/apps.py"]; f != nil {
-			for _, c := range f.Classes {
-				if c.AppConfig != "" {
-					app.Label = c.AppConfig
-				}
-			}
-		}
+		app.Label = appConfigLabel(p.Files[dir+"/apps.py"], app.Label)
 		p.Apps[app.Label] = app
 	}
+}
+
+// appDir returns the directory of the app that file p belongs to by
+// Django's layout: the directory of models.py, or the parent of a models
+// or migrations package. ok is false for any other file.
+func appDir(p string) (dir string, ok bool) {
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	switch {
+	case base == "models.py":
+		return dir, true
+	case path.Base(dir) == "models" || path.Base(dir) == "migrations":
+		return path.Dir(dir), true
+	}
+	return "", false
+}
+
+// appConfigLabel returns the label that apps.py file f sets, or label when
+// it sets none or f is nil.
+func appConfigLabel(f *File, label string) string {
+	if f != nil {
+		for _, c := range f.Classes {
+			if c.AppConfig != "" {
+				label = c.AppConfig
+			}
+		}
+	}
+	return label
 }
 
 // AppOf returns the app whose directory holds path p, or nil.

@@ -257,13 +257,8 @@ func changesAbstractBase(parsed map[string]*File, changed map[string]bool) bool 
 func appLabels(all []string, parsed map[string]*File) map[string][]string {
 	dirs := map[string]bool{}
 	for _, p := range all {
-		dir, base := path.Split(p)
-		dir = strings.TrimSuffix(dir, "/")
-		switch {
-		case base == "models.py":
+		if dir, ok := appDir(p); ok {
 			dirs[dir] = true
-		case path.Base(dir) == "models" || path.Base(dir) == "migrations":
-			dirs[path.Dir(dir)] = true
 		}
 	}
 	labels := map[string][]string{}
@@ -271,14 +266,7 @@ func appLabels(all []string, parsed map[string]*File) map[string][]string {
 		if dir == "." || dir == "" {
 			continue
 		}
-		label := path.Base(dir)
-		if f := parsed[dir+"/apps.py"]; f != nil {
-			for _, c := range f.Classes {
-				if c.AppConfig != "" {
-					label = c.AppConfig
-				}
-			}
-		}
+		label := appConfigLabel(parsed[dir+"/apps.py"], path.Base(dir))
 		labels[label] = append(labels[label], dir)
 	}
 	return labels

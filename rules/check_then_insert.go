@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // checkThenInsert reports an existence check (`.exists()`, `.count() == 0`,
@@ -25,7 +26,7 @@ var checkThenInsert = &Rule{
 // the same model, with nothing that serialises the two.
 type viewRace struct {
 	viewSite
-	check  *django.Check
+	check  *writesite.Check
 	lookup []string // field names of the check's lookup
 	// cover is the unique set the lookup covers; when nil, fallback is one
 	// that the insert's own fields cover. With neither, the race makes
@@ -42,12 +43,12 @@ func viewCheckThenInsert(p *django.Project, s viewSite) *viewRace {
 		return nil
 	}
 	switch {
-	case w.Kind == django.WriteCreate, w.Kind == django.WriteBulkCreate:
-	case w.Kind == django.WriteSave && w.Insert:
+	case w.Kind == writesite.WriteCreate, w.Kind == writesite.WriteBulkCreate:
+	case w.Kind == writesite.WriteSave && w.Insert:
 	default:
 		return nil
 	}
-	var check *django.Check
+	var check *writesite.Check
 	for i := len(w.Checks) - 1; i >= 0; i-- {
 		c := w.Checks[i]
 		if p.WriteModel(s.f, c.Model, c.Ref) == m {
@@ -76,7 +77,7 @@ func viewCheckedUnderLock(p *django.Project, s viewSite) bool {
 }
 
 // viewRaceOf judges the race between check and the insert of s.
-func viewRaceOf(s viewSite, check *django.Check) *viewRace {
+func viewRaceOf(s viewSite, check *writesite.Check) *viewRace {
 	w, m := s.w, s.m
 	lookup, ok := viewLookupFields(m, check.Lookup)
 	if !ok || len(lookup) == 0 {
@@ -125,7 +126,7 @@ func viewRaceMessage(r *viewRace, names viewNames, fixed bool) string {
 	m, w, c := r.m, r.w, r.check
 	var b strings.Builder
 	what := "insert"
-	if w.Kind == django.WriteBulkCreate {
+	if w.Kind == writesite.WriteBulkCreate {
 		what = "bulk insert"
 	}
 	fmt.Fprintf(&b, "Check-then-insert race: the existence check on %s (line %d) and the %s %s (line %d) are separate queries, so two concurrent requests can both find no row and both insert.",
@@ -170,7 +171,7 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 	if w.StmtKind != "expression_statement" && w.StmtKind != "return_statement" {
 		return 0, 0, nil, names
 	}
-	i := slices.IndexFunc(c.Absent, func(s django.Span) bool { return s.Start == w.Stmt.Start && s.End == w.Stmt.End })
+	i := slices.IndexFunc(c.Absent, func(s writesite.Span) bool { return s.Start == w.Stmt.Start && s.End == w.Stmt.End })
 	if i < 0 || !viewAllOwnLines(c.Absent) || !viewAllOwnLines(c.Present) {
 		return 0, 0, nil, names
 	}
@@ -179,8 +180,8 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 		return 0, 0, nil, names // other queries would join the savepoint
 	}
 	ind := c.Stmt.Indent
-	var inner []django.Span // the branch one level below the check
-	if c.Form == django.CheckEarlyExit {
+	var inner []writesite.Span // the branch one level below the check
+	if c.Form == writesite.CheckEarlyExit {
 		inner = c.Present
 	} else {
 		inner = c.Absent
@@ -192,13 +193,13 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 
 	// get_or_create says the same in one line when the lookup is unique
 	// and the branch is nothing but the create.
-	if r.cover != nil && w.Kind == django.WriteCreate && w.Direct && w.StmtKind == "expression_statement" &&
+	if r.cover != nil && w.Kind == writesite.WriteCreate && w.Direct && w.StmtKind == "expression_statement" &&
 		i == 0 && len(c.Absent) == 1 {
 		simple := false
 		switch c.Form {
-		case django.CheckIfAbsent:
+		case writesite.CheckIfAbsent:
 			simple = len(c.Present) == 0
-		case django.CheckDoesNotExist:
+		case writesite.CheckDoesNotExist:
 			simple = len(c.Present) == 1 && c.Target != "" && c.Target == w.Target
 		}
 		if simple {
@@ -213,7 +214,7 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 	names = viewFixNames(r.f, true, true)
 	lines := []string{ind + "try:", ind + unit + "with " + names.transaction + ".atomic():"}
 	switch c.Form {
-	case django.CheckEarlyExit:
+	case writesite.CheckEarlyExit:
 		// The statements between the check and the insert move into the
 		// savepoint; the early exit becomes the handler.
 		first := c.Stmt.EndLine + 1
@@ -247,6 +248,6 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 	return start, end, viewFix(lines), names
 }
 
-func viewAllOwnLines(spans []django.Span) bool {
-	return !slices.ContainsFunc(spans, func(s django.Span) bool { return !s.OwnLines })
+func viewAllOwnLines(spans []writesite.Span) bool {
+	return !slices.ContainsFunc(spans, func(s writesite.Span) bool { return !s.OwnLines })
 }

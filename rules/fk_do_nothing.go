@@ -92,7 +92,7 @@ func migOnDeleteSQL(p *Pass) []string {
 			visit(d)
 		}
 	}
-	for _, m := range p.Project.History().Plan {
+	for _, m := range p.History().Plan {
 		for _, op := range m.Operations {
 			visit(op)
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
@@ -27,12 +28,12 @@ func checkGetOrCreateNonUnique(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
 		w, m := s.w, s.m
-		if m == nil || w.StarArgs || (w.Kind != django.WriteGetOrCreate && w.Kind != django.WriteUpdateOrCreate) {
+		if m == nil || w.StarArgs || (w.Kind != writesite.WriteGetOrCreate && w.Kind != writesite.WriteUpdateOrCreate) {
 			continue
 		}
 		// The lookup is the filter() before the call and every keyword
 		// but the defaults.
-		lookupKw := append([]django.Kwarg(nil), w.Lookup...)
+		lookupKw := append([]writesite.Kwarg(nil), w.Lookup...)
 		for _, kw := range w.Kwargs {
 			if kw.Name != "defaults" && kw.Name != "create_defaults" {
 				lookupKw = append(lookupKw, kw)
@@ -57,12 +58,12 @@ func checkGetOrCreateNonUnique(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		out = append(out, rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine,
-			viewKey(w, m, w.Kind+":"+strings.Join(lookup, ",")), viewNonUniqueMessage(w, m, lookup, sets)))
+			viewKey(w, m, string(w.Kind)+":"+strings.Join(lookup, ",")), viewNonUniqueMessage(w, m, lookup, sets)))
 	}
 	return out
 }
 
-func viewNonUniqueMessage(w *django.Write, m *django.Model, lookup []string, sets []viewUnique) string {
+func viewNonUniqueMessage(w *writesite.Write, m *django.Model, lookup []string, sets []viewUnique) string {
 	quoted := make([]string, 0, len(lookup))
 	for _, f := range lookup {
 		quoted = append(quoted, fmt.Sprintf("%q", f))
@@ -125,7 +126,7 @@ func viewConditionPairs(cond string) ([][2]string, bool) {
 // for Q(active=True), in the lookup or the defaults): every row the call
 // inserts is then under the constraint, so the losing INSERT of a race
 // fails on it and Django's get_or_create reads the winner's row instead.
-func viewPinned(sets []viewUnique, lookup []string, kws []django.Kwarg) bool {
+func viewPinned(sets []viewUnique, lookup []string, kws []writesite.Kwarg) bool {
 	for _, u := range sets {
 		if u.condition == "" || viewCovering([]viewUnique{u}, lookup, true) == nil {
 			continue
@@ -136,7 +137,7 @@ func viewPinned(sets []viewUnique, lookup []string, kws []django.Kwarg) bool {
 		}
 		pinned := true
 		for _, kv := range pairs {
-			if !slices.ContainsFunc(kws, func(kw django.Kwarg) bool {
+			if !slices.ContainsFunc(kws, func(kw writesite.Kwarg) bool {
 				return strings.TrimSuffix(kw.Name, "__exact") == kv[0] && kw.Value == kv[1]
 			}) {
 				pinned = false
@@ -152,7 +153,7 @@ func viewPinned(sets []viewUnique, lookup []string, kws []django.Kwarg) bool {
 // viewCreateDefaults returns the entries of the dict literal a created row
 // takes its other values from: create_defaults when given, else defaults.
 // A dict that is not a literal gives none.
-func viewCreateDefaults(kws []django.Kwarg) []django.Kwarg {
+func viewCreateDefaults(kws []writesite.Kwarg) []writesite.Kwarg {
 	src := ""
 	for _, kw := range kws {
 		switch {
@@ -167,7 +168,7 @@ func viewCreateDefaults(kws []django.Kwarg) []django.Kwarg {
 	}
 	t := pyast.Parse([]byte("_ = " + src))
 	defer t.Close()
-	var out []django.Kwarg
+	var out []writesite.Kwarg
 	pyast.Walk(t.Root(), func(n *sitter.Node) bool {
 		if pyast.Kind(n) != "dictionary" {
 			return true
@@ -177,7 +178,7 @@ func viewCreateDefaults(kws []django.Kwarg) []django.Kwarg {
 				continue
 			}
 			if key, ok := t.String(pyast.Field(pair, "key")); ok {
-				out = append(out, django.Kwarg{Name: key, Value: t.Text(pyast.Field(pair, "value"))})
+				out = append(out, writesite.Kwarg{Name: key, Value: t.Text(pyast.Field(pair, "value"))})
 			}
 		}
 		return false // the outermost dict only

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // integrityErrorWithoutSavepoint reports `except IntegrityError` around a
@@ -21,14 +21,14 @@ var integrityErrorWithoutSavepoint = &Rule{
 
 func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 	var out []Finding
-	seen := map[*django.Try]bool{}
+	seen := map[*writesite.Try]bool{}
 	for _, s := range viewSites(p) {
 		w, m, tr := s.w, s.m, s.w.Guard.Try
 		if m == nil || tr == nil || w.Guard.InnerAtomic || seen[tr] {
 			continue
 		}
 		switch w.Kind {
-		case django.WriteCreate, django.WriteSave, django.WriteBulkCreate, django.WriteUpdate:
+		case writesite.WriteCreate, writesite.WriteSave, writesite.WriteBulkCreate, writesite.WriteUpdate:
 			// get_or_create and update_or_create run their INSERT in a
 			// savepoint of their own.
 		default:
@@ -63,7 +63,7 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 
 // viewTryAtomic says why a try statement runs inside a transaction, with
 // the line that makes it so; "" when it does not.
-func viewTryAtomic(p *Pass, fn *django.Function, tr *django.Try) (string, int) {
+func viewTryAtomic(p *Pass, fn *writesite.Function, tr *writesite.Try) (string, int) {
 	switch {
 	case tr.Atomic > 0:
 		return fmt.Sprintf("`with transaction.atomic()` at line %d", tr.Atomic), tr.Atomic
@@ -79,7 +79,7 @@ func viewTryAtomic(p *Pass, fn *django.Function, tr *django.Try) (string, int) {
 // carries on in the broken transaction: it queries, or it falls through
 // to the code after the try. A handler that re-raises, or returns without
 // a query, leaves the block before anything else runs in it.
-func viewHandlerContinues(tr *django.Try) bool {
+func viewHandlerContinues(tr *writesite.Try) bool {
 	for _, h := range tr.Handlers {
 		if !h.IntegrityError {
 			continue
@@ -95,7 +95,7 @@ func viewHandlerContinues(tr *django.Try) bool {
 }
 
 // viewSavepointFix wraps the try body in `with transaction.atomic():`.
-func viewSavepointFix(s viewSite, tr *django.Try) (*string, viewNames) {
+func viewSavepointFix(s viewSite, tr *writesite.Try) (*string, viewNames) {
 	fn := s.w.Func
 	names := viewFixNames(s.f, false, true)
 	if !tr.Body.OwnLines || tr.Body.Line <= tr.Line || !viewMovable(fn, tr.Body.Line, tr.Body.EndLine) {

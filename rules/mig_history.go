@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
 )
 
 // migOp is one database operation of a migration of the change, with the
@@ -17,7 +18,7 @@ type migOp struct {
 	// SeparateDatabaseAndState that holds it; inner is then its position in
 	// database_operations, else -1.
 	index, inner int
-	before       *django.ModelState
+	before       *migstate.ModelState
 }
 
 // migChangedOps returns, in plan order, the operations that will run on the
@@ -28,7 +29,7 @@ type migOp struct {
 // wherever the migration was deployed. When the old content of an edited
 // migration cannot be read, none of its operations is reported.
 func migChangedOps(p *Pass) []migOp {
-	h := p.Project.History()
+	h := p.History()
 	var out []migOp
 	for _, m := range h.Plan {
 		cf, ok := p.Change[m.Path]
@@ -129,7 +130,7 @@ func migDataStepBefore(p *Pass, x migOp) bool {
 	if x.inner > 0 && slices.ContainsFunc(m.Operations[x.index].DatabaseOperations[:x.inner], migHasDataStep) {
 		return true
 	}
-	for _, a := range p.Project.History().Ancestors(m) {
+	for _, a := range p.History().Ancestors(m) {
 		if p.Change.IsNew(a.Path) && len(a.Replaces) == 0 && slices.ContainsFunc(a.Operations, migHasDataStep) {
 			return true
 		}
@@ -204,7 +205,7 @@ func migNotNull(f *django.Field) bool {
 }
 
 // migColumns turns field names of a model state into column names.
-func migColumns(s *django.ModelState, names []string) []string {
+func migColumns(s *migstate.ModelState, names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
 		out[i] = n
@@ -226,10 +227,10 @@ func migQualified(table string, cols []string) string {
 }
 
 // migVar is the Python variable a data migration would bind the model to.
-func migVar(s *django.ModelState) string { return s.Name }
+func migVar(s *migstate.ModelState) string { return s.Name }
 
 // migFuncName builds a function name for a data step ("dedupe_product_sku").
-func migFuncName(verb string, s *django.ModelState, fields ...string) string {
+func migFuncName(verb string, s *migstate.ModelState, fields ...string) string {
 	name := verb + "_" + strings.ToLower(s.Name)
 	for _, f := range fields {
 		name += "_" + f
@@ -249,6 +250,6 @@ func migIdent(name string) string {
 }
 
 // migWhere says that the table has rows, and why we think so.
-func migWhere(s *django.ModelState) string {
+func migWhere(s *migstate.ModelState) string {
 	return fmt.Sprintf("`%s` already has rows (%s created it, before this change)", s.Table(), s.Created.Path)
 }

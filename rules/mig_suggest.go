@@ -8,6 +8,7 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -90,14 +91,9 @@ func migAddKwargs(t *pyast.Tree, c *pyast.Call, kws ...string) ([]migEdit, bool)
 	}
 	lastEnd := int(last.EndByte())
 	indent := t.Indent(last.StartByte())
-	lineStart := int(last.StartByte())
-	for lineStart > 0 && t.Src[lineStart-1] != '\n' {
-		lineStart--
-	}
-	ownLine := lineStart+len(indent) == int(last.StartByte())
-	eol := bytes.IndexByte(t.Src[lastEnd:], '\n')
-	if last.EndPosition().Row < args.EndPosition().Row && ownLine && eol >= 0 && lastEnd+eol < closing {
-		eol += lastEnd
+	ownLine := srclines.Start(t.Src, int(last.StartByte()))+len(indent) == int(last.StartByte())
+	eol := srclines.End(t.Src, lastEnd)
+	if last.EndPosition().Row < args.EndPosition().Row && ownLine && eol < closing {
 		var b strings.Builder
 		for _, kw := range kws {
 			b.WriteString("\n" + indent + kw + ",")
@@ -119,7 +115,7 @@ func migAddKwargs(t *pyast.Tree, c *pyast.Call, kws ...string) ([]migEdit, bool)
 // and returns the new text of those lines, without the final newline. It
 // fails when an edit falls outside the lines or the result does not parse.
 func migRewrite(src []byte, first, last int, edits []migEdit) (string, bool) {
-	start, end, ok := migLineSpan(src, first, last)
+	start, end, ok := srclines.Span(src, first, last)
 	if !ok {
 		return "", false
 	}
@@ -138,38 +134,9 @@ func migRewrite(src []byte, first, last int, edits []migEdit) (string, bool) {
 	return text, true
 }
 
-// migLineSpan returns the byte offsets of the start of line first and of
-// the end of line last (before its newline).
-func migLineSpan(src []byte, first, last int) (start, end int, ok bool) {
-	if first < 1 || last < first {
-		return 0, 0, false
-	}
-	line := 1
-	start = -1
-	if first == 1 {
-		start = 0
-	}
-	for i, b := range src {
-		if b != '\n' {
-			continue
-		}
-		if line == last {
-			return start, i, start >= 0
-		}
-		line++
-		if line == first {
-			start = i + 1
-		}
-	}
-	if line == last && start >= 0 {
-		return start, len(src), true
-	}
-	return 0, 0, false
-}
-
 // migLines returns lines first..last of src, without the final newline.
 func migLines(src []byte, first, last int) (string, bool) {
-	start, end, ok := migLineSpan(src, first, last)
+	start, end, ok := srclines.Span(src, first, last)
 	if !ok {
 		return "", false
 	}

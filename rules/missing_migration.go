@@ -5,11 +5,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
 )
 
 // missingMigration compares each model the change touches with the state
-// its app's migrations build when replayed (django.History), as
+// its app's migrations build when replayed (migstate.History), as
 // `makemigrations --check` would, and reports where they disagree on what
 // the database enforces: fields present, null, unique, primary key,
 // db_default, foreign-key target and db_constraint, unique_together, and
@@ -46,7 +48,7 @@ type migDiff struct {
 }
 
 func checkMissingMigration(rule *Rule, p *Pass) []Finding {
-	h := p.Project.History()
+	h := p.History()
 	keys := make([]string, 0, len(p.Project.Models))
 	for k := range p.Project.Models {
 		keys = append(keys, k)
@@ -152,7 +154,7 @@ func migModelInChange(p *Pass, m *django.Model) bool {
 // migAttrs compares what the database enforces for one field: the
 // differences as keyword arguments of the missing AlterField, and their
 // consequences until it runs.
-func migAttrs(p *Pass, m *django.Model, st *django.ModelState, mf, sf *django.Field) (attrs, consequences []string) {
+func migAttrs(p *Pass, m *django.Model, st *migstate.ModelState, mf, sf *django.Field) (attrs, consequences []string) {
 	table, col := st.Table(), sf.Column()
 	ref := table + "." + col
 	flag := func(key string) (mv, sv, ok bool) {
@@ -199,7 +201,7 @@ func migAttrs(p *Pass, m *django.Model, st *django.ModelState, mf, sf *django.Fi
 			if want := strings.ToLower(target.App.Label + "." + target.Name); want != sf.To {
 				attrs = append(attrs, fmt.Sprintf("to=%q", target.App.Label+"."+strings.ToLower(target.Name)))
 				old := sf.To
-				if prev := p.Project.History().Models[sf.To]; prev != nil {
+				if prev := p.History().Models[sf.To]; prev != nil {
 					old = prev.Table()
 				}
 				consequences = append(consequences, fmt.Sprintf("the foreign key on %s still points at %s: a write that refers to a %s fails with `FOREIGN KEY constraint failed` (SQLite) / `insert or update on table \"%s\" violates foreign key constraint` (PostgreSQL)", ref, old, target.Name, table))
@@ -238,7 +240,7 @@ func migPy(b bool) string {
 }
 
 // migFieldDiffs compares the fields of m with those of its state.
-func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.ModelState) []migDiff {
+func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.ModelState) []migDiff {
 	var out []migDiff
 	explicitPK := slices.ContainsFunc(m.Fields, func(f *django.Field) bool { return f.PrimaryKey })
 	for _, mf := range m.Fields {
@@ -299,7 +301,7 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.Model
 }
 
 // migTogetherDiff compares unique_together, as sets of field tuples.
-func migTogetherDiff(p *Pass, m *django.Model, cls *django.Class, st *django.ModelState) []migDiff {
+func migTogetherDiff(p *Pass, m *django.Model, cls *django.Class, st *migstate.ModelState) []migDiff {
 	set := func(sets [][]string) map[string]bool {
 		out := map[string]bool{}
 		for _, s := range sets {
@@ -363,7 +365,7 @@ func migTuple(names []string) string {
 }
 
 // migConstraintDiffs compares Meta.constraints by name.
-func migConstraintDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.ModelState) []migDiff {
+func migConstraintDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.ModelState) []migDiff {
 	var out []migDiff
 	table := st.Table()
 	names := map[string]bool{}
@@ -412,7 +414,7 @@ func migConstraintDiffs(p *Pass, m *django.Model, cls *django.Class, st *django.
 }
 
 // migViolation quotes the error a write that breaks constraint c raises.
-func migViolation(table, name string, c *django.Constraint, st *django.ModelState) string {
+func migViolation(table, name string, c *django.Constraint, st *migstate.ModelState) string {
 	if c.Kind == "check" {
 		return fmt.Sprintf("`CHECK constraint failed: %s` (SQLite) / `new row for relation \"%s\" violates check constraint \"%s\"` (PostgreSQL)", name, table, name)
 	}
@@ -474,7 +476,7 @@ func migConstraintPath(p *Pass, m *django.Model, c *django.Constraint) string {
 func migGoneAt(p *Pass, path string, cls *django.Class) (start, end int) {
 	last := cls.EndLine + 1
 	if f := p.Project.Files[path]; f != nil {
-		lines := strings.Split(string(f.Src), "\n")
+		lines := srclines.Split(string(f.Src))
 		for last <= len(lines) {
 			if s := strings.TrimSpace(lines[last-1]); s != "" && !strings.HasPrefix(s, "#") {
 				break
@@ -496,7 +498,7 @@ func migMetaLine(p *Pass, path string, cls *django.Class, attr string) (start, e
 	if f == nil {
 		return 0, 0, false
 	}
-	lines := strings.Split(string(f.Src), "\n")
+	lines := srclines.Split(string(f.Src))
 	indentOf := func(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
 	for i := cls.Line; i <= cls.EndLine && i <= len(lines); i++ {
 		text := strings.TrimSpace(lines[i-1])

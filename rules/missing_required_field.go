@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // missingRequiredField reports create(), Model(...).save() and
@@ -59,10 +60,10 @@ func checkMissingRequiredField(rule *Rule, p *Pass) []Finding {
 		}
 		start, end := w.Stmt.Line, w.Stmt.EndLine
 		switch {
-		case w.Kind == django.WriteCreate:
-		case w.Kind == django.WriteSave && w.Insert && w.UpdateFields == nil:
+		case w.Kind == writesite.WriteCreate:
+		case w.Kind == writesite.WriteSave && w.Insert && w.UpdateFields == nil:
 			start = w.ArgsStmt.Line // from the constructor, where the value is missing
-		case w.Kind == django.WriteBulkCreate && !viewTrue(w.Options["ignore_conflicts"]):
+		case w.Kind == writesite.WriteBulkCreate && !viewTrue(w.Options["ignore_conflicts"]):
 			// SQLite's INSERT OR IGNORE also skips NOT NULL violations.
 		default:
 			continue
@@ -106,10 +107,10 @@ func mrfConcrete(m *django.Model, depth int) *django.Model {
 // field order. ok is false when the write names something that is not a
 // field the index knows (a GenericForeignKey, a property with a setter):
 // it may set fields the rule cannot see.
-func mrfNulls(m *django.Model, w *django.Write) ([]mrfNull, bool) {
+func mrfNulls(m *django.Model, w *writesite.Write) ([]mrfNull, bool) {
 	// The last value given to a field wins (the constructor, then
 	// attribute assignments); values[name] holds every value given.
-	values := map[string][]django.Kwarg{}
+	values := map[string][]writesite.Kwarg{}
 	for _, kw := range w.Kwargs {
 		if kw.Name == "pk" || kw.Name == "id" && m.Field("id") == nil {
 			continue // the primary key
@@ -137,8 +138,8 @@ func mrfNulls(m *django.Model, w *django.Write) ([]mrfNull, bool) {
 		}
 		// bulk_create's keyword arguments are those of the first
 		// constructor that names the field: one None says nothing.
-		if w.Kind != django.WriteBulkCreate && (mrfNullTypes[fl.Type] || mrfStringTypes[fl.Type]) &&
-			!slices.ContainsFunc(given, func(kw django.Kwarg) bool { return kw.Value != "None" }) {
+		if w.Kind != writesite.WriteBulkCreate && (mrfNullTypes[fl.Type] || mrfStringTypes[fl.Type]) &&
+			!slices.ContainsFunc(given, func(kw writesite.Kwarg) bool { return kw.Value != "None" }) {
 			out = append(out, mrfNull{field: fl, explicit: given[0].Name})
 		}
 	}
@@ -168,7 +169,7 @@ func mrfField(m *django.Model, name string) *django.Field {
 // custom manager.
 func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 	hooks := []string{"__init__", "save", "save_base"}
-	if s.w.Kind == django.WriteBulkCreate {
+	if s.w.Kind == writesite.WriteBulkCreate {
 		hooks = []string{"__init__"} // bulk_create() does not call save()
 	}
 	seen := map[*django.Model]bool{}
@@ -201,7 +202,7 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 	if opaque(s.m, 0) || m != s.m && opaque(m, 0) {
 		return true
 	}
-	if s.w.Kind != django.WriteCreate {
+	if s.w.Kind != writesite.WriteCreate {
 		return false
 	}
 	// A manager the model declares may override create(); look for one in
@@ -222,7 +223,7 @@ func mrfMessage(s viewSite, m *django.Model, nulls []mrfNull) string {
 	w := s.w
 	var b strings.Builder
 	what := viewWhat(w)
-	if w.Kind == django.WriteSave {
+	if w.Kind == writesite.WriteSave {
 		what = fmt.Sprintf("`%s.save()` of the %s built at line %d", w.Instance, s.m.Name, w.ArgsStmt.Line)
 	}
 	var omitted, explicit []string
@@ -279,7 +280,7 @@ func mrfMessage(s viewSite, m *django.Model, nulls []mrfNull) string {
 		}
 	}
 	fmt.Fprintf(&b, " Pass %s", strings.Join(pass, " and "))
-	if w.Kind == django.WriteSave {
+	if w.Kind == writesite.WriteSave {
 		fmt.Fprintf(&b, " to %s(...), or set the attribute before `%s.save()`", w.Model, w.Instance)
 	}
 	b.WriteString("; if the column may really be empty, give the field a default or `null=True`, with its migration.")

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
 )
 
 // Rule is one entry of the catalog.
@@ -25,6 +26,17 @@ type Pass struct {
 	// IsWritePath reports whether a file is one where view rules apply
 	// (configuration paths.views, less paths.exclude).
 	IsWritePath func(path string) bool
+
+	history *migstate.History // see History
+}
+
+// History replays the project's migrations on first use; the rules of
+// the pass share it. Analyze runs the rules one at a time.
+func (p *Pass) History() *migstate.History {
+	if p.history == nil {
+		p.history = migstate.Replay(p.Project)
+	}
+	return p.history
 }
 
 // Change says which lines of the head tree the change touches.

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // unguardedUniqueCreate reports a write of a unique field with no
@@ -29,8 +30,8 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		switch w.Kind {
-		case django.WriteCreate, django.WriteSave:
-		case django.WriteBulkCreate:
+		case writesite.WriteCreate, writesite.WriteSave:
+		case writesite.WriteBulkCreate:
 			if viewTrue(w.Options["ignore_conflicts"]) || viewTrue(w.Options["update_conflicts"]) {
 				continue // conflicts are skipped or merged, never raised
 			}
@@ -53,7 +54,7 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 		}
 		fix, imports, how := viewUniqueFix(s, u)
 		verb := "writes"
-		if w.Kind == django.WriteSave && !w.Insert {
+		if w.Kind == writesite.WriteSave && !w.Insert {
 			verb = "updates"
 		}
 		msg := fmt.Sprintf("%s %s %s: a second request with the same %s fails with IntegrityError %s",
@@ -79,7 +80,7 @@ func viewTrue(v string) bool { return v == "True" }
 // viewIsGenerated reports whether the value written to field name cannot
 // collide: generated to be unique (uuid4(), get_random_string(), ...), or
 // an instance the function has just created.
-func viewIsGenerated(w *django.Write, m *django.Model, name string) bool {
+func viewIsGenerated(w *writesite.Write, m *django.Model, name string) bool {
 	for _, kw := range w.Kwargs {
 		if n, ok := viewFieldName(m, kw.Name); !ok || n != name {
 			continue
@@ -100,10 +101,10 @@ func viewUniqueFix(s viewSite, u *viewUnique) (fix *string, imports []string, ho
 		return fix, imports, how
 	}
 	how = "Use get_or_create() when the row may exist already, or catch IntegrityError."
-	if w.Kind != django.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
+	if w.Kind != writesite.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
 		return nil, nil, how
 	}
-	var lookup []django.Kwarg
+	var lookup []writesite.Kwarg
 	for _, kw := range w.Kwargs {
 		if n, ok := viewFieldName(s.m, kw.Name); ok && slices.Contains(u.fields, n) {
 			lookup = append(lookup, kw)

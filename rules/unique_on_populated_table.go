@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
 )
 
 // uniqueOnPopulatedTable reports a unique constraint added to a table that already
@@ -196,7 +197,7 @@ func migUniqueMessage(x migOp, what string, fields []string, sqliteTable, index,
 // migDedupe writes the seed's deduplicating data migration for fields of s:
 // a single text field gets the primary key appended to its duplicates;
 // other keys are left for the author to merge or delete.
-func migDedupe(s *django.ModelState, fields []string, condition string) string {
+func migDedupe(s *migstate.ModelState, fields []string, condition string) string {
 	v, row := migVar(s), strings.ToLower(s.Name)
 	fn := migFuncName("dedupe", s, fields...)
 	rows := v + ".objects"

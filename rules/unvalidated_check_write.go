@@ -9,6 +9,7 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -26,7 +27,7 @@ var unvalidatedCheckWrite = &Rule{
 // ucwHit is a value from request data written to a field that check
 // constraints cover.
 type ucwHit struct {
-	kw     django.Kwarg
+	kw     writesite.Kwarg
 	field  *django.Field
 	checks []*django.Constraint
 }
@@ -40,7 +41,7 @@ func checkUnvalidatedCheckWrite(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		switch w.Kind {
-		case django.WriteCreate, django.WriteSave, django.WriteUpdate:
+		case writesite.WriteCreate, writesite.WriteSave, writesite.WriteUpdate:
 		default:
 			continue
 		}
@@ -90,8 +91,8 @@ func ucwWritesUnique(s viewSite) bool {
 
 // ucwHits returns the values from request data that w writes, unchecked,
 // to fields of m that a check constraint covers.
-func ucwHits(m *django.Model, w *django.Write, fields map[*django.Constraint][]string) []ucwHit {
-	if !slices.ContainsFunc(w.Kwargs, func(kw django.Kwarg) bool { return kw.Request != "" }) {
+func ucwHits(m *django.Model, w *writesite.Write, fields map[*django.Constraint][]string) []ucwHit {
+	if !slices.ContainsFunc(w.Kwargs, func(kw writesite.Kwarg) bool { return kw.Request != "" }) {
 		return nil
 	}
 	var checks []*django.Constraint
@@ -110,7 +111,7 @@ func ucwHits(m *django.Model, w *django.Write, fields map[*django.Constraint][]s
 		return nil
 	}
 	// The last value given to a field is the one written.
-	last := map[string]django.Kwarg{}
+	last := map[string]writesite.Kwarg{}
 	var order []string
 	for _, kw := range w.Kwargs {
 		fl := m.Field(kw.Name)
@@ -125,7 +126,7 @@ func ucwHits(m *django.Model, w *django.Write, fields map[*django.Constraint][]s
 	var hits []ucwHit
 	for _, name := range order {
 		kw := last[name]
-		if kw.Request == "" || w.Kind == django.WriteSave && w.UpdateFields != nil && !slices.Contains(viewFieldNames(m, w.UpdateFields), name) {
+		if kw.Request == "" || w.Kind == writesite.WriteSave && w.UpdateFields != nil && !slices.Contains(viewFieldNames(m, w.UpdateFields), name) {
 			continue
 		}
 		h := ucwHit{kw: kw, field: m.Field(name)}
@@ -197,8 +198,8 @@ func ucwCheckFields(m *django.Model, check string) []string {
 // write in a way that covers every value: a bound form or serializer's
 // is_valid(), or the instance's full_clean() (which checks constraints
 // from Django 4.1 on).
-func ucwFormValidated(w *django.Write) bool {
-	return slices.ContainsFunc(w.Func.Validations, func(v django.Validation) bool {
+func ucwFormValidated(w *writesite.Write) bool {
+	return slices.ContainsFunc(w.Func.Validations, func(v writesite.Validation) bool {
 		switch v.Kind {
 		case "is_valid", "full_clean", "clean_fields", "validate_constraints":
 			return v.Line < w.Line
@@ -214,7 +215,7 @@ var ucwRequestAccess = regexp.MustCompile(`request\.(?:POST|GET|data|query_param
 // it to a validate_*() call, before the write: `if price < 0: return ...`.
 // A comparison counts when it names a local variable the value comes from,
 // or the same request data.
-func ucwCompared(w *django.Write, kw django.Kwarg) bool {
+func ucwCompared(w *writesite.Write, kw writesite.Kwarg) bool {
 	fn := w.Func
 	var locals []string
 	for _, id := range kw.Idents {

@@ -5,7 +5,9 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // unvalidatedFKID reports a foreign key id taken from the request or the
@@ -22,7 +24,7 @@ var unvalidatedFKID = &Rule{
 // viewRawFK is a keyword argument that writes request data to a foreign
 // key.
 type viewRawFK struct {
-	kw     django.Kwarg
+	kw     writesite.Kwarg
 	field  *django.Field
 	parent *django.Model // nil when the target is outside the index
 	byName bool          // parent=<raw id> rather than parent_id=<raw id>
@@ -36,8 +38,8 @@ func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		switch {
-		case w.Kind == django.WriteCreate, w.Kind == django.WriteGetOrCreate, w.Kind == django.WriteUpdateOrCreate:
-		case w.Kind == django.WriteSave && w.Insert:
+		case w.Kind == writesite.WriteCreate, w.Kind == writesite.WriteGetOrCreate, w.Kind == writesite.WriteUpdateOrCreate:
+		case w.Kind == writesite.WriteSave && w.Insert:
 		default:
 			continue
 		}
@@ -90,7 +92,7 @@ func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 
 // viewValidated reports whether the function reads the value through a
 // query or get_object_or_404 before the write: the parent was checked.
-func viewValidated(w *django.Write, kw django.Kwarg) bool {
+func viewValidated(w *writesite.Write, kw writesite.Kwarg) bool {
 	for _, lk := range w.Func.Lookups {
 		if lk.Line > w.Line {
 			continue
@@ -111,7 +113,7 @@ func viewValidated(w *django.Write, kw django.Kwarg) bool {
 // instance: `customer = get_object_or_404(Customer, pk=customer_id)`.
 func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 	w, fn, f := s.w, s.w.Func, s.f
-	if w.Kind == django.WriteSave || !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") {
+	if w.Kind == writesite.WriteSave || !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") {
 		return nil, nil
 	}
 	var imports []string
@@ -149,11 +151,7 @@ func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 		a, b := r.kw.Start-lineStart, r.kw.End-lineStart
 		text = text[:a] + r.field.Name + "=" + v + text[b:]
 	}
-	lines := append(fetch, strings.Split(text, "\n")...)
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return viewFix(lines), imports
+	return viewFix(append(fetch, srclines.Split(text)...)), imports
 }
 
 // viewModelName returns the name under which file f can use model m, and

@@ -6,7 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -14,7 +16,7 @@ import (
 // (m is nil when the model cannot be resolved).
 type viewSite struct {
 	f *django.File
-	w *django.Write
+	w *writesite.Write
 	m *django.Model
 }
 
@@ -200,8 +202,8 @@ func viewDescribe(m *django.Model, u *viewUnique) string {
 
 // viewWritten returns the field names a write sets, as far as they are
 // known to the index.
-func viewWritten(m *django.Model, w *django.Write) []string {
-	if w.Kind == django.WriteSave && w.UpdateFields != nil {
+func viewWritten(m *django.Model, w *writesite.Write) []string {
+	if w.Kind == writesite.WriteSave && w.UpdateFields != nil {
 		return viewFieldNames(m, w.UpdateFields)
 	}
 	var out []string
@@ -215,7 +217,7 @@ func viewWritten(m *django.Model, w *django.Write) []string {
 
 // viewLookupFields maps lookup keyword names to field names; ok is false
 // when one is not a plain field.
-func viewLookupFields(m *django.Model, lookup []django.Kwarg) ([]string, bool) {
+func viewLookupFields(m *django.Model, lookup []writesite.Kwarg) ([]string, bool) {
 	var out []string
 	for _, kw := range lookup {
 		n, ok := viewFieldName(m, kw.Name)
@@ -230,8 +232,8 @@ func viewLookupFields(m *django.Model, lookup []django.Kwarg) ([]string, bool) {
 }
 
 // viewWhat names a write for a message: "`User.objects.create()`".
-func viewWhat(w *django.Write) string {
-	if w.Kind == django.WriteSave {
+func viewWhat(w *writesite.Write) string {
+	if w.Kind == writesite.WriteSave {
 		return fmt.Sprintf("`%s.save()`", w.Instance)
 	}
 	recv := w.Receiver
@@ -314,26 +316,11 @@ func viewImportNote(imports []string) string {
 // viewLines returns lines start..end (1-based, inclusive) of src without
 // their line breaks.
 func viewLines(src []byte, start, end int) []string {
-	if start < 1 || end < start {
+	lines := srclines.Split(string(src))
+	if start < 1 || end < start || start > len(lines) {
 		return nil
 	}
-	var out []string
-	line := 1
-	for i := 0; i <= len(src) && line <= end; {
-		j := i
-		for j < len(src) && src[j] != '\n' {
-			j++
-		}
-		if line >= start {
-			out = append(out, strings.TrimSuffix(string(src[i:j]), "\r"))
-		}
-		line++
-		i = j + 1
-		if j >= len(src) {
-			break
-		}
-	}
-	return out
+	return lines[start-1 : min(end, len(lines))]
 }
 
 // viewShift prefixes every non-blank line with extra.
@@ -351,7 +338,7 @@ func viewShift(lines []string, extra string) []string {
 
 // viewMovable reports whether lines start..end can be re-indented: none
 // is the continuation of a multi-line string.
-func viewMovable(fn *django.Function, start, end int) bool {
+func viewMovable(fn *writesite.Function, start, end int) bool {
 	for l := start; l <= end; l++ {
 		if fn.StringLines[l] {
 			return false
@@ -372,7 +359,7 @@ func viewFix(lines []string) *string {
 // viewRespond returns the statement a view returns to answer msg with
 // an HTTP status (409 on a conflict, 400 on a bad value), and the import
 // it needs ("" when none).
-func viewRespond(f *django.File, fn *django.Function, msg string, status int) (string, string) {
+func viewRespond(f *django.File, fn *writesite.Function, msg string, status int) (string, string) {
 	drf := slices.ContainsFunc(fn.Decorators, func(d string) bool { return d == "api_view" || strings.HasSuffix(d, ".api_view") }) ||
 		slices.ContainsFunc(fn.ClassBases, func(b string) bool {
 			return strings.HasSuffix(b, "APIView") || strings.HasSuffix(b, "ViewSet")
@@ -420,11 +407,11 @@ func viewCatchFix(s viewSite, status int, msg string) (*string, []string) {
 // defaults={...})` from a create's keyword arguments; lookup names the
 // keywords that go in the lookup. ok is false when a lookup keyword is
 // missing from the create.
-func viewGetOrCreate(w *django.Write, lookup []django.Kwarg) (string, bool) {
+func viewGetOrCreate(w *writesite.Write, lookup []writesite.Kwarg) (string, bool) {
 	var args, defaults []string
 	used := map[string]bool{}
 	for _, lk := range lookup {
-		i := slices.IndexFunc(w.Kwargs, func(kw django.Kwarg) bool { return kw.Name == lk.Name })
+		i := slices.IndexFunc(w.Kwargs, func(kw writesite.Kwarg) bool { return kw.Name == lk.Name })
 		if i < 0 || w.Kwargs[i].Value != lk.Value {
 			return "", false
 		}
@@ -450,6 +437,6 @@ func viewGetOrCreate(w *django.Write, lookup []django.Kwarg) (string, bool) {
 }
 
 // viewKey builds a finding key that survives edits elsewhere in the file.
-func viewKey(w *django.Write, m *django.Model, what string) string {
+func viewKey(w *writesite.Write, m *django.Model, what string) string {
 	return w.Func.Name + ":" + m.Table + ":" + what
 }

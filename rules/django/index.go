@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // SourceFile is a file handed to Build.
@@ -103,32 +105,44 @@ func index(parsed []*File) *Project {
 func (p *Project) findApps() {
 	p.appsByDir = map[string]*App{}
 	for _, f := range p.sortedFiles() {
-		dir, base := path.Split(f.Path)
-		dir = strings.TrimSuffix(dir, "/")
-		var appDir string
-		switch {
-		case base == "models.py":
-			appDir = dir
-		case path.Base(dir) == "models" || path.Base(dir) == "migrations":
-			appDir = path.Dir(dir)
-		default:
+		dir, ok := appDir(f.Path)
+		if !ok || dir == "." || dir == "" || p.appsByDir[dir] != nil {
 			continue
 		}
-		if appDir == "." || appDir == "" || p.appsByDir[appDir] != nil {
-			continue
-		}
-		p.appsByDir[appDir] = &App{Label: path.Base(appDir), Dir: appDir, Migrations: map[string]*Migration{}}
+		p.appsByDir[dir] = &App{Label: path.Base(dir), Dir: dir, Migrations: map[string]*Migration{}}
 	}
 	for dir, app := range p.appsByDir {
-		if f := p.Files[dir+"/apps.py"]; f != nil {
-			for _, c := range f.Classes {
-				if c.AppConfig != "" {
-					app.Label = c.AppConfig
-				}
-			}
-		}
+		app.Label = appConfigLabel(p.Files[dir+"/apps.py"], app.Label)
 		p.Apps[app.Label] = app
 	}
+}
+
+// appDir returns the directory of the app that file p belongs to by
+// Django's layout: the directory of models.py, or the parent of a models
+// or migrations package. ok is false for any other file.
+func appDir(p string) (dir string, ok bool) {
+	dir, base := path.Split(p)
+	dir = strings.TrimSuffix(dir, "/")
+	switch {
+	case base == "models.py":
+		return dir, true
+	case path.Base(dir) == "models" || path.Base(dir) == "migrations":
+		return path.Dir(dir), true
+	}
+	return "", false
+}
+
+// appConfigLabel returns the label that apps.py file f sets, or label when
+// it sets none or f is nil.
+func appConfigLabel(f *File, label string) string {
+	if f != nil {
+		for _, c := range f.Classes {
+			if c.AppConfig != "" {
+				label = c.AppConfig
+			}
+		}
+	}
+	return label
 }
 
 // AppOf returns the app whose directory holds path p, or nil.
@@ -269,10 +283,10 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 // qualify turns a dotted name used in file f into a fully qualified name
 // through f's imports: "models.Model" -> "django.db.models.Model".
 func (p *Project) qualify(f *File, name string, depth int) string {
-	first, rest, _ := strings.Cut(name, ".")
-	if target, ok := f.Imports[first]; ok {
-		return joinModule(target, rest)
+	if q, ok := f.importedName(name); ok {
+		return q
 	}
+	first, rest, _ := strings.Cut(name, ".")
 	for _, c := range f.Classes {
 		if c.Name == first {
 			return joinModule(joinModule(f.Module, first), rest)
@@ -405,6 +419,15 @@ func (m *Model) Field(name string) *Field {
 	return nil
 }
 
+// WriteModel resolves the model a write (or check) names in file f: the
+// expression as written, or an apps.get_model reference.
+func (p *Project) WriteModel(f *File, expr string, ref *writesite.ModelRef) *Model {
+	if ref != nil {
+		return p.FindModel(ref.App, ref.Name)
+	}
+	return p.ResolveModel(f, expr)
+}
+
 // ModelOfClass returns the model defined by class c, or nil.
 func (p *Project) ModelOfClass(c *Class) *Model { return p.classes[c] }
 
@@ -428,3 +451,41 @@ func (p *Project) attachMigrations() {
 var atomicRequestsMarker = []byte("ATOMIC_REQUESTS")
 
 func hasAtomicRequestsMarker(src []byte) bool { return bytes.Contains(src, atomicRequestsMarker) }
+
+// BasesKnown reports whether every base class of m, followed through the
+// repository, is django's Model, a model of the repository whose own bases
+// are known, or a plain mixin without fields: then m's fields, as indexed,
+// are all its fields. A base from outside the repository (AbstractUser, a
+// third-party TimeStampedModel) may add fields the index cannot see.
+func (p *Project) BasesKnown(m *Model) bool { return p.basesKnown(m, 0) }
+
+func (p *Project) basesKnown(m *Model, depth int) bool {
+	if m == nil || m.class == nil || depth > 20 {
+		return false
+	}
+	f := p.owner[m.class]
+	if f == nil {
+		return false
+	}
+	for _, b := range m.class.Bases {
+		q := p.qualify(f, b, 0)
+		if djangoModelBases[q] {
+			continue
+		}
+		_, bc := p.classByName(q)
+		if bc == nil {
+			return false
+		}
+		if bm := p.classes[bc]; bm != nil {
+			if !p.basesKnown(bm, depth+1) {
+				return false
+			}
+		} else if len(bc.Fields) > 0 || len(bc.Bases) > 0 && !slices.Contains(bc.Bases, "object") {
+			return false
+		}
+	}
+	return true
+}
+
+// ClassOf returns the class definition of m.
+func (m *Model) ClassOf() *Class { return m.class }

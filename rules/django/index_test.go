@@ -1,6 +1,7 @@
 package django
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -209,6 +210,34 @@ func TestBrokenPython(t *testing.T) {
 	})
 	if !p.Files["shop/models.py"].HasErrors {
 		t.Error("syntax error not recorded")
+	}
+}
+
+func TestWriteModelResolvesAcrossApps(t *testing.T) {
+	p := build(t, map[string]string{
+		"shop/models.py": "from django.db import models\n\nclass Product(models.Model):\n    sku = models.CharField(max_length=9, unique=True)\n",
+		"web/views.py": strings.Join([]string{
+			"from django.apps import apps",
+			"from shop import models as m",
+			"def f(request):",
+			"    m.Product.objects.create(sku='a')",
+			"    P = apps.get_model('shop', 'product')",
+			"    P.objects.create(sku='b')",
+			"    Missing.objects.create(sku='c')",
+		}, "\n"),
+	})
+	f := p.Files["web/views.py"]
+	var got []string
+	for _, w := range f.Writes {
+		m := p.WriteModel(f, w.Model, w.Ref)
+		if m == nil {
+			got = append(got, "")
+			continue
+		}
+		got = append(got, m.Key())
+	}
+	if diff := cmp.Diff([]string{"shop.Product", "shop.Product", ""}, got); diff != "" {
+		t.Errorf("resolved models (-want +got):\n%s", diff)
 	}
 }
 

@@ -19,122 +19,166 @@ type Reader func(ctx context.Context, paths []string) ([]SourceFile, error)
 // models resolve wherever they live), and one level from changed files.
 // all lists every path of the head tree; only those are read.
 func Load(ctx context.Context, all, start, changed []string, read Reader) (*Project, error) {
-	exists := make(map[string]bool, len(all))
-	for _, p := range all {
-		exists[p] = true
-	}
-	isChanged := map[string]bool{}
-	for _, p := range changed {
-		isChanged[p] = true
-	}
-	parsed := map[string]*File{}
-	tried := map[string]bool{} // read or asked for: a skipped file is not asked for again
-	load := func(paths []string) error {
-		for _, p := range paths {
-			tried[p] = true
-		}
-		srcs, err := read(ctx, paths)
-		if err != nil {
-			return fmt.Errorf("read context: %w", err)
-		}
-		files, err := parseAll(ctx, srcs)
-		if err != nil {
-			return err
-		}
-		for _, f := range files {
-			parsed[f.Path] = f
-		}
-		return nil
-	}
-	onChain := map[string]bool{}
-	wideModels := false    // every app's model modules asked for
-	allAppConfigs := false // every apps.py asked for
-	for pending := start; len(pending) > 0; {
-		if err := load(pending); err != nil {
+	l := newLoader(all, changed, read)
+	for pending := start; len(pending) > 0; pending = l.wanted() {
+		if err := l.load(ctx, pending); err != nil {
 			return nil, err
 		}
-		// The model chain: model modules and whatever they import,
-		// transitively, over every file parsed so far.
-		for grew := true; grew; {
-			grew = false
-			for _, f := range parsed {
-				if isModelModule(f.Path) || onChain[f.Path] {
-					for _, p := range importedPaths(f, exists) {
-						if !onChain[p] {
-							onChain[p], grew = true, true
-						}
-					}
-				}
-			}
-		}
-		pending = nil
-		want := func(p string) {
-			if !tried[p] {
-				tried[p] = true
-				pending = append(pending, p)
-			}
-		}
-		labels := appLabels(all, parsed)
-		if !wideModels && changesAbstractBase(parsed, isChanged) {
-			// Models anywhere may inherit from it: read them all.
-			wideModels = true
-			for _, dirs := range labels {
-				for _, p := range modelModules(all, dirs) {
-					want(p)
-				}
-			}
-		}
-		for _, f := range parsed {
-			if !isModelModule(f.Path) && !onChain[f.Path] && !isChanged[f.Path] {
-				continue
-			}
-			for _, p := range importedPaths(f, exists) {
-				want(p)
-			}
-			// Models named by app label rather than imported:
-			// ForeignKey("accounts.Customer"), apps.get_model("shop", ...).
-			for _, label := range referencedLabels(f) {
-				if _, ok := labels[label]; !ok && !allAppConfigs {
-					// No directory has that name: an apps.py may set it.
-					allAppConfigs = true
-					for _, p := range all {
-						if path.Base(p) == "apps.py" {
-							want(p)
-						}
-					}
-				}
-				for _, p := range modelModules(all, labels[label]) {
-					want(p)
-				}
-			}
-		}
-		slices.Sort(pending)
+		l.growChain()
 	}
-	p := index(values(parsed))
+	p := index(values(l.parsed))
 
 	// A change to a model module can change models of other apps (an
 	// abstract base, a mixin): their migrations are needed too.
+	more := l.changedModelMigrations(p)
+	if len(more) == 0 {
+		return p, nil
+	}
+	if err := l.load(ctx, more); err != nil {
+		return nil, err
+	}
+	return index(values(l.parsed)), nil
+}
+
+// loader is the state of one Load.
+type loader struct {
+	all     []string
+	exists  map[string]bool // all, as a set
+	changed map[string]bool
+	read    Reader
+
+	parsed map[string]*File
+	tried  map[string]bool // read or asked for: a skipped file is not asked for again
+	// onChain marks the files that model modules import, transitively.
+	onChain       map[string]bool
+	wideModels    bool // every app's model modules asked for
+	allAppConfigs bool // every apps.py asked for
+}
+
+func newLoader(all, changed []string, read Reader) *loader {
+	l := &loader{
+		all:     all,
+		exists:  make(map[string]bool, len(all)),
+		changed: map[string]bool{},
+		read:    read,
+		parsed:  map[string]*File{},
+		tried:   map[string]bool{},
+		onChain: map[string]bool{},
+	}
+	for _, p := range all {
+		l.exists[p] = true
+	}
+	for _, p := range changed {
+		l.changed[p] = true
+	}
+	return l
+}
+
+// load reads and parses paths.
+func (l *loader) load(ctx context.Context, paths []string) error {
+	for _, p := range paths {
+		l.tried[p] = true
+	}
+	srcs, err := l.read(ctx, paths)
+	if err != nil {
+		return fmt.Errorf("read context: %w", err)
+	}
+	files, err := parseAll(ctx, srcs)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		l.parsed[f.Path] = f
+	}
+	return nil
+}
+
+// growChain extends the model chain: model modules and whatever they
+// import, transitively, over every file parsed so far.
+func (l *loader) growChain() {
+	for grew := true; grew; {
+		grew = false
+		for _, f := range l.parsed {
+			if isModelModule(f.Path) || l.onChain[f.Path] {
+				for _, p := range importedPaths(f, l.exists) {
+					if !l.onChain[p] {
+						l.onChain[p], grew = true, true
+					}
+				}
+			}
+		}
+	}
+}
+
+// wanted returns, sorted, the files not yet tried that the files parsed so
+// far need: what the model chain and the changed files import, the model
+// modules of the apps they name by label, and every app's model modules
+// once a changed file defines an abstract base.
+func (l *loader) wanted() []string {
+	var pending []string
+	want := func(p string) {
+		if !l.tried[p] {
+			l.tried[p] = true
+			pending = append(pending, p)
+		}
+	}
+	labels := appLabels(l.all, l.parsed)
+	if !l.wideModels && changesAbstractBase(l.parsed, l.changed) {
+		// Models anywhere may inherit from it: read them all.
+		l.wideModels = true
+		for _, dirs := range labels {
+			for _, p := range modelModules(l.all, dirs) {
+				want(p)
+			}
+		}
+	}
+	for _, f := range l.parsed {
+		if !isModelModule(f.Path) && !l.onChain[f.Path] && !l.changed[f.Path] {
+			continue
+		}
+		for _, p := range importedPaths(f, l.exists) {
+			want(p)
+		}
+		// Models named by app label rather than imported:
+		// ForeignKey("accounts.Customer"), apps.get_model("shop", ...).
+		for _, label := range referencedLabels(f) {
+			if _, ok := labels[label]; !ok && !l.allAppConfigs {
+				// No directory has that name: an apps.py may set it.
+				l.allAppConfigs = true
+				for _, p := range l.all {
+					if path.Base(p) == "apps.py" {
+						want(p)
+					}
+				}
+			}
+			for _, p := range modelModules(l.all, labels[label]) {
+				want(p)
+			}
+		}
+	}
+	slices.Sort(pending)
+	return pending
+}
+
+// changedModelMigrations returns, sorted, the migration modules not yet
+// tried of every app with a model whose class or base sits in a changed
+// file.
+func (l *loader) changedModelMigrations(p *Project) []string {
 	var more []string
 	for _, m := range p.Models {
-		if m.App.Dir == "" || !touchesModel(m, isChanged) {
+		if m.App.Dir == "" || !touchesModel(m, l.changed) {
 			continue
 		}
 		prefix := m.App.Dir + "/migrations/"
-		for _, q := range all {
-			if strings.HasPrefix(q, prefix) && strings.HasSuffix(q, ".py") && !tried[q] {
-				tried[q] = true // once, however many of the app's models changed
+		for _, q := range l.all {
+			if strings.HasPrefix(q, prefix) && strings.HasSuffix(q, ".py") && !l.tried[q] {
+				l.tried[q] = true // once, however many of the app's models changed
 				more = append(more, q)
 			}
 		}
 	}
-	if len(more) == 0 {
-		return p, nil
-	}
 	slices.Sort(more)
-	if err := load(more); err != nil {
-		return nil, err
-	}
-	return index(values(parsed)), nil
+	return more
 }
 
 // touchesModel reports whether the model's class or one of its bases
@@ -213,13 +257,8 @@ func changesAbstractBase(parsed map[string]*File, changed map[string]bool) bool 
 func appLabels(all []string, parsed map[string]*File) map[string][]string {
 	dirs := map[string]bool{}
 	for _, p := range all {
-		dir, base := path.Split(p)
-		dir = strings.TrimSuffix(dir, "/")
-		switch {
-		case base == "models.py":
+		if dir, ok := appDir(p); ok {
 			dirs[dir] = true
-		case path.Base(dir) == "models" || path.Base(dir) == "migrations":
-			dirs[path.Dir(dir)] = true
 		}
 	}
 	labels := map[string][]string{}
@@ -227,14 +266,7 @@ func appLabels(all []string, parsed map[string]*File) map[string][]string {
 		if dir == "." || dir == "" {
 			continue
 		}
-		label := path.Base(dir)
-		if f := parsed[dir+"/apps.py"]; f != nil {
-			for _, c := range f.Classes {
-				if c.AppConfig != "" {
-					label = c.AppConfig
-				}
-			}
-		}
+		label := appConfigLabel(parsed[dir+"/apps.py"], path.Base(dir))
 		labels[label] = append(labels[label], dir)
 	}
 	return labels

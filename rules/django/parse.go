@@ -6,6 +6,7 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -49,7 +50,7 @@ func parseFile(p string, src []byte) *File {
 	if isMigrationPath(p) {
 		f.Migration = parseMigration(t, f)
 	}
-	extractWrites(t, f)
+	f.Writes, f.Functions = writesite.Extract(t, f.importedName)
 	return f
 }
 
@@ -124,6 +125,18 @@ func (f *File) absModule(mod string) string {
 		pkg = parentModule(pkg)
 	}
 	return joinModule(pkg, rest)
+}
+
+// importedName turns a dotted name used in the file into the fully
+// qualified name its imports give it; ok is false when the first name is
+// not imported.
+func (f *File) importedName(name string) (q string, ok bool) {
+	first, rest, _ := strings.Cut(name, ".")
+	target, ok := f.Imports[first]
+	if !ok {
+		return name, false
+	}
+	return joinModule(target, rest), true
 }
 
 func parentModule(m string) string {
@@ -352,12 +365,12 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 		return nil
 	}
 	callee := t.DottedName(call.Func)
-	kind := ""
+	var kind ConstraintKind
 	switch callee[strings.LastIndexByte(callee, '.')+1:] {
 	case "UniqueConstraint":
-		kind = "unique"
+		kind = ConstraintUnique
 	case "CheckConstraint":
-		kind = "check"
+		kind = ConstraintCheck
 	default:
 		return nil
 	}
@@ -366,7 +379,7 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 	if v, ok := call.Kwargs["fields"]; ok {
 		c.Fields, _ = t.Strings(v)
 	}
-	if kind == "unique" {
+	if kind == ConstraintUnique {
 		c.Condition = t.Text(call.Kwargs["condition"])
 		if len(c.Fields) == 0 && len(call.Args) > 0 {
 			c.Fields = []string{} // expression-based: no plain field list

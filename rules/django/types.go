@@ -1,7 +1,6 @@
-// Package django indexes a Django project from source text: apps, models,
-// migrations, imports and write sites. It is built with tree-sitter and
-// never imports or runs the project's Python.
 package django
+
+import "github.com/djintegrity/djintegrity/rules/django/writesite"
 
 // Project is the index of a tree of Python files.
 type Project struct {
@@ -17,7 +16,6 @@ type Project struct {
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File
-	history   historyCache // the replayed migrations, built on first use (state.go)
 }
 
 // File is one indexed Python file.
@@ -33,10 +31,10 @@ type File struct {
 	StarImports []string // modules imported with *
 	// Relative imports are resolved against Module before they are stored.
 
-	Classes   []*Class    // top-level class definitions
-	Migration *Migration  // set when the file is a migration
-	Writes    []*Write    // ORM write sites, in source order
-	Functions []*Function // functions and methods that may write, in source order
+	Classes   []*Class              // top-level class definitions
+	Migration *Migration            // set when the file is a migration
+	Writes    []*writesite.Write    // ORM write sites, in source order
+	Functions []*writesite.Function // functions and methods that may write, in source order
 
 	atomicRequests bool // a DATABASES entry sets ATOMIC_REQUESTS = True
 }
@@ -138,9 +136,18 @@ func (f *Field) Column() string {
 	return f.Name
 }
 
+// ConstraintKind says which constraint class a Constraint is.
+type ConstraintKind string
+
+// Kinds of constraint.
+const (
+	ConstraintUnique ConstraintKind = "unique" // UniqueConstraint
+	ConstraintCheck  ConstraintKind = "check"  // CheckConstraint
+)
+
 // Constraint is a Meta.constraints entry or an AddConstraint operation.
 type Constraint struct {
-	Kind      string // "unique" or "check"
+	Kind      ConstraintKind
 	Name      string
 	Fields    []string // UniqueConstraint fields
 	Condition string   // UniqueConstraint condition, source text

@@ -9,6 +9,8 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 	python "github.com/tree-sitter/tree-sitter-python/bindings/go"
+
+	"github.com/djintegrity/djintegrity/internal/srclines"
 )
 
 var language = sync.OnceValue(func() *sitter.Language {
@@ -263,10 +265,7 @@ func Bool(n *sitter.Node) (value, ok bool) {
 
 // Indent returns the leading white space of the line holding byte offset.
 func (t *Tree) Indent(offset uint) string {
-	start := offset
-	for start > 0 && t.Src[start-1] != '\n' {
-		start--
-	}
+	start := srclines.Start(t.Src, offset)
 	end := start
 	for end < uint(len(t.Src)) && (t.Src[end] == ' ' || t.Src[end] == '\t') {
 		end++
@@ -278,7 +277,7 @@ func (t *Tree) Indent(offset uint) string {
 // parses as Python without an error node once its common indentation is
 // removed. Suggestions are checked with it before they are offered.
 func ValidFragment(src string) bool {
-	lines := strings.Split(src, "\n")
+	lines := srclines.Split(src)
 	common := -1
 	for _, l := range lines {
 		if strings.TrimSpace(l) == "" {

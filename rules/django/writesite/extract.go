@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"bytes"
@@ -7,23 +7,32 @@ import (
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// extractWrites fills f.Writes, and f.Functions with the functions that
-// hold them, from the parsed tree.
-func extractWrites(t *pyast.Tree, f *File) {
+// Extract returns the ORM write sites of a parsed file, in source order,
+// and the functions that hold them (or may: one whose source has a write
+// call), in source order. qualify turns a dotted name used in the file
+// into the fully qualified name its imports give it ("atomic" ->
+// "django.db.transaction.atomic"); ok is false when the first name is not
+// imported.
+func Extract(t *pyast.Tree, qualify func(name string) (q string, ok bool)) ([]*Write, []*Function) {
 	if !hasWriteMarker(t.Src) {
-		return
+		return nil, nil
 	}
-	x := &extractor{t: t, f: f, module: newFuncState()}
+	x := &extractor{t: t, qualify: qualify, module: newFuncState()}
 	x.walkBlock(t.Root(), scope{st: x.module})
+	return x.writes, x.functions
 }
 
 type extractor struct {
-	t      *pyast.Tree
-	f      *File
-	module *funcState
+	t       *pyast.Tree
+	qualify func(name string) (string, bool) // see Extract
+	module  *funcState
+
+	writes    []*Write
+	functions []*Function
 }
 
 // frame is a try body or a with-atomic block around the code being walked.
@@ -60,9 +69,21 @@ type classInfo struct {
 	view       bool
 }
 
+// bindingKind is what a local name holds, as far as the extractor
+// follows it.
+type bindingKind int
+
+const (
+	bindOther    bindingKind = iota // anything not below
+	bindModel                       // a model class from apps.get_model
+	bindInstance                    // a model instance, built or fetched
+	bindQueryset                    // a queryset of a model
+	bindCheck                       // the result of exists() or count()
+)
+
 // binding is what the extractor knows of a local name.
 type binding struct {
-	kind string // "model", "instance", "queryset", "check", "other"
+	kind bindingKind
 	ref  *ModelRef
 	// For instances: the model and how the instance was made.
 	model    string
@@ -110,23 +131,12 @@ func (x *extractor) span(n *sitter.Node) Span {
 
 func (x *extractor) ownLines(start, end uint, indent string) bool {
 	src := x.t.Src
-	ls := start
-	for ls > 0 && src[ls-1] != '\n' {
-		ls--
-	}
-	if start-ls != uint(len(indent)) {
+	if start-srclines.Start(src, start) != uint(len(indent)) {
 		return false
 	}
-	for i := end; i < uint(len(src)) && src[i] != '\n'; i++ {
-		switch src[i] {
-		case ' ', '\t', '\r':
-		case '#':
-			return true
-		default:
-			return false
-		}
-	}
-	return true
+	// Only white space or a comment may follow on the last line.
+	rest := bytes.TrimLeft(src[end:srclines.End(src, end)], " \t\r")
+	return len(rest) == 0 || rest[0] == '#'
 }
 
 // statements are the named children of a block that are statements.
@@ -369,7 +379,7 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 			fn.IndentUnit = in[len(defIndent):]
 		}
 	}
-	x.f.Functions = append(x.f.Functions, fn)
+	x.functions = append(x.functions, fn)
 	x.walkBlock(body, scope{fn: fn, st: st})
 }
 

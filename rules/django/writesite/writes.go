@@ -1,30 +1,46 @@
-package django
+package writesite
 
 import (
 	"slices"
 )
 
+// WriteKind is what a write site does: the ORM method it calls, which is
+// also its text in messages and keys.
+type WriteKind string
+
 // Kinds of write site.
 const (
-	WriteCreate         = "create"
-	WriteGetOrCreate    = "get_or_create"
-	WriteUpdateOrCreate = "update_or_create"
-	WriteBulkCreate     = "bulk_create"
-	WriteSave           = "save"
-	WriteUpdate         = "update"
+	WriteCreate         WriteKind = "create"
+	WriteGetOrCreate    WriteKind = "get_or_create"
+	WriteUpdateOrCreate WriteKind = "update_or_create"
+	WriteBulkCreate     WriteKind = "bulk_create"
+	WriteSave           WriteKind = "save"
+	WriteUpdate         WriteKind = "update"
 )
+
+// CheckForm is the shape of an existence check before a write.
+type CheckForm string
 
 // Forms of existence check before a write.
 const (
 	// CheckIfAbsent: the write sits in the branch taken when no row
 	// matched: `if not X.objects.filter(..).exists(): <write>`, or the
 	// else branch of `if X.objects.filter(..).exists(): ... else: <write>`.
-	CheckIfAbsent = "if-absent"
+	CheckIfAbsent CheckForm = "if-absent"
 	// CheckEarlyExit: `if X.objects.filter(..).exists(): return ...`
 	// followed, in the same block, by the write.
-	CheckEarlyExit = "early-exit"
+	CheckEarlyExit CheckForm = "early-exit"
 	// CheckDoesNotExist: `try: X.objects.get(..) except X.DoesNotExist: <write>`.
-	CheckDoesNotExist = "does-not-exist"
+	CheckDoesNotExist CheckForm = "does-not-exist"
+)
+
+// HandlerExit is how an except clause's body ends.
+type HandlerExit string
+
+// Ways an except clause's body ends; "" when it falls through.
+const (
+	ExitRaise  HandlerExit = "raise"
+	ExitReturn HandlerExit = "return"
 )
 
 // Span is a piece of source: a statement or a run of statements.
@@ -62,9 +78,10 @@ type Kwarg struct {
 
 // Write is an ORM write site.
 type Write struct {
-	Kind string // WriteCreate, ...
+	Kind WriteKind
 	// Model is the model expression as written ("Product",
-	// "shop_models.Product"); resolve it with Project.WriteModel. Ref is
+	// "shop_models.Product"); the index resolves it (django's
+	// Project.WriteModel). Ref is
 	// set instead for a model from apps.get_model("shop", "Product").
 	Model    string
 	Ref      *ModelRef
@@ -152,8 +169,8 @@ type Handler struct {
 	IntegrityError bool     // catches IntegrityError or DatabaseError
 	Broad          bool     // bare except, Exception or BaseException
 	DoesNotExist   bool     // X.DoesNotExist or ObjectDoesNotExist
-	// Exit is how the handler's body ends: "raise", "return" or "".
-	Exit string
+	// Exit is how the handler's body ends: ExitRaise, ExitReturn or "".
+	Exit HandlerExit
 	// DBCall: the handler body queries the database.
 	DBCall bool
 	Body   Span
@@ -161,7 +178,7 @@ type Handler struct {
 
 // Check is an existence check that a write depends on.
 type Check struct {
-	Form string // CheckIfAbsent, CheckEarlyExit, CheckDoesNotExist
+	Form CheckForm
 	// Model and Ref name the model checked, as for Write.
 	Model string
 	Ref   *ModelRef
@@ -256,14 +273,6 @@ func (fn *Function) LocksBefore(line int) bool {
 // DBCallIn reports whether a database call lies in lines [start, end].
 func (fn *Function) DBCallIn(start, end int) bool {
 	return slices.ContainsFunc(fn.DBCalls, func(l int) bool { return l >= start && l <= end })
-}
-
-// WriteModel resolves the model a write (or check) names in file f.
-func (p *Project) WriteModel(f *File, expr string, ref *ModelRef) *Model {
-	if ref != nil {
-		return p.FindModel(ref.App, ref.Name)
-	}
-	return p.ResolveModel(f, expr)
 }
 
 // writeMarkers are looked for before a file is searched for writes.

@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"slices"
@@ -10,17 +10,6 @@ import (
 )
 
 func lastSeg(name string) string { return name[strings.LastIndexByte(name, '.')+1:] }
-
-// qualify turns a dotted name into a fully qualified one through the
-// file's imports; ok is false when the first name is not imported.
-func (x *extractor) qualify(name string) (string, bool) {
-	first, rest, _ := strings.Cut(name, ".")
-	target, ok := x.f.Imports[first]
-	if !ok {
-		return name, false
-	}
-	return joinModule(target, rest), true
-}
 
 // isAtomic reports whether a dotted name is transaction.atomic under any
 // import alias.

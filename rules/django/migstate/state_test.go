@@ -1,11 +1,35 @@
-package django
+package migstate
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/djintegrity/djintegrity/rules/django"
 )
+
+// build indexes an in-memory tree given as path -> source.
+func build(t *testing.T, tree map[string]string) *django.Project {
+	t.Helper()
+	var files []django.SourceFile
+	for p, src := range tree {
+		files = append(files, django.SourceFile{Path: p, Src: []byte(src)})
+	}
+	p, err := django.Build(t.Context(), files)
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return p
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
 
 // migration writes a migration module with the given dependencies and
 // operations (Python source, one per entry).
@@ -73,7 +97,7 @@ func TestPlan(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := build(t, tc.tree).History()
+			h := Replay(build(t, tc.tree))
 			if diff := cmp.Diff(tc.want, planNames(h)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
@@ -83,11 +107,11 @@ func TestPlan(t *testing.T) {
 
 func TestPlanFirstResolvesToRoot(t *testing.T) {
 	// __first__ must name the root of the app, not merely its first name.
-	h := build(t, map[string]string{
+	h := Replay(build(t, map[string]string{
 		"lib/migrations/0001_initial.py":  migration(``),
 		"lib/migrations/0002_more.py":     migration(`("lib", "0001_initial")`),
 		"shop/migrations/0001_initial.py": migration(`("lib", "__first__")`),
-	}).History()
+	}))
 	shop := h.Plan[len(h.Plan)-1]
 	if shop.Name != "0001_initial" || shop.App != "shop" {
 		t.Fatalf("plan = %v", planNames(h))
@@ -124,7 +148,7 @@ var replayTree = map[string]string{
 
 func TestReplay(t *testing.T) {
 	p := build(t, replayTree)
-	h := p.History()
+	h := Replay(p)
 	if got := h.Model("shop", "Temp"); got != nil {
 		t.Errorf("deleted model still in state: %+v", got)
 	}
@@ -188,11 +212,11 @@ func TestReplay(t *testing.T) {
 }
 
 // Constraints is a test shorthand.
-func (s *ModelState) Constraints() []*Constraint { return s.Options.Constraints }
+func (s *ModelState) Constraints() []*django.Constraint { return s.Options.Constraints }
 
 func TestBeforeIsASnapshot(t *testing.T) {
 	p := build(t, replayTree)
-	h := p.History()
+	h := Replay(p)
 	m := p.Apps["shop"].Migrations["0002_changes"]
 	alter := m.Operations[1]
 	before := h.Before(alter)
@@ -237,12 +261,12 @@ func TestReplayOpaque(t *testing.T) {
 		{name: "RunPython", op: `migrations.RunPython(forwards)`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := build(t, map[string]string{
+			h := Replay(build(t, map[string]string{
 				"shop/migrations/0001_initial.py": migration(``,
 					`migrations.CreateModel(name="Product", fields=[("sku", models.CharField(max_length=32))])`,
 					`migrations.CreateModel(name="Order", fields=[("n", models.IntegerField())])`),
 				"shop/migrations/0002_x.py": migration(`("shop", "0001_initial")`, tc.op),
-			}).History()
+			}))
 			var got []string
 			for _, k := range []string{"shop.product", "shop.order", "shop.ghost"} {
 				if s := h.Models[k]; s != nil && s.Opaque {
@@ -260,10 +284,10 @@ func TestReplayOpaque(t *testing.T) {
 }
 
 func TestReplayBrokenInput(t *testing.T) {
-	h := build(t, map[string]string{
+	h := Replay(build(t, map[string]string{
 		"shop/migrations/0001_initial.py": "from django.db import migrations\nclass Migration(migrations.Migration):\n    dependencies = [(\n    operations = [migrations.CreateModel(\n",
 		"shop/migrations/0002_x.py":       migration(`("shop", "0001_initial")`, `migrations.RenameModel(old_name="Nope", new_name="Other")`, `migrations.RenameField(model_name="nope", old_name="a", new_name="b")`, `migrations.CreateModel(fields=[])`),
-	}).History()
+	}))
 	if len(h.Plan) != 2 {
 		t.Errorf("plan = %v", planNames(h))
 	}
@@ -295,16 +319,16 @@ func FuzzHistory(f *testing.F) {
 	}
 	f.Add(migration(`("shop", "0001_initial"), ("shop", "__latest__")`, `migrations.RenameModel("A", "A")`, `migrations.RenameField("a", "b", "b")`))
 	f.Fuzz(func(t *testing.T, src string) {
-		files := []SourceFile{
+		files := []django.SourceFile{
 			{Path: "shop/migrations/0001_initial.py", Src: []byte(replayTree["shop/migrations/0001_initial.py"])},
 			{Path: "shop/migrations/0002_fuzz.py", Src: []byte(src)},
 			{Path: "shop/migrations/0003_next.py", Src: []byte(migration(`("shop", "0002_fuzz")`, `migrations.AddField("product", "x", models.IntegerField())`))},
 		}
-		p, err := Build(t.Context(), files)
+		p, err := django.Build(t.Context(), files)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := p.History()
+		h := Replay(p)
 		for _, m := range h.Plan {
 			h.Ancestors(m)
 			for _, op := range m.Operations {

@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"slices"
@@ -55,7 +55,7 @@ func (x *extractor) chain(n *sitter.Node, sc scope) *chainInfo {
 	switch pyast.Kind(n) {
 	case "identifier":
 		b := x.lookup(sc, x.t.Text(n))
-		if b == nil || b.kind != "queryset" || b.chain == nil {
+		if b == nil || b.kind != bindQueryset || b.chain == nil {
 			return nil
 		}
 		base := *b.chain
@@ -80,7 +80,7 @@ func (x *extractor) chain(n *sitter.Node, sc scope) *chainInfo {
 		}
 		if pyast.Kind(obj) == "identifier" {
 			if b := x.lookup(sc, name); b != nil {
-				if b.kind != "model" {
+				if b.kind != bindModel {
 					return nil // a local variable, not a class
 				}
 				ci.ref = b.ref
@@ -141,7 +141,7 @@ func (x *extractor) kwargs(c *pyast.Call, sc scope) []Kwarg {
 		v := c.Kwargs[k]
 		kw := Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Request: x.taint(v, sc), Idents: x.idents(v)}
 		if u := pyast.Unwrap(v); u != nil && pyast.Kind(u) == "identifier" {
-			if b := x.lookup(sc, kw.Value); b != nil && b.kind == "instance" && (b.insert || b.method == WriteCreate) {
+			if b := x.lookup(sc, kw.Value); b != nil && b.kind == bindInstance && (b.insert || WriteKind(b.method) == WriteCreate) {
 				kw.Fresh = true
 			}
 		}
@@ -204,31 +204,46 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	if callee == nil {
 		return
 	}
-	fn := sc.fn
-	line := pyast.Line(n)
 	if pyast.Kind(callee) != "attribute" {
-		name := x.t.DottedName(callee)
-		x.escapes(n, name, nil, "", false, sc)
-		if fn == nil || name == "" {
-			return
-		}
-		if isLockName(name) {
-			fn.Locks = append(fn.Locks, line)
-		}
-		x.validation(n, lastSeg(name), fn)
-		switch lastSeg(name) {
-		case "get_object_or_404", "get_list_or_404":
-			c := x.t.Call(n)
-			fn.DBCalls = append(fn.DBCalls, line)
-			lk := Lookup{Line: line, Func: lastSeg(name)}
-			if len(c.Args) > 0 {
-				lk.Model = x.t.DottedName(c.Args[0])
-			}
-			x.addLookupArgs(&lk, c, 1)
-			fn.Lookups = append(fn.Lookups, lk)
-		}
+		x.plainCall(n, callee, sc)
 		return
 	}
+	x.methodCall(n, callee, sc, stmt)
+}
+
+// plainCall classifies a call of a name rather than of a method: what it
+// hands on, a lock, a validation, get_object_or_404().
+func (x *extractor) plainCall(n, callee *sitter.Node, sc scope) {
+	fn := sc.fn
+	line := pyast.Line(n)
+	name := x.t.DottedName(callee)
+	x.escapes(n, name, nil, "", false, sc)
+	if fn == nil || name == "" {
+		return
+	}
+	if isLockName(name) {
+		fn.Locks = append(fn.Locks, line)
+	}
+	x.validation(n, lastSeg(name), fn)
+	switch lastSeg(name) {
+	case "get_object_or_404", "get_list_or_404":
+		c := x.t.Call(n)
+		fn.DBCalls = append(fn.DBCalls, line)
+		lk := Lookup{Line: line, Func: lastSeg(name)}
+		if len(c.Args) > 0 {
+			lk.Model = x.t.DottedName(c.Args[0])
+		}
+		x.addLookupArgs(&lk, c, 1)
+		fn.Lookups = append(fn.Lookups, lk)
+	}
+}
+
+// methodCall classifies a method call: what it hands on, a lock, a
+// validation, a database call, a read, a save() or a write through a
+// manager or queryset.
+func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.Node) {
+	fn := sc.fn
+	line := pyast.Line(n)
 	method := x.t.Text(pyast.Field(callee, "attribute"))
 	recv := pyast.Field(callee, "object")
 	// The receiver chain of a query, taken apart once for escapes and for
@@ -261,34 +276,48 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 	if ch == nil {
 		return
 	}
-	if fn != nil && dbMethods[method] && ch.upper {
-		fn.DBCalls = append(fn.DBCalls, line)
-		if readMethods[method] {
-			lk := Lookup{Line: line, Func: method, Model: ch.model}
-			for _, kw := range ch.lookup {
-				lk.Values = append(lk.Values, kw.Value)
-				lk.Idents = append(lk.Idents, kw.Idents...)
-			}
-			x.addLookupArgs(&lk, c, 0)
-			fn.Lookups = append(fn.Lookups, lk)
-		}
+	if fn != nil && ch.upper {
+		x.queryRead(n, c, ch, method, fn)
 	}
-	switch method {
+	x.queryWrite(n, c, ch, WriteKind(method), sc, stmt)
+}
+
+// queryRead records a query of a model's manager or queryset in fn: a
+// database call, and for a read the lookup it makes.
+func (x *extractor) queryRead(n *sitter.Node, c *pyast.Call, ch *chainInfo, method string, fn *Function) {
+	line := pyast.Line(n)
+	fn.DBCalls = append(fn.DBCalls, line)
+	if !readMethods[method] {
+		return
+	}
+	lk := Lookup{Line: line, Func: method, Model: ch.model}
+	for _, kw := range ch.lookup {
+		lk.Values = append(lk.Values, kw.Value)
+		lk.Idents = append(lk.Idents, kw.Idents...)
+	}
+	x.addLookupArgs(&lk, c, 0)
+	fn.Lookups = append(fn.Lookups, lk)
+}
+
+// queryWrite records a write through a manager or queryset: create(),
+// get_or_create(), update_or_create(), bulk_create() or update().
+func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kind WriteKind, sc scope, stmt *sitter.Node) {
+	switch kind {
 	case WriteCreate, WriteGetOrCreate, WriteUpdateOrCreate, WriteBulkCreate, WriteUpdate:
 	default:
 		return
 	}
-	if (method == WriteCreate || method == WriteBulkCreate) &&
+	if (kind == WriteCreate || kind == WriteBulkCreate) &&
 		slices.ContainsFunc(ch.methods, func(m string) bool { return !passMethods[m] }) {
 		// An insert through a filtered queryset is unusual; keep the
 		// manager form (using() and all() leave it the manager).
 		return
 	}
 	w := &Write{
-		Kind: method, Model: ch.model, Ref: ch.ref, Manager: ch.manager, Receiver: ch.receiver,
-		Line: line, EndLine: pyast.EndLine(n), StarArgs: c.StarArgs,
+		Kind: kind, Model: ch.model, Ref: ch.ref, Manager: ch.manager, Receiver: ch.receiver,
+		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: c.StarArgs,
 	}
-	switch method {
+	switch kind {
 	case WriteBulkCreate:
 		w.Options = map[string]string{}
 		for _, k := range c.KwOrder {
@@ -301,7 +330,7 @@ func (x *extractor) call(n *sitter.Node, sc scope, stmt *sitter.Node) {
 		w.StarArgs = w.StarArgs || ch.unknown
 	default:
 		w.Kwargs = x.kwargs(c, sc)
-		if method != WriteCreate {
+		if kind != WriteCreate {
 			// The chain's filter() values are part of the lookup.
 			w.Lookup = ch.lookup
 			w.StarArgs = w.StarArgs || ch.unknown
@@ -350,7 +379,7 @@ func (x *extractor) escape(e *sitter.Node, sc scope) {
 	e = pyast.Unwrap(e)
 	switch pyast.Kind(e) {
 	case "identifier":
-		if b := x.lookup(sc, x.t.Text(e)); b != nil && b.kind == "instance" {
+		if b := x.lookup(sc, x.t.Text(e)); b != nil && b.kind == bindInstance {
 			b.escaped = true
 		}
 	case "attribute", "subscript", "call", "string", "concatenated_string":
@@ -372,7 +401,7 @@ func (x *extractor) closure(n *sitter.Node, sc scope) {
 	}
 	pyast.Walk(n, func(c *sitter.Node) bool {
 		if pyast.Kind(c) == "identifier" {
-			if b := x.lookup(sc, x.t.Text(c)); b != nil && b.kind == "instance" {
+			if b := x.lookup(sc, x.t.Text(c)); b != nil && b.kind == bindInstance {
 				b.escaped = true
 			}
 		}
@@ -466,7 +495,7 @@ func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, s
 	}
 	name := x.t.Text(recv)
 	b := x.lookup(sc, name)
-	if b == nil || b.kind != "instance" {
+	if b == nil || b.kind != bindInstance {
 		return
 	}
 	w := &Write{
@@ -530,7 +559,7 @@ func (x *extractor) addWrite(w *Write, n *sitter.Node, sc scope, stmt *sitter.No
 		}
 	}
 	w.Checks = slices.Clone(sc.checks)
-	x.f.Writes = append(x.f.Writes, w)
+	x.writes = append(x.writes, w)
 }
 
 // direct reports whether call is the whole expression of stmt, and the

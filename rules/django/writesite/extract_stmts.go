@@ -1,4 +1,4 @@
-package django
+package writesite
 
 import (
 	"slices"
@@ -63,12 +63,12 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 			} else {
 				delete(sc.st.taint, name)
 			}
-			sc.st.vars[name] = &binding{kind: "other"}
+			sc.st.vars[name] = &binding{kind: bindOther}
 			if pairwise {
 				sc.st.vars[name] = x.bind(src, stmt, sc)
 			} else if i == 0 {
 				// obj, created = X.objects.get_or_create(...)
-				if b := x.bind(right, stmt, sc); b.kind == "instance" {
+				if b := x.bind(right, stmt, sc); b.kind == bindInstance {
 					sc.st.vars[name] = b
 				}
 			}
@@ -80,7 +80,7 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 			return
 		}
 		b := x.lookup(sc, x.t.Text(obj))
-		if b == nil || b.kind != "instance" {
+		if b == nil || b.kind != bindInstance {
 			return
 		}
 		b.attrs = append(b.attrs, Kwarg{
@@ -93,12 +93,12 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 // bind says what a name assigned expression right becomes.
 func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 	right = pyast.Unwrap(right)
-	other := &binding{kind: "other"}
+	other := &binding{kind: bindOther}
 	if right == nil {
 		return other
 	}
 	if ref := x.getModel(right); ref != nil {
-		return &binding{kind: "model", ref: ref}
+		return &binding{kind: bindModel, ref: ref}
 	}
 	c := x.t.Call(right)
 	if c == nil {
@@ -111,11 +111,11 @@ func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 	}
 	line, endLine := pyast.Line(stmt), pyast.EndLine(stmt)
 	if name != "" && lastSeg(name) == "get_object_or_404" && len(c.Args) > 0 {
-		return &binding{kind: "instance", model: x.t.DottedName(c.Args[0])}
+		return &binding{kind: bindInstance, model: x.t.DottedName(c.Args[0])}
 	}
 	// X(...) with X a class name or an apps.get_model alias: a new instance.
 	if b := x.modelName(name, sc); name != "" && b != nil {
-		b.kind, b.insert, b.star, b.positional = "instance", true, c.StarArgs, len(c.Args) > 0
+		b.kind, b.insert, b.star, b.positional = bindInstance, true, c.StarArgs, len(c.Args) > 0
 		b.kwargs = x.kwargs(c, sc)
 		b.ctorStmt = x.span(stmt)
 		return b
@@ -137,14 +137,14 @@ func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 		}
 	}
 	b := &binding{model: ch.model, ref: ch.ref, chain: &full, method: method, line: line, endLine: endLine}
-	switch {
+	switch wk := WriteKind(method); {
 	case method == "exists" || method == "count":
-		b.kind = "check"
+		b.kind = bindCheck
 	case method == "get" || method == "first" || method == "last" || method == "latest" || method == "earliest" ||
-		method == WriteCreate || method == WriteGetOrCreate || method == WriteUpdateOrCreate:
-		b.kind = "instance"
+		wk == WriteCreate || wk == WriteGetOrCreate || wk == WriteUpdateOrCreate:
+		b.kind = bindInstance
 	case passMethods[method] || method == "filter" || method == "exclude":
-		b.kind = "queryset"
+		b.kind = bindQueryset
 	default:
 		return other
 	}
@@ -156,7 +156,7 @@ func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 func (x *extractor) modelName(name string, sc scope) *binding {
 	if !strings.Contains(name, ".") {
 		if b := x.lookup(sc, name); b != nil {
-			if b.kind == "model" {
+			if b.kind == bindModel {
 				return &binding{ref: b.ref, model: name}
 			}
 			return nil
@@ -183,14 +183,14 @@ func (x *extractor) bindLoop(left, right *sitter.Node, sc scope) {
 	} else {
 		delete(sc.st.taint, name)
 	}
-	sc.st.vars[name] = &binding{kind: "other"}
+	sc.st.vars[name] = &binding{kind: bindOther}
 	r := pyast.Unwrap(right)
 	if r == nil {
 		return
 	}
 	var ch *chainInfo
 	if pyast.Kind(r) == "identifier" {
-		if b := x.lookup(sc, x.t.Text(r)); b != nil && b.kind == "queryset" {
+		if b := x.lookup(sc, x.t.Text(r)); b != nil && b.kind == bindQueryset {
 			ch = b.chain
 		}
 	} else if c := x.t.Call(r); c != nil {
@@ -199,7 +199,7 @@ func (x *extractor) bindLoop(left, right *sitter.Node, sc scope) {
 		}
 	}
 	if ch != nil && ch.upper {
-		sc.st.vars[name] = &binding{kind: "instance", model: ch.model, ref: ch.ref}
+		sc.st.vars[name] = &binding{kind: bindInstance, model: ch.model, ref: ch.ref}
 	}
 }
 
@@ -306,7 +306,7 @@ func (x *extractor) checkExpr(n *sitter.Node, sc scope) *condInfo {
 		if b == nil || b.chain == nil || b.line == 0 {
 			return nil
 		}
-		if !checkMethods[b.method] && b.kind != "queryset" {
+		if !checkMethods[b.method] && b.kind != bindQueryset {
 			return nil
 		}
 		ci.chain, ci.line, ci.endLine, ci.varName = b.chain, b.line, b.endLine, x.t.Text(n)
@@ -351,7 +351,7 @@ func (x *extractor) operators(n *sitter.Node) []string {
 	return out
 }
 
-func (x *extractor) newCheck(form string, ci *condInfo, stmt *sitter.Node) *Check {
+func (x *extractor) newCheck(form CheckForm, ci *condInfo, stmt *sitter.Node) *Check {
 	return &Check{
 		Form: form, Model: ci.chain.model, Ref: ci.chain.ref,
 		Lookup: ci.chain.lookup, LookupUnknown: ci.chain.unknown,
@@ -481,9 +481,9 @@ func (x *extractor) handler(c *sitter.Node, sc scope) *Handler {
 		if len(stmts) > 0 {
 			switch pyast.Kind(stmts[len(stmts)-1]) {
 			case "raise_statement":
-				h.Exit = "raise"
+				h.Exit = ExitRaise
 			case "return_statement":
-				h.Exit = "return"
+				h.Exit = ExitReturn
 			}
 			first, last := stmts[0], stmts[len(stmts)-1]
 			h.Body = Span{Line: pyast.Line(first), EndLine: pyast.EndLine(last), Start: first.StartByte(), End: last.EndByte(), Indent: x.t.Indent(first.StartByte())}

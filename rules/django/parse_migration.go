@@ -98,41 +98,7 @@ func parseOperation(t *pyast.Tree, n *sitter.Node, p string) *Operation {
 	switch op.Kind {
 	case "CreateModel":
 		op.Model = str(0, "name")
-		if fields := pyast.Unwrap(call.Arg(1, "fields")); fields != nil {
-			for _, pair := range pyast.Children(fields) {
-				items := pyast.Children(pyast.Unwrap(pair))
-				if len(items) != 2 {
-					continue
-				}
-				name, ok := t.String(items[0])
-				fc := t.Call(items[1])
-				if !ok || fc == nil {
-					continue
-				}
-				if f := parseField(t, fc, name, p); f != nil {
-					op.Fields = append(op.Fields, f)
-				}
-			}
-		}
-		if opts := pyast.Unwrap(call.Arg(2, "options")); opts != nil && pyast.Kind(opts) == "dictionary" {
-			for _, pair := range pyast.Children(opts) {
-				if pyast.Kind(pair) != "pair" {
-					continue
-				}
-				if k, ok := t.String(pyast.Field(pair, "key")); ok {
-					op.Options.set(t, k, pyast.Field(pair, "value"))
-				}
-			}
-		}
-		if bases := pyast.Unwrap(call.Arg(3, "bases")); bases != nil {
-			for _, b := range pyast.Children(bases) {
-				if s, ok := t.String(b); ok {
-					op.Bases = append(op.Bases, s)
-				} else if d := t.DottedName(b); d != "" {
-					op.Bases = append(op.Bases, d)
-				}
-			}
-		}
+		parseCreateModel(t, call, op, p)
 	case "AddField", "AlterField":
 		op.Model, op.Name = str(0, "model_name"), str(1, "name")
 		if fc := t.Call(call.Arg(2, "field")); fc != nil {
@@ -185,6 +151,46 @@ func parseOperation(t *pyast.Tree, n *sitter.Node, p string) *Operation {
 		op.Model = str(-1, "model_name")
 	}
 	return op
+}
+
+// parseCreateModel reads the fields, options and bases of a CreateModel
+// call into op.
+func parseCreateModel(t *pyast.Tree, call *pyast.Call, op *Operation, p string) {
+	if fields := pyast.Unwrap(call.Arg(1, "fields")); fields != nil {
+		for _, pair := range pyast.Children(fields) {
+			items := pyast.Children(pyast.Unwrap(pair))
+			if len(items) != 2 {
+				continue
+			}
+			name, ok := t.String(items[0])
+			fc := t.Call(items[1])
+			if !ok || fc == nil {
+				continue
+			}
+			if f := parseField(t, fc, name, p); f != nil {
+				op.Fields = append(op.Fields, f)
+			}
+		}
+	}
+	if opts := pyast.Unwrap(call.Arg(2, "options")); opts != nil && pyast.Kind(opts) == "dictionary" {
+		for _, pair := range pyast.Children(opts) {
+			if pyast.Kind(pair) != "pair" {
+				continue
+			}
+			if k, ok := t.String(pyast.Field(pair, "key")); ok {
+				op.Options.set(t, k, pyast.Field(pair, "value"))
+			}
+		}
+	}
+	if bases := pyast.Unwrap(call.Arg(3, "bases")); bases != nil {
+		for _, b := range pyast.Children(bases) {
+			if s, ok := t.String(b); ok {
+				op.Bases = append(op.Bases, s)
+			} else if d := t.DottedName(b); d != "" {
+				op.Bases = append(op.Bases, d)
+			}
+		}
+	}
 }
 
 // ParseMigrationSource parses one migration module on its own, outside any

@@ -1,12 +1,25 @@
-package django
+package writesite_test
 
 import (
+	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
+
+// parseFile indexes one file as the index does, which hands the
+// extraction the file's tree and imports.
+func parseFile(path string, src []byte) *django.File {
+	p, err := django.Build(context.Background(), []django.SourceFile{{Path: path, Src: src}})
+	if err != nil {
+		panic(err)
+	}
+	return p.Files[path]
+}
 
 // writeSum is what a test compares of a Write.
 type writeSum struct {
@@ -23,8 +36,8 @@ type writeSum struct {
 	Insert             bool
 }
 
-func summarize(w *Write) writeSum {
-	s := writeSum{Kind: w.Kind, Model: w.Model, Line: w.Line, Stmt: [2]int{w.Stmt.Line, w.Stmt.EndLine},
+func summarize(w *writesite.Write) writeSum {
+	s := writeSum{Kind: string(w.Kind), Model: w.Model, Line: w.Line, Stmt: [2]int{w.Stmt.Line, w.Stmt.EndLine},
 		Atomic: w.Guard.Atomic, InnerAtomic: w.Guard.InnerAtomic, Insert: w.Insert}
 	if w.Ref != nil {
 		s.Model = w.Ref.App + "." + w.Ref.Name
@@ -330,7 +343,7 @@ func TestExtractCheckShape(t *testing.T) {
 	}
 	c := f.Writes[0].Checks[0]
 	type shape struct {
-		Form          string
+		Form          writesite.CheckForm
 		Exact         bool
 		Stmt          [2]int
 		Present       [][2]int
@@ -338,7 +351,7 @@ func TestExtractCheckShape(t *testing.T) {
 		Lookup        []string
 		LookupUnknown bool
 	}
-	lines := func(spans []Span) [][2]int {
+	lines := func(spans []writesite.Span) [][2]int {
 		var out [][2]int
 		for _, s := range spans {
 			out = append(out, [2]int{s.Line, s.EndLine})
@@ -349,7 +362,7 @@ func TestExtractCheckShape(t *testing.T) {
 	for _, kw := range c.Lookup {
 		got.Lookup = append(got.Lookup, kw.Name+"="+kw.Value)
 	}
-	want := shape{Form: CheckEarlyExit, Exact: true, Stmt: [2]int{2, 4}, Present: [][2]int{{3, 3}, {4, 4}},
+	want := shape{Form: writesite.CheckEarlyExit, Exact: true, Stmt: [2]int{2, 4}, Present: [][2]int{{3, 3}, {4, 4}},
 		Absent: [][2]int{{5, 5}, {6, 6}, {7, 7}}, Lookup: []string{`username=request.POST["u"]`}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("check (-want +got):\n%s", diff)
@@ -407,34 +420,6 @@ func TestExtractSkipsFilesWithoutWrites(t *testing.T) {
 	f := parseFile("shop/views.py", []byte("def index(request):\n    return render(request, 'x.html')\n"))
 	if len(f.Functions) != 0 || len(f.Writes) != 0 {
 		t.Errorf("functions %d, writes %d; want none for a file without write calls", len(f.Functions), len(f.Writes))
-	}
-}
-
-func TestWriteModelResolvesAcrossApps(t *testing.T) {
-	p := build(t, map[string]string{
-		"shop/models.py": "from django.db import models\n\nclass Product(models.Model):\n    sku = models.CharField(max_length=9, unique=True)\n",
-		"web/views.py": strings.Join([]string{
-			"from django.apps import apps",
-			"from shop import models as m",
-			"def f(request):",
-			"    m.Product.objects.create(sku='a')",
-			"    P = apps.get_model('shop', 'product')",
-			"    P.objects.create(sku='b')",
-			"    Missing.objects.create(sku='c')",
-		}, "\n"),
-	})
-	f := p.Files["web/views.py"]
-	var got []string
-	for _, w := range f.Writes {
-		m := p.WriteModel(f, w.Model, w.Ref)
-		if m == nil {
-			got = append(got, "")
-			continue
-		}
-		got = append(got, m.Key())
-	}
-	if diff := cmp.Diff([]string{"shop.Product", "shop.Product", ""}, got); diff != "" {
-		t.Errorf("resolved models (-want +got):\n%s", diff)
 	}
 }
 

@@ -198,8 +198,11 @@ func migFill(f *django.Field) string {
 }
 
 // migNotNull reports whether the field is NOT NULL: null is not True, and
-// that is known (null=<expression> is not).
+// that is known (null=<expression> is not, nor is an opaque field's).
 func migNotNull(f *django.Field) bool {
+	if f.Opaque {
+		return false // its class may force null=True
+	}
 	null, known := migFlag(f, "null")
 	return known && !null
 }

@@ -244,8 +244,8 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.Mod
 	var out []migDiff
 	explicitPK := slices.ContainsFunc(m.Fields, func(f *django.Field) bool { return f.PrimaryKey })
 	for _, mf := range m.Fields {
-		if mf.Type == "ManyToManyField" || !p.Change.Touches(mf.Path, mf.Line, mf.EndLine) {
-			continue
+		if mf.Type == "ManyToManyField" || mf.Opaque || !p.Change.Touches(mf.Path, mf.Line, mf.EndLine) {
+			continue // an opaque field's columns and constraints are unknown
 		}
 		name := m.Key() + "." + mf.Name
 		sf := st.Field(mf.Name)
@@ -263,7 +263,7 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.Mod
 			})
 			continue
 		}
-		if sf.Type == "ManyToManyField" {
+		if sf.Type == "ManyToManyField" || sf.Opaque {
 			continue
 		}
 		attrs, cons := migAttrs(p, m, st, mf, sf)
@@ -279,7 +279,10 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.Mod
 	// A NOT NULL column the model dropped stays in the table, and inserts,
 	// which no longer name it, fail. The change deleted its lines: the
 	// finding goes where they were.
-	if _, ok := p.Change[m.Path]; ok {
+	// An opaque field may contribute columns of its own (a money field's
+	// currency), which the migrations name and the model does not.
+	opaque := slices.ContainsFunc(m.Fields, func(f *django.Field) bool { return f.Opaque })
+	if _, ok := p.Change[m.Path]; ok && !opaque {
 		start, end := migGoneAt(p, m.Path, cls)
 		for _, sf := range st.Fields {
 			if m.Field(sf.Name) != nil || sf.Type == "ManyToManyField" || sf.Kwargs["auto_created"] == "True" || !migNotNull(sf) || sf.HasDBDefault {

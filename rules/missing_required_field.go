@@ -126,8 +126,8 @@ func mrfNulls(m *django.Model, w *writesite.Write) ([]mrfNull, bool) {
 	}
 	var out []mrfNull
 	for _, fl := range m.Fields {
-		if fl.Null || fl.PrimaryKey || fl.AutoNow || fl.Kwargs["parent_link"] == "True" {
-			continue
+		if fl.Null || fl.Opaque || fl.PrimaryKey || fl.AutoNow || fl.Kwargs["parent_link"] == "True" {
+			continue // an opaque field's class may force null=True or a default
 		}
 		given := values[fl.Name]
 		if len(given) == 0 {

@@ -57,8 +57,11 @@ func checkUniqueOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 }
 
 // migUnique reports whether a field is unique, and whether that is known
-// from literals.
+// from literals (never for an opaque field, whose class may decide).
 func migUnique(f *django.Field) (unique, known bool) {
+	if f.Opaque {
+		return false, false
+	}
 	u, uk := migFlag(f, "unique")
 	pk, pkk := migFlag(f, "primary_key")
 	return u || pk || f.Type == "OneToOneField", uk && pkk

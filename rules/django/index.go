@@ -258,9 +258,21 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 			}
 			m.Fields = append(m.Fields, &inh)
 		}
-		if !c.HasMeta { // Django inherits an abstract parent's Meta when the child has none
+		switch {
+		case !c.HasMeta: // Django inherits an abstract parent's Meta when the child has none
 			m.UniqueTogether = append(m.UniqueTogether, b.UniqueTogether...)
 			m.Constraints = append(m.Constraints, b.Constraints...)
+		case slices.ContainsFunc(c.MetaBases, func(mb string) bool {
+			return mb == b.Name+".Meta" || strings.HasSuffix(mb, "."+b.Name+".Meta")
+		}):
+			// `class Meta(Base.Meta):` inherits by Python's attribute lookup
+			// what it does not assign itself.
+			if c.Meta.UniqueTogether == nil {
+				m.UniqueTogether = append(m.UniqueTogether, b.UniqueTogether...)
+			}
+			if !c.Meta.HasConstraints {
+				m.Constraints = append(m.Constraints, b.Constraints...)
+			}
 		}
 	}
 	m.Fields = append(m.Fields, c.Fields...)

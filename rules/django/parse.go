@@ -206,6 +206,13 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 			if t.Text(pyast.Field(s, "name")) == "Meta" {
 				c.HasMeta = true
 				c.Meta = parseMeta(t, pyast.Field(s, "body"))
+				if sup := pyast.Field(s, "superclasses"); sup != nil {
+					for _, b := range pyast.Children(sup) {
+						if d := t.DottedName(b); d != "" {
+							c.MetaBases = append(c.MetaBases, d)
+						}
+					}
+				}
 			}
 		case "function_definition", "decorated_definition":
 			fd := s
@@ -231,13 +238,56 @@ func fieldTypeName(callee string) string {
 	return ""
 }
 
+// djangoFields are the field classes of Django itself (django.db.models,
+// contrib.postgres, contrib.gis) and modelcluster's ParentalKey (a plain
+// foreign key): what their arguments mean is known.
+var djangoFields = map[string]bool{
+	"AutoField": true, "BigAutoField": true, "SmallAutoField": true,
+	"BigIntegerField": true, "BinaryField": true, "BooleanField": true, "CharField": true,
+	"CommaSeparatedIntegerField": true, "DateField": true, "DateTimeField": true,
+	"DecimalField": true, "DurationField": true, "EmailField": true, "FileField": true,
+	"FilePathField": true, "FloatField": true, "GeneratedField": true,
+	"GenericIPAddressField": true, "IPAddressField": true, "ImageField": true,
+	"IntegerField": true, "JSONField": true, "NullBooleanField": true,
+	"PositiveBigIntegerField": true, "PositiveIntegerField": true,
+	"PositiveSmallIntegerField": true, "SlugField": true, "SmallIntegerField": true,
+	"TextField": true, "TimeField": true, "URLField": true, "UUIDField": true,
+	"ForeignKey": true, "OneToOneField": true, "ManyToManyField": true, "ParentalKey": true,
+	"ArrayField": true, "HStoreField": true, "CICharField": true, "CIEmailField": true,
+	"CITextField": true, "IntegerRangeField": true, "BigIntegerRangeField": true,
+	"DecimalRangeField": true, "DateTimeRangeField": true, "DateRangeField": true,
+	"SearchVectorField": true,
+	"GeometryField":     true, "PointField": true, "LineStringField": true, "PolygonField": true,
+	"MultiPointField": true, "MultiLineStringField": true, "MultiPolygonField": true,
+	"GeometryCollectionField": true, "RasterField": true,
+}
+
+// isDjangoField reports whether a field constructor's callee, as written,
+// names one of Django's own field classes: a known name, bare or behind a
+// module of Django's ("models.", "django.db.models.", "fields.", ...).
+// Anything else (a project's or a library's subclass) may force null=True,
+// add a default or contribute several columns in its __init__.
+func isDjangoField(callee string) bool {
+	mod, name := "", callee
+	if i := strings.LastIndexByte(callee, '.'); i >= 0 {
+		mod, name = callee[:i], callee[i+1:]
+	}
+	if !djangoFields[name] {
+		return false
+	}
+	last := mod[strings.LastIndexByte(mod, '.')+1:]
+	return mod == "" || strings.HasPrefix(mod, "django.") || last == "models" || last == "fields"
+}
+
 // parseField reads a field constructor call; nil when it is not one.
 func parseField(t *pyast.Tree, call *pyast.Call, name, p string) *Field {
-	typ := fieldTypeName(t.DottedName(call.Func))
+	callee := t.DottedName(call.Func)
+	typ := fieldTypeName(callee)
 	if typ == "" {
 		return nil
 	}
 	f := &Field{
+		Opaque:       !isDjangoField(callee),
 		Name:         name,
 		Type:         typ,
 		Path:         p,
@@ -324,6 +374,7 @@ func (m *Meta) set(t *pyast.Tree, key string, v *sitter.Node) {
 	case "unique_together":
 		m.UniqueTogether = parseTogether(t, v)
 	case "constraints":
+		m.HasConstraints = true
 		v = pyast.Unwrap(v)
 		if v == nil {
 			return
@@ -342,6 +393,13 @@ func parseTogether(t *pyast.Tree, v *sitter.Node) [][]string {
 	v = pyast.Unwrap(v)
 	if v == nil {
 		return nil
+	}
+	// Old migrations write set([...]) and the like around the literal.
+	if c := t.Call(v); c != nil && len(c.Args) == 1 {
+		switch t.DottedName(c.Func) {
+		case "set", "frozenset", "list", "tuple":
+			v = pyast.Unwrap(c.Args[0])
+		}
 	}
 	if flat, ok := t.Strings(v); ok {
 		if len(flat) == 0 {

@@ -41,13 +41,16 @@ type File struct {
 
 // Class is a class definition as written, before model resolution.
 type Class struct {
-	Name      string
-	Bases     []string // dotted names as written ("models.Model", "TimeStamped")
-	Line      int
-	EndLine   int
-	Fields    []*Field
-	Meta      Meta
-	HasMeta   bool
+	Name    string
+	Bases   []string // dotted names as written ("models.Model", "TimeStamped")
+	Line    int
+	EndLine int
+	Fields  []*Field
+	Meta    Meta
+	HasMeta bool
+	// MetaBases are the bases of the inner Meta as written
+	// ("Base.Meta" in `class Meta(Base.Meta):`).
+	MetaBases []string
 	Managers  []string // attribute names assigned a manager (objects = ...)
 	Methods   []string // names of the methods defined in the class body
 	AppConfig string   // for AppConfig subclasses: the label or name set
@@ -62,6 +65,9 @@ type Meta struct {
 	AppLabel       string
 	UniqueTogether [][]string
 	Constraints    []*Constraint
+	// HasConstraints is set when constraints is assigned, even to an empty
+	// list: it then replaces what an inherited Meta had.
+	HasConstraints bool
 }
 
 // App is a Django application: a directory with models or migrations.
@@ -115,6 +121,11 @@ type Field struct {
 	// Kwargs holds every keyword argument's source text, for messages and
 	// for comparing a model with its migrations.
 	Kwargs map[string]string
+
+	// Opaque marks a field whose class is not one of Django's own (see
+	// isDjangoField): its nullability, default and columns are unknown, so
+	// no rule makes a claim about them.
+	Opaque bool
 
 	// Inherited is the abstract base the field came from, or "".
 	Inherited string

@@ -256,3 +256,29 @@ func migIdent(name string) string {
 func migWhere(s *migstate.ModelState) string {
 	return fmt.Sprintf("`%s` already has rows (%s created it, before this change)", s.Table(), s.Created.Path)
 }
+
+// migChangeStartState returns the state of x's model before the change's
+// migrations touch it: the state before the first operation on that model
+// in a migration new in this change, or earlier in x's own migration. The
+// rows production has when the deploy starts are the rows of this state.
+func migChangeStartState(p *Pass, x migOp) *migstate.ModelState {
+	h := p.History()
+	for _, m := range h.Plan {
+		if m != x.mig && (m.App != x.mig.App || !p.Change.IsNew(m.Path)) {
+			continue
+		}
+		for _, op := range m.Operations {
+			for _, o := range append([]*django.Operation{op}, op.DatabaseOperations...) {
+				if o == x.op {
+					return x.before
+				}
+				if o.Model != "" && strings.EqualFold(o.Model, x.op.Model) {
+					if st := h.Before(o); st != nil {
+						return st
+					}
+				}
+			}
+		}
+	}
+	return x.before
+}

@@ -41,6 +41,12 @@ func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 		if migGiven(f, "default") || migGiven(f, "db_default") || migDataStepBefore(p, x) {
 			continue
 		}
+		// A column NOT NULL when the deploy starts, made nullable and back
+		// by the change's own migrations, holds no NULL: nothing wrote to it
+		// in between.
+		if start := migChangeStartState(p, x).Field(op.Name); start != nil && migNotNull(start) {
+			continue
+		}
 		t := trees.get(p, x.mig.Path)
 		call := migCallAt(t, op.Line, op.Kind)
 		var fieldCall *pyast.Call

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
@@ -44,7 +45,7 @@ func checkUniqueOnPopulatedTable(rule *Rule, p *Pass) []Finding {
 			fd = migUniqueAlterField(rule, p, x)
 		case "AddConstraint":
 			if c := x.op.Constraint; c != nil && c.Kind == "unique" && !migDataStepBefore(p, x) {
-				fd = migUniqueConstraint(rule, x, c)
+				fd = migUniqueConstraint(rule, p, x, c)
 			}
 		case "AlterUniqueTogether":
 			fd = migUniqueTogether(rule, p, x)
@@ -137,8 +138,11 @@ func migUniqueAlterField(rule *Rule, p *Pass, x migOp) *Finding {
 	return &fd
 }
 
-func migUniqueConstraint(rule *Rule, x migOp, c *django.Constraint) *Finding {
+func migUniqueConstraint(rule *Rule, p *Pass, x migOp, c *django.Constraint) *Finding {
 	s := x.before
+	if len(c.Fields) > 0 && migCoveredUnique(p, x, c.Fields) {
+		return nil
+	}
 	what := fmt.Sprintf("AddConstraint adds the unique constraint `%s` on `%s`", c.Name, s.Table())
 	// SQLite copies the table for a plain UniqueConstraint, and creates a
 	// unique index for a conditional or expression one.
@@ -159,7 +163,7 @@ func migUniqueTogether(rule *Rule, p *Pass, x migOp) *Finding {
 	}
 	var added [][]string
 	for _, set := range x.op.UniqueTogether {
-		if !have[strings.Join(set, ",")] {
+		if !have[strings.Join(set, ",")] && !migCoveredUnique(p, x, set) {
 			added = append(added, set)
 		}
 	}
@@ -239,4 +243,72 @@ func migDedupe(s *migstate.ModelState, fields []string, condition string) string
 	}
 	fmt.Fprintf(&b, "\nmigrations.RunPython(%s, migrations.RunPython.noop),\n", fn)
 	return b.String()
+}
+
+// migCoveredUnique reports whether the rows of x's table already satisfy a
+// unique constraint on fields. Either one of the fields was added by the
+// change as NULL in every row, or, when the change's migrations start or
+// just before x, the table has a unique set (a unique column, a
+// unique_together set, an unconditional UniqueConstraint over fields)
+// contained in fields: rows distinct on a subset are distinct on the
+// whole. The common cases are a unique key on a column added in the same
+// migration, unique=True replaced by a unique_together holding the field,
+// and a UniqueConstraint removed and added again on a Django upgrade.
+func migCoveredUnique(p *Pass, x migOp, fields []string) bool {
+	want := map[string]bool{}
+	for _, f := range migColumns(x.before, fields) {
+		want[strings.ToLower(f)] = true
+	}
+	start := migChangeStartState(p, x)
+	for _, name := range fields {
+		if migAllNull(start, x.before, name) {
+			return true
+		}
+	}
+	for _, s := range []*migstate.ModelState{start, x.before} {
+		for _, set := range migUniqueSets(s) {
+			if len(set) > 0 && !slices.ContainsFunc(set, func(c string) bool { return !want[strings.ToLower(c)] }) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// migAllNull reports whether field name holds NULL in every existing row
+// just before x: the change's migrations added it (it is not in start) as
+// nullable with no default. NULLs never collide in a unique constraint, and
+// a condition on the column that NULL cannot meet excludes every row.
+func migAllNull(start, before *migstate.ModelState, name string) bool {
+	if start == nil || before == nil || start.Field(name) != nil {
+		return false
+	}
+	f := before.Field(name)
+	if f == nil || f.Opaque {
+		return false
+	}
+	null, known := migFlag(f, "null")
+	return known && null && migFill(f) == ""
+}
+
+// migUniqueSets lists the column sets s enforces as unique.
+func migUniqueSets(s *migstate.ModelState) [][]string {
+	if s == nil {
+		return nil
+	}
+	var out [][]string
+	for _, f := range s.Fields {
+		if u, known := migUnique(f); u && known {
+			out = append(out, []string{f.Column()})
+		}
+	}
+	for _, set := range s.Options.UniqueTogether {
+		out = append(out, migColumns(s, set))
+	}
+	for _, c := range s.Options.Constraints {
+		if c.Kind == django.ConstraintUnique && c.Condition == "" && len(c.Fields) > 0 {
+			out = append(out, migColumns(s, c.Fields))
+		}
+	}
+	return out
 }

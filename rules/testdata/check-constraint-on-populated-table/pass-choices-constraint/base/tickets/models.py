@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Ticket(models.Model):
+    class Status(models.IntegerChoices):
+        OPEN = 0
+        PENDING = 1
+        CLOSED = 2
+
+    title = models.CharField(max_length=200)
+    status = models.IntegerField(choices=Status.choices, default=Status.OPEN)

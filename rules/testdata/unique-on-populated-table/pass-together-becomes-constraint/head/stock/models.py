@@ -1,0 +1,11 @@
+from django.db import models
+
+
+class Item(models.Model):
+    shop = models.CharField(max_length=50)
+    sku = models.CharField(max_length=30)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="stock_item_shop_sku_uniq"),
+        ]

@@ -135,6 +135,39 @@ func migDataStepBefore(p *Pass, x migOp) bool {
 			return true
 		}
 	}
+	return migPreparedBy(p, x)
+}
+
+// migPreparedBy reports whether the migration x's migration directly
+// depends on, in the same app, is a data migration about x's model (a data
+// step, and the model's name quoted in its source, as get_model takes it): the fix-the-rows step that
+// precedes a constraint, committed and released with it though it sits in
+// an earlier commit than the one reviewed.
+func migPreparedBy(p *Pass, x migOp) bool {
+	model := strings.ToLower(x.op.Model)
+	if model == "" {
+		return false
+	}
+	for _, d := range x.mig.Dependencies {
+		if d.App != x.mig.App {
+			continue
+		}
+		app := p.Project.Apps[d.App]
+		if app == nil {
+			continue
+		}
+		prev := app.Migrations[d.Name]
+		if prev == nil || !slices.ContainsFunc(prev.Operations, migHasDataStep) {
+			continue
+		}
+		if f := p.Project.Files[prev.Path]; f != nil {
+			// apps.get_model("app", "Model") names it in quotes.
+			src := strings.ToLower(string(f.Src))
+			if strings.Contains(src, `"`+model+`"`) || strings.Contains(src, `'`+model+`'`) {
+				return true
+			}
+		}
+	}
 	return false
 }
 

@@ -1,0 +1,5 @@
+from django.db import models
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=40, unique=True)

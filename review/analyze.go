@@ -2,7 +2,6 @@ package review
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -183,15 +182,8 @@ func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Fin
 		}
 		out = append(out, f)
 	}
-	sortFindings(out)
+	rules.SortFindings(out)
 	return out
-}
-
-func sortFindings(fs []rules.Finding) {
-	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
-		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.StartLine, b.StartLine),
-			cmp.Compare(a.EndLine, b.EndLine), cmp.Compare(a.Rule, b.Rule))
-	})
 }
 
 // readSources reads paths, in one batch when the source can or else in

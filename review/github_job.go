@@ -148,8 +148,8 @@ func (j *githubJob) placeInline(ctx context.Context, p *placement, candidates []
 	n := min(len(fresh), max(maxInline, 0))
 	p.inline = fresh[:n]
 	p.annotate = append(p.annotate, fresh[n:]...)
-	sortFindings(p.inline)
-	sortFindings(p.annotate)
+	rules.SortFindings(p.inline)
+	rules.SortFindings(p.annotate)
 	return nil
 }
 

@@ -129,7 +129,7 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
 		if !ok {
-			ls = fileLines(srcs[p])
+			ls = FileLines(srcs[p])
 			lineCache[p] = ls
 		}
 		return ls
@@ -161,7 +161,7 @@ func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
 		if !ok || len(c.Removed) == 0 {
 			continue
 		}
-		last := len(fileLines(src))
+		last := len(FileLines(src))
 		for l := range c.Removed {
 			if l > last {
 				delete(c.Removed, l)

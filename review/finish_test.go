@@ -50,7 +50,7 @@ func TestSuppressed(t *testing.T) {
 
 func fingerprints(src string, fs []rules.Finding) []string {
 	fs = append([]rules.Finding(nil), fs...)
-	lines := fileLines([]byte(src))
+	lines := FileLines([]byte(src))
 	SetFingerprints(fs, func(string) []string { return lines })
 	var out []string
 	for _, f := range fs {
@@ -102,7 +102,7 @@ func TestFingerprintOccurrences(t *testing.T) {
 }
 
 func TestSuggestionOK(t *testing.T) {
-	lines := fileLines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
+	lines := FileLines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
 	good := "    try:\n        P.objects.create(sku=s)\n    except IntegrityError:\n        pass"
 	f := func(start, end int, s *string) rules.Finding {
 		return rules.Finding{Path: "v.py", StartLine: start, EndLine: end, Suggestion: s}

@@ -250,7 +250,10 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 	return tree, nil
 }
 
-func regularMode(mode string) bool { return mode == "100644" || mode == "100755" }
+// IsRegularFileMode reports whether a git tree entry's mode is a regular
+// file's (100644, or 100755 when executable), not a symlink's (120000) or
+// a submodule's (160000).
+func IsRegularFileMode(mode string) bool { return mode == "100644" || mode == "100755" }
 
 func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 	if err := s.prepare(ctx); err != nil {
@@ -263,7 +266,7 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		for p, e := range tree {
-			if !regularMode(e.mode) {
+			if !IsRegularFileMode(e.mode) {
 				slog.Debug("skipping file that is not regular", "path", p, "mode", e.mode)
 				continue
 			}
@@ -308,7 +311,7 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
-	case !regularMode(e.mode):
+	case !IsRegularFileMode(e.mode):
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
 	}
 	b, err := git(ctx, s.top, nil, "cat-file", "blob", e.oid)
@@ -363,7 +366,7 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 		switch {
 		case !ok:
 			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
-		case !regularMode(e.mode):
+		case !IsRegularFileMode(e.mode):
 			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
 		default:
 			want = append(want, i)

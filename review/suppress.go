@@ -13,9 +13,9 @@ import (
 // `# djintegrity: ignore[rule-a, rule-b]`.
 var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*ignore\b(?:\[([^\]]*)\])?`)
 
-// fileLines splits src into lines without their line ends; line n is
-// lines[n-1].
-func fileLines(src []byte) []string {
+// FileLines splits a file's content into lines without their line ends;
+// line n is lines[n-1].
+func FileLines(src []byte) []string {
 	s := string(src)
 	s = strings.TrimSuffix(s, "\n")
 	if s == "" {

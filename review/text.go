@@ -48,7 +48,7 @@ func writeIndented(w io.Writer, prefix, line string) {
 // flaggedLines returns the head lines StartLine..EndLine of f, when the
 // result carries the file.
 func flaggedLines(r *Result, f rules.Finding) []string {
-	ls := fileLines(r.Sources[f.Path])
+	ls := FileLines(r.Sources[f.Path])
 	if f.StartLine < 1 || f.EndLine > len(ls) || f.EndLine < f.StartLine {
 		return nil
 	}

@@ -1,4 +1,10 @@
-package review
+// Package githubreview reviews pull requests on GitHub: a REST client that
+// retries within GitHub's limits, a review.Source that reads a pull request
+// through the API, and the job that runs review.Analyze on it and
+// publishes the findings as one review with inline comments and a check
+// run with the rest as annotations. Package review, the analysis pipeline,
+// knows nothing of GitHub.
+package githubreview
 
 import (
 	"context"
@@ -53,8 +59,8 @@ const (
 // CheckRunName is the name of the check run the review creates.
 const CheckRunName = "djintegrity"
 
-// DefaultGitHubURL is github.com's REST base URL.
-const DefaultGitHubURL = "https://api.github.com/"
+// DefaultBaseURL is github.com's REST base URL.
+const DefaultBaseURL = "https://api.github.com/"
 
 // PullRequest is one review request on GitHub.
 type PullRequest struct {
@@ -68,11 +74,11 @@ type PullRequest struct {
 	HeadSHA string
 }
 
-// GitHubOptions configure a GitHubReviewer. Give either AppID and
+// Options configure a Reviewer. Give either AppID and
 // PrivateKey (a GitHub App: each review uses its installation's token) or
 // Token (GitHub Actions' GITHUB_TOKEN).
-type GitHubOptions struct {
-	// BaseURL is the REST base URL: DefaultGitHubURL, or GitHub Enterprise
+type Options struct {
+	// BaseURL is the REST base URL: DefaultBaseURL, or GitHub Enterprise
 	// Server's "https://HOST/api/v3/".
 	BaseURL    string
 	AppID      int64
@@ -86,13 +92,13 @@ type GitHubOptions struct {
 	retryBaseDelay time.Duration
 }
 
-// GitHubReviewer reviews pull requests on GitHub (DESIGN data flow steps
+// Reviewer reviews pull requests on GitHub (DESIGN data flow steps
 // 1-10): it reads the configuration from the base ref, opens a check run
 // on the head, analyzes the change reading only the files the rules need,
 // posts the findings on diff lines as one review that repeats nothing an
 // earlier run said, and completes the check run with the rest as
 // annotations. It is safe for concurrent use.
-type GitHubReviewer struct {
+type Reviewer struct {
 	base  *url.URL
 	token string
 	apps  *ghinstallation.AppsTransport
@@ -104,7 +110,7 @@ type GitHubReviewer struct {
 	clients map[int64]*github.Client // by installation
 }
 
-// ParseBaseURL parses a REST base URL (DefaultGitHubURL, or an Enterprise
+// ParseBaseURL parses a REST base URL (DefaultBaseURL, or an Enterprise
 // Server's https://HOST/api/v3/); ok is false unless it is http(s) with a
 // host.
 func ParseBaseURL(raw string) (u *url.URL, ok bool) {
@@ -112,11 +118,11 @@ func ParseBaseURL(raw string) (u *url.URL, ok bool) {
 	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-// NewGitHubReviewer checks the options and prepares the clients.
-func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
+// New checks the options and prepares the clients.
+func New(opts Options) (*Reviewer, error) {
 	raw := opts.BaseURL
 	if raw == "" {
-		raw = DefaultGitHubURL
+		raw = DefaultBaseURL
 	}
 	base, ok := ParseBaseURL(raw)
 	if !ok {
@@ -137,7 +143,7 @@ func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 	if opts.retryBaseDelay > 0 {
 		delay = opts.retryBaseDelay
 	}
-	r := &GitHubReviewer{
+	r := &Reviewer{
 		base:    base,
 		token:   opts.Token,
 		tr:      &retryTransport{base: inner, baseDelay: delay, log: log},
@@ -164,7 +170,7 @@ func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 
 // client returns the API client of an installation (App mode) or of the
 // token (Actions mode).
-func (r *GitHubReviewer) client(installation int64) (*github.Client, error) {
+func (r *Reviewer) client(installation int64) (*github.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	key := installation
@@ -227,7 +233,7 @@ type Outcome struct {
 // Review reviews one pull request. Failures are returned wrapped, not
 // logged: the caller logs them once. A review that fails after its check
 // run was created completes the check run "neutral" with the reason.
-func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
+func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
@@ -237,7 +243,7 @@ func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, e
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
-	j := &githubJob{
+	j := &job{
 		gh:    c,
 		pr:    pr,
 		run:   newRunID(),

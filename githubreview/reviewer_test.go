@@ -1,4 +1,4 @@
-package review
+package githubreview
 
 import (
 	"bytes"
@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/djintegrity/djintegrity/githubtest"
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -65,14 +66,14 @@ func shopServer(t *testing.T, opts ...githubtest.Option) *githubtest.Server {
 
 // appReviewer is a GitHub App reviewer against the fake at baseURL; its
 // logs go to logs when given.
-func appReviewer(t testing.TB, s *githubtest.Server, baseURL string, logs *syncBuffer) *GitHubReviewer {
+func appReviewer(t testing.TB, s *githubtest.Server, baseURL string, logs *syncBuffer) *Reviewer {
 	t.Helper()
 	appID, key := githubtest.AppKey(t)
 	var w interface{ Write([]byte) (int, error) } = &syncBuffer{}
 	if logs != nil {
 		w = logs
 	}
-	r, err := NewGitHubReviewer(GitHubOptions{
+	r, err := New(Options{
 		BaseURL: baseURL, AppID: appID, PrivateKey: key, HTTPClient: s.Client(),
 		Logger:         slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		retryBaseDelay: time.Millisecond,
@@ -96,7 +97,7 @@ func localFindings(t *testing.T, base, head githubtest.Tree) []rules.Finding {
 	b, h := t.TempDir(), t.TempDir()
 	writeTree(t, b, base)
 	writeTree(t, h, head)
-	res, err := Analyze(t.Context(), NewDirSource(b, h), nil)
+	res, err := review.Analyze(t.Context(), review.NewDirSource(b, h), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +172,7 @@ func TestGitHubReviewShop(t *testing.T) {
 	}
 	inline := map[string]bool{}
 	for _, c := range rev.Comments {
-		fp := FingerprintOf(c.GetBody())
+		fp := review.FingerprintOf(c.GetBody())
 		f, ok := byFP[fp]
 		if !ok {
 			t.Errorf("comment on %s:%d has fingerprint %q of no finding", c.GetPath(), c.GetLine(), fp)
@@ -188,7 +189,7 @@ func TestGitHubReviewShop(t *testing.T) {
 		if c.GetStartLine() != wantStart {
 			t.Errorf("%s: start_line %d, want %d", f.Rule, c.GetStartLine(), wantStart)
 		}
-		if diff := cmp.Diff(CommentBody(f), c.GetBody()); diff != "" {
+		if diff := cmp.Diff(review.CommentBody(f), c.GetBody()); diff != "" {
 			t.Errorf("%s: comment body (-want +got):\n%s", f.Rule, diff)
 		}
 	}
@@ -204,7 +205,7 @@ func TestGitHubReviewShop(t *testing.T) {
 	if n, ok := PullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
 		t.Errorf("external_id %q does not name pull request 7", run.ExternalID)
 	}
-	if !strings.Contains(run.Summary, SummaryTable(want)) {
+	if !strings.Contains(run.Summary, review.SummaryTable(want)) {
 		t.Errorf("summary lacks the findings table:\n%s", run.Summary)
 	}
 	annotated := map[string]bool{}
@@ -298,24 +299,24 @@ func TestGitHubReviewShop(t *testing.T) {
 
 // localChanged is the change between two trees as the analysis core
 // reads it locally.
-func localChanged(t *testing.T, base, head githubtest.Tree) map[string]ChangedFile {
+func localChanged(t *testing.T, base, head githubtest.Tree) map[string]review.ChangedFile {
 	t.Helper()
 	b, h := t.TempDir(), t.TempDir()
 	writeTree(t, b, base)
 	writeTree(t, h, head)
-	cs, err := NewDirSource(b, h).Changed(t.Context())
+	cs, err := review.NewDirSource(b, h).Changed(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]ChangedFile{}
+	out := map[string]review.ChangedFile{}
 	for _, c := range cs {
 		out[c.Path] = c
 	}
 	return out
 }
 
-func allAdded(c ChangedFile, start, end int) bool {
-	if c.Status == Added {
+func allAdded(c review.ChangedFile, start, end int) bool {
+	if c.Status == review.Added {
 		return true
 	}
 	for l := start; l <= end; l++ {
@@ -426,7 +427,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	if fix.Suggestion == nil {
 		t.Fatal("the shop example has no check-then-insert finding with a suggestion")
 	}
-	fixed, err := ApplySuggestion([]byte(head[fix.Path]), fix)
+	fixed, err := review.ApplySuggestion([]byte(head[fix.Path]), fix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +446,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for _, c := range s.Comments() {
-		seen[FingerprintOf(c.GetBody())]++
+		seen[review.FingerprintOf(c.GetBody())]++
 	}
 	for fp, n := range seen {
 		if n > 1 {
@@ -457,7 +458,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	if last.HeadSHA != s.PullRequest().HeadSHA || last.Conclusion != "failure" {
 		t.Errorf("check run on %s concluded %q, want failure on the new head", last.HeadSHA, last.Conclusion)
 	}
-	if !strings.Contains(last.Summary, SummaryTable(after)) {
+	if !strings.Contains(last.Summary, review.SummaryTable(after)) {
 		t.Errorf("new check run's summary does not match the remaining findings:\n%s", last.Summary)
 	}
 }
@@ -528,7 +529,7 @@ func TestGitHubReviewEnterprise(t *testing.T) {
 
 func TestGitHubReviewActionsToken(t *testing.T) {
 	s := shopServer(t, githubtest.WithToken("ghs_actions_token"))
-	r, err := NewGitHubReviewer(GitHubOptions{BaseURL: s.URL(), Token: "ghs_actions_token", HTTPClient: s.Client(),
+	r, err := New(Options{BaseURL: s.URL(), Token: "ghs_actions_token", HTTPClient: s.Client(),
 		Logger: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -547,10 +548,10 @@ func TestGitHubReviewActionsToken(t *testing.T) {
 func TestGitHubReviewInvalidConfig(t *testing.T) {
 	base, head := shopTrees(t)
 	config := "fail_on: error\nmax_inline_coments: 3\n"
-	base[ConfigPath] = config
-	head[ConfigPath] = config
-	_, wantErr := ParseConfig(ConfigPath, []byte(config))
-	if wantErr == nil || !strings.Contains(wantErr.Error(), ConfigPath+":2:") {
+	base[review.ConfigPath] = config
+	head[review.ConfigPath] = config
+	_, wantErr := review.ParseConfig(review.ConfigPath, []byte(config))
+	if wantErr == nil || !strings.Contains(wantErr.Error(), review.ConfigPath+":2:") {
 		t.Fatalf("ParseConfig error %v does not name line 2", wantErr)
 	}
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
@@ -574,8 +575,8 @@ func TestGitHubReviewInvalidConfig(t *testing.T) {
 // the checks off; the base's applies.
 func TestGitHubReviewConfigFromBase(t *testing.T) {
 	base, head := shopTrees(t)
-	base[ConfigPath] = "max_inline_comments: 2\n"
-	head[ConfigPath] = "fail_on: never\nmax_inline_comments: 0\n"
+	base[review.ConfigPath] = "max_inline_comments: 2\n"
+	head[review.ConfigPath] = "fail_on: never\nmax_inline_comments: 0\n"
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
 	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
@@ -697,7 +698,7 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 func TestCompleteCheckRunBatches(t *testing.T) {
 	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
 	pr := prOf(s, "")
-	r, err := NewGitHubReviewer(GitHubOptions{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,7 +706,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &githubJob{gh: gh, pr: pr, run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+	j := &job{gh: gh, pr: pr, run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
 	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 		t.Fatal(err)
 	}
@@ -722,26 +723,6 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	}
 	if got, want := len(s.Requests()), requestBudget(0, 0, 120)-3; got != want {
 		t.Errorf("%d check-run requests, want %d", got, want)
-	}
-}
-
-func TestPatchHunks(t *testing.T) {
-	for name, c := range map[string]struct {
-		patch string
-		want  []lineRange
-	}{
-		"counts":      {"@@ -1,3 +1,4 @@ def f():\n a\n+b\n c\n d", []lineRange{{1, 4}}},
-		"one line":    {"@@ -5 +5 @@\n-a\n+b", []lineRange{{5, 5}}},
-		"two hunks":   {"@@ -1,2 +1,2 @@\n a\n-b\n+c\n@@ -10,0 +11,2 @@\n+x\n+y", []lineRange{{1, 2}, {11, 12}}},
-		"deletion":    {"@@ -1,2 +0,0 @@\n-a\n-b", nil},
-		"not a patch": {"Binary files differ", nil},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, _, hunks, _ := parsePatch("f.py", c.patch)
-			if diff := cmp.Diff(c.want, hunks, cmp.AllowUnexported(lineRange{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
 	}
 }
 
@@ -770,24 +751,24 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-func TestNewGitHubReviewerOptions(t *testing.T) {
+func TestNewOptions(t *testing.T) {
 	appID, key := githubtest.AppKey(t)
 	for name, c := range map[string]struct {
-		opts GitHubOptions
+		opts Options
 		ok   bool
 	}{
-		"token":          {GitHubOptions{Token: "t"}, true},
-		"app":            {GitHubOptions{AppID: appID, PrivateKey: key}, true},
-		"both":           {GitHubOptions{Token: "t", AppID: appID, PrivateKey: key}, false},
-		"none":           {GitHubOptions{}, false},
-		"bad key":        {GitHubOptions{AppID: 1, PrivateKey: []byte("not a key")}, false},
-		"bad URL":        {GitHubOptions{Token: "t", BaseURL: "ftp://x/"}, false},
-		"enterprise URL": {GitHubOptions{Token: "t", BaseURL: "https://ghe.example.com/api/v3"}, true},
+		"token":          {Options{Token: "t"}, true},
+		"app":            {Options{AppID: appID, PrivateKey: key}, true},
+		"both":           {Options{Token: "t", AppID: appID, PrivateKey: key}, false},
+		"none":           {Options{}, false},
+		"bad key":        {Options{AppID: 1, PrivateKey: []byte("not a key")}, false},
+		"bad URL":        {Options{Token: "t", BaseURL: "ftp://x/"}, false},
+		"enterprise URL": {Options{Token: "t", BaseURL: "https://ghe.example.com/api/v3"}, true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := NewGitHubReviewer(c.opts)
+			_, err := New(c.opts)
 			if (err == nil) != c.ok {
-				t.Errorf("NewGitHubReviewer: %v, want ok=%v", err, c.ok)
+				t.Errorf("New: %v, want ok=%v", err, c.ok)
 			}
 		})
 	}

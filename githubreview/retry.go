@@ -43,6 +43,8 @@ type retryTransport struct {
 	log       *slog.Logger
 }
 
+var _ http.RoundTripper = (*retryTransport)(nil)
+
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
 	for attempt := 1; ; attempt++ {

@@ -31,7 +31,7 @@ type Result struct {
 	FilesAnalyzed int
 	Duration      time.Duration
 	// Sources holds the head content of the files with findings, for
-	// publishers that quote the flagged lines.
+	// writers that quote the flagged lines.
 	Sources map[string][]byte
 }
 

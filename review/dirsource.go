@@ -20,6 +20,8 @@ type dirSource struct {
 	base, head string
 }
 
+var _ Source = (*dirSource)(nil)
+
 // NewDirSource returns the change from the tree baseDir to the tree headDir.
 // A baseDir that does not exist is an empty tree: every head file is added.
 func NewDirSource(baseDir, headDir string) Source {

@@ -32,6 +32,11 @@ type gitSource struct {
 	treeDone bool
 }
 
+var (
+	_ Source      = (*gitSource)(nil)
+	_ BatchReader = (*gitSource)(nil)
+)
+
 type treeEntry struct{ mode, oid string }
 
 // NewGitSource returns the change from baseRev to headRev in the git

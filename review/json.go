@@ -19,7 +19,7 @@ type jsonResult struct {
 	DurationMS    int64           `json:"duration_ms"`
 }
 
-// Publish implements Publisher.
+// Publish implements Writer.
 func (j JSONWriter) Publish(_ context.Context, r *Result) error {
 	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds()}
 	if out.Findings == nil {

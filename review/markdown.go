@@ -16,7 +16,7 @@ import (
 // location.
 type MarkdownWriter struct{ W io.Writer }
 
-// Publish implements Publisher.
+// Publish implements Writer.
 func (m MarkdownWriter) Publish(_ context.Context, r *Result) error {
 	var b strings.Builder
 	b.WriteString("## djintegrity\n\n")

@@ -6,18 +6,24 @@ import (
 	"io"
 )
 
-// Publisher sends a review's findings somewhere: a writer in one of the
-// output formats, or a GitHub review and check run.
-type Publisher interface {
+// Writer writes a review's result in one of the output Formats.
+type Writer interface {
 	Publish(ctx context.Context, r *Result) error
 }
+
+var (
+	_ Writer = TextWriter{}
+	_ Writer = JSONWriter{}
+	_ Writer = SARIFWriter{}
+	_ Writer = MarkdownWriter{}
+)
 
 // Formats lists the output formats NewWriter knows.
 var Formats = []string{"text", "json", "sarif", "markdown"}
 
-// NewWriter returns the publisher that writes results to w in format:
-// text, json, sarif or markdown.
-func NewWriter(format string, w io.Writer) (Publisher, error) {
+// NewWriter returns the Writer that writes results to w in format: text,
+// json, sarif or markdown.
+func NewWriter(format string, w io.Writer) (Writer, error) {
 	switch format {
 	case "text":
 		return TextWriter{W: w}, nil

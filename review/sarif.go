@@ -131,7 +131,7 @@ func toolVersion() string {
 	return info.Main.Version
 }
 
-// Publish implements Publisher.
+// Publish implements Writer.
 func (s SARIFWriter) Publish(_ context.Context, r *Result) error {
 	driver := sarifDriver{Name: "djintegrity", Version: cmp.Or(s.Version, toolVersion()), InformationURI: projectURI}
 	index := map[string]int{}

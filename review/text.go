@@ -15,7 +15,7 @@ import (
 // replacement as a small diff.
 type TextWriter struct{ W io.Writer }
 
-// Publish implements Publisher.
+// Publish implements Writer.
 func (t TextWriter) Publish(_ context.Context, r *Result) error {
 	w := bufio.NewWriter(t.W)
 	for _, f := range r.Findings {

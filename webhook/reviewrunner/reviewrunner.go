@@ -19,6 +19,8 @@ import (
 // webhook.Runner.
 type Runner struct{ reviewer *githubreview.Reviewer }
 
+var _ webhook.Runner = Runner{}
+
 // New returns a runner reviewing with r.
 func New(r *githubreview.Reviewer) Runner { return Runner{r} }
 

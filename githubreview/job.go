@@ -16,6 +16,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
+	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // reconcileAttempts bounds the tries of a POST that is reconciled (looked
@@ -214,7 +215,7 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 // is sent again, so that no orphan stays in progress.
 func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
 	ext := CheckRunExternalID(j.pr, j.run)
-	opts.Name, opts.HeadSHA, opts.ExternalID = CheckRunName, j.pr.HeadSHA, github.String(ext)
+	opts.Name, opts.HeadSHA, opts.ExternalID = webhook.DefaultCheckName, j.pr.HeadSHA, github.String(ext)
 	opts.StartedAt = &github.Timestamp{Time: time.Now()}
 	for attempt := 1; ; attempt++ {
 		run, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
@@ -241,7 +242,7 @@ func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOpti
 func (j *job) findCheckRun(ctx context.Context, ext string) int64 {
 	res, _, err := call(ctx, func(ctx context.Context) (*github.ListCheckRunsResults, *github.Response, error) {
 		return j.gh.Checks.ListCheckRunsForRef(ctx, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, &github.ListCheckRunsOptions{
-			CheckName: github.String(CheckRunName), ListOptions: github.ListOptions{PerPage: perPage}})
+			CheckName: github.String(webhook.DefaultCheckName), ListOptions: github.ListOptions{PerPage: perPage}})
 	})
 	if err != nil {
 		j.log.Debug("looking up the check run failed", "err", err)
@@ -333,7 +334,7 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 
 func reviewBody(inline []rules.Finding) string {
 	return fmt.Sprintf("djintegrity found %s on the changed lines. The **%s** check run has the summary.",
-		plural(len(inline), "database-integrity hazard"), CheckRunName)
+		plural(len(inline), "database-integrity hazard"), webhook.DefaultCheckName)
 }
 
 // completeCheckRun completes the check run: conclusion, summary, and the
@@ -364,7 +365,7 @@ func (j *job) completeCheckRun(ctx context.Context, findings []rules.Finding, p 
 }
 
 func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOptions) error {
-	opts.Name = CheckRunName
+	opts.Name = webhook.DefaultCheckName
 	_, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
 		return j.gh.Checks.UpdateCheckRun(ctx, j.pr.Owner, j.pr.Repo, j.checkRunID, opts)
 	})

@@ -56,9 +56,6 @@ const (
 	finishTimeout = 30 * time.Second
 )
 
-// CheckRunName is the name of the check run the review creates.
-const CheckRunName = "djintegrity"
-
 // DefaultBaseURL is github.com's REST base URL.
 const DefaultBaseURL = "https://api.github.com/"
 
@@ -97,7 +94,9 @@ type Options struct {
 // on the head, analyzes the change reading only the files the rules need,
 // posts the findings on diff lines as one review that repeats nothing an
 // earlier run said, and completes the check run with the rest as
-// annotations. It is safe for concurrent use.
+// annotations. The check run is named webhook.DefaultCheckName, whose
+// re-run requests the webhook handler queues. It is safe for concurrent
+// use.
 type Reviewer struct {
 	base  *url.URL
 	token string

@@ -19,6 +19,7 @@ import (
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
+	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // Routes of GitHub's description the tests name.
@@ -199,8 +200,8 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Fatalf("got %d check runs, want 1", len(runs))
 	}
 	run := runs[0]
-	if run.Status != "completed" || run.Conclusion != "failure" || run.HeadSHA != s.PullRequest().HeadSHA || run.Name != CheckRunName {
-		t.Errorf("check run %s %s/%s on %s, want %s completed/failure on the head", run.Name, run.Status, run.Conclusion, run.HeadSHA, CheckRunName)
+	if run.Status != "completed" || run.Conclusion != "failure" || run.HeadSHA != s.PullRequest().HeadSHA || run.Name != webhook.DefaultCheckName {
+		t.Errorf("check run %s %s/%s on %s, want %s completed/failure on the head", run.Name, run.Status, run.Conclusion, run.HeadSHA, webhook.DefaultCheckName)
 	}
 	if n, ok := PullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
 		t.Errorf("external_id %q does not name pull request 7", run.ExternalID)

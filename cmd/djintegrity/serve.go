@@ -204,11 +204,10 @@ func serveOn(ctx context.Context, cfg *serveConfig, ln net.Listener, runner webh
 	}
 	defer journal.Close()
 	hook, err := webhook.NewHandler(webhook.Options{
-		Secret:    cfg.WebhookSecret,
-		AppID:     cfg.AppID,
-		CheckName: githubreview.CheckRunName,
-		Queue:     journal,
-		Logger:    log,
+		Secret: cfg.WebhookSecret,
+		AppID:  cfg.AppID,
+		Queue:  journal,
+		Logger: log,
 	})
 	if err != nil {
 		ln.Close()

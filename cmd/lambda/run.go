@@ -114,11 +114,10 @@ func newReceiver(ctx context.Context, cfg *config, secrets *awssecrets.Cache, ap
 		return nil, err
 	}
 	return webhook.NewHandler(webhook.Options{
-		Secret:    secret,
-		AppID:     cfg.AppID,
-		CheckName: githubreview.CheckRunName,
-		Queue:     q,
-		Logger:    log,
+		Secret: secret,
+		AppID:  cfg.AppID,
+		Queue:  q,
+		Logger: log,
 	})
 }
 

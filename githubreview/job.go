@@ -43,16 +43,21 @@ func (e *configError) Unwrap() error { return e.err }
 
 func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	start := time.Now()
-	if j.pr.BaseSHA == "" || j.pr.HeadSHA == "" {
+	ctx = withLogger(ctx, j.log)
+	if !j.pr.commitsGiven() {
 		pull, err := j.getPull(ctx)
 		if err != nil {
 			return out, err
 		}
 		j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
+		j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
+		ctx = withLogger(ctx, j.log)
 	}
-	j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
 
 	cfg, err := j.loadConfig(ctx)
+	if cfg != nil {
+		cfg.Logger = j.log
+	}
 	if ce := (*configError)(nil); errors.As(err, &ce) {
 		// The user's mistake, reported where they look; nothing failed.
 		j.log.Warn("invalid configuration", "err", ce)

@@ -69,11 +69,20 @@ type PullRequest struct {
 	// empty the review reads them from the pull request.
 	BaseSHA string
 	HeadSHA string
+	// Logger receives the review's lines, the analysis' debug lines
+	// included. A host that runs jobs gives the job's logger, which
+	// already names the delivery, repository, pull request and head
+	// (webhook.Job.LogAttrs); nil is the Reviewer's logger with them added.
+	Logger *slog.Logger
 }
 
-// Options configure a Reviewer. Give either AppID and
-// PrivateKey (a GitHub App: each review uses its installation's token) or
-// Token (GitHub Actions' GITHUB_TOKEN).
+// commitsGiven reports whether the caller named both commits, so that the
+// review need not read them from the pull request.
+func (pr PullRequest) commitsGiven() bool { return pr.BaseSHA != "" && pr.HeadSHA != "" }
+
+// Options configure a Reviewer. Give either AppID and PrivateKey (a GitHub
+// App: each review uses its installation's token) or Token (GitHub
+// Actions' GITHUB_TOKEN).
 type Options struct {
 	// BaseURL is the REST base URL: DefaultBaseURL, or GitHub Enterprise
 	// Server's "https://HOST/api/v3/".
@@ -83,7 +92,9 @@ type Options struct {
 	// HTTPClient's transport carries the requests (optional).
 	HTTPClient *http.Client
 	Token      string
-	Logger     *slog.Logger
+	// Logger receives the lines of reviews whose PullRequest has no Logger
+	// of its own, and of requests made outside a review; nil discards them.
+	Logger *slog.Logger
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
@@ -132,7 +143,7 @@ func New(opts Options) (*Reviewer, error) {
 	}
 	log := opts.Logger
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	inner := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
@@ -242,14 +253,17 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
-	j := &job{
-		gh:    c,
-		pr:    pr,
-		run:   newRunID(),
-		delay: r.delay,
-		log: r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
-			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number),
+	log := pr.Logger
+	if log == nil {
+		// The job is named here, once: its lines, the analysis' and the
+		// GitHub requests' all carry it.
+		log = r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
+			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number)
+		if pr.commitsGiven() {
+			log = log.With("sha", pr.HeadSHA)
+		}
 	}
+	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)

@@ -55,6 +55,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
+	log := cfg.logger()
 	changed, err := src.Changed(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
@@ -63,13 +64,13 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	for _, f := range changed {
 		switch {
 		case f.Status == Deleted:
-			slog.Debug("skipping deleted file", "path", f.Path)
+			log.Debug("skipping deleted file", "path", f.Path)
 			continue
 		case f.Binary:
-			slog.Debug("skipping binary file", "path", f.Path)
+			log.Debug("skipping binary file", "path", f.Path)
 			continue
 		case f.Status == Renamed:
-			slog.Debug("renamed file: reviewing the new path only", "path", f.Path, "old_path", f.OldPath)
+			log.Debug("renamed file: reviewing the new path only", "path", f.Path, "old_path", f.OldPath)
 		}
 		if f.Status == Added {
 			change[f.Path] = &rules.ChangedFile{Added: true}
@@ -78,7 +79,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		}
 	}
 
-	paths, err := src.Files(ctx)
+	paths, err := listFiles(ctx, src, log)
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
 	}
@@ -87,7 +88,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	// and fingerprints need the text of the files with findings.
 	var files []django.SourceFile
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
-		got, err := readSources(ctx, src, want)
+		got, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
 		return got, err
 	}
@@ -134,17 +135,18 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 		}
 		return ls
 	}
+	log := cfg.logger()
 	out := findings[:0]
 	for _, f := range findings {
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
 		if hasIgnore(srcs[f.Path]) && Suppressed(lines(f.Path), f) {
-			slog.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+			log.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			continue
 		}
 		if f.Suggestion != nil && !SuggestionOK(f, change, lines(f.Path)) {
-			slog.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			f.Suggestion = nil
 		}
 		out = append(out, f)
@@ -189,7 +191,7 @@ func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Fin
 // readSources reads paths, in one batch when the source can or else in
 // parallel (each read may be a process or a request), and drops the files
 // the index must not see, with a debug line each.
-func readSources(ctx context.Context, src Source, paths []string) ([]django.SourceFile, error) {
+func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, error) {
 	contents, err := readAll(ctx, src, paths)
 	if err != nil {
 		return nil, err
@@ -199,24 +201,39 @@ func readSources(ctx context.Context, src Source, paths []string) ([]django.Sour
 		p, b := paths[i], c.Data
 		switch {
 		case errors.Is(c.Err, ErrNotRegular):
-			slog.Debug("skipping file that is not regular", "path", p)
+			log.Debug("skipping file that is not regular", "path", p)
 		case errors.Is(c.Err, fs.ErrNotExist):
-			slog.Debug("skipping file that vanished", "path", p)
+			log.Debug("skipping file that vanished", "path", p)
 		case errors.Is(c.Err, ErrTooLarge):
-			slog.Debug("skipping file over 1 MiB", "path", p)
+			log.Debug("skipping file over 1 MiB", "path", p)
 		case c.Err != nil:
 			return nil, fmt.Errorf("read head tree: %w", c.Err)
 		case len(b) > MaxFileSize:
-			slog.Debug("skipping file over 1 MiB", "path", p, "size", len(b))
+			log.Debug("skipping file over 1 MiB", "path", p, "size", len(b))
 		case bytes.IndexByte(b, 0) >= 0:
-			slog.Debug("skipping binary file", "path", p)
+			log.Debug("skipping binary file", "path", p)
 		case !utf8.Valid(b):
-			slog.Debug("skipping file that is not UTF-8", "path", p)
+			log.Debug("skipping file that is not UTF-8", "path", p)
 		default:
 			files = append(files, django.SourceFile{Path: p, Src: b})
 		}
 	}
 	return files, nil
+}
+
+// fileLister is implemented by this package's sources, which log the
+// entries they leave out of Files (symlinks, submodules) to the review's
+// logger.
+type fileLister interface {
+	files(ctx context.Context, log *slog.Logger) ([]string, error)
+}
+
+// listFiles is src.Files, logging to log when src can.
+func listFiles(ctx context.Context, src Source, log *slog.Logger) ([]string, error) {
+	if l, ok := src.(fileLister); ok {
+		return l.files(ctx, log)
+	}
+	return src.Files(ctx)
 }
 
 func readAll(ctx context.Context, src Source, paths []string) ([]FileContent, error) {

@@ -35,6 +35,7 @@ type gitSource struct {
 var (
 	_ Source      = (*gitSource)(nil)
 	_ BatchReader = (*gitSource)(nil)
+	_ fileLister  = (*gitSource)(nil)
 )
 
 type treeEntry struct{ mode, oid string }
@@ -260,7 +261,9 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 // a submodule's (160000).
 func IsRegularFileMode(mode string) bool { return mode == "100644" || mode == "100755" }
 
-func (s *gitSource) Files(ctx context.Context) ([]string, error) {
+func (s *gitSource) Files(ctx context.Context) ([]string, error) { return s.files(ctx, discard) }
+
+func (s *gitSource) files(ctx context.Context, log *slog.Logger) ([]string, error) {
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -272,7 +275,7 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 		}
 		for p, e := range tree {
 			if !IsRegularFileMode(e.mode) {
-				slog.Debug("skipping file that is not regular", "path", p, "mode", e.mode)
+				log.Debug("skipping file that is not regular", "path", p, "mode", e.mode)
 				continue
 			}
 			out = append(out, p)
@@ -292,7 +295,7 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 		case err != nil:
 			return nil, fmt.Errorf("list working tree: %w", err)
 		case !fi.Mode().IsRegular():
-			slog.Debug("skipping file that is not regular", "path", p, "mode", fi.Mode().String())
+			log.Debug("skipping file that is not regular", "path", p, "mode", fi.Mode().String())
 			continue
 		}
 		out = append(out, p)

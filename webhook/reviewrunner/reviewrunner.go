@@ -24,9 +24,10 @@ var _ webhook.Runner = Runner{}
 // New returns a runner reviewing with r.
 func New(r *githubreview.Reviewer) Runner { return Runner{r} }
 
-// Run reviews the job's pull request at its head. An error that retrying
-// cannot fix is marked webhook.Permanent, so that a queue gives the job up
-// at once instead of retrying it until its dead-letter queue.
+// Run reviews the job's pull request at its head, logging to the job's
+// logger (webhook.Logger). An error that retrying cannot fix is marked
+// webhook.Permanent, so that a queue gives the job up at once instead of
+// retrying it until its dead-letter queue.
 func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 	out, err := r.reviewer.Review(ctx, githubreview.PullRequest{
 		DeliveryID:     job.DeliveryID,
@@ -36,6 +37,7 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 		Number:         job.Number,
 		BaseSHA:        job.BaseSHA,
 		HeadSHA:        job.HeadSHA,
+		Logger:         webhook.Logger(ctx),
 	})
 	if err == nil {
 		webhook.ReportFindings(ctx, out.Findings)

@@ -219,7 +219,7 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 // may have landed despite an error is looked up by external_id before it
 // is sent again, so that no orphan stays in progress.
 func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
-	ext := CheckRunExternalID(j.pr, j.run)
+	ext := checkRunExternalID(j.pr, j.run)
 	opts.Name, opts.HeadSHA, opts.ExternalID = webhook.DefaultCheckName, j.pr.HeadSHA, github.String(ext)
 	opts.StartedAt = &github.Timestamp{Time: time.Now()}
 	for attempt := 1; ; attempt++ {

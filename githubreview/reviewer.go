@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -215,22 +214,10 @@ func (r *Reviewer) client(installation int64) (*github.Client, error) {
 	return c, nil
 }
 
-// CheckRunExternalID is the external_id of a review's check run: the pull
+// checkRunExternalID is the external_id of a review's check run: the pull
 // request, then a run id that tells this run's check run from a retry's.
-func CheckRunExternalID(pr PullRequest, run string) string {
+func checkRunExternalID(pr PullRequest, run string) string {
 	return fmt.Sprintf("%s/%s#%d/%s", pr.Owner, pr.Repo, pr.Number, run)
-}
-
-// PullRequestOfExternalID reads the pull request number from a check run's
-// external_id written by CheckRunExternalID.
-func PullRequestOfExternalID(id string) (int, bool) {
-	_, rest, ok := strings.Cut(id, "#")
-	if !ok {
-		return 0, false
-	}
-	num, _, _ := strings.Cut(rest, "/")
-	n, err := strconv.Atoi(num)
-	return n, err == nil && n > 0
 }
 
 // Outcome is what one review found and posted; hosts log it with the job.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,7 @@ func TestGitHubReviewShop(t *testing.T) {
 	if run.Status != "completed" || run.Conclusion != "failure" || run.HeadSHA != s.PullRequest().HeadSHA || run.Name != webhook.DefaultCheckName {
 		t.Errorf("check run %s %s/%s on %s, want %s completed/failure on the head", run.Name, run.Status, run.Conclusion, run.HeadSHA, webhook.DefaultCheckName)
 	}
-	if n, ok := PullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
+	if n, ok := pullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
 		t.Errorf("external_id %q does not name pull request 7", run.ExternalID)
 	}
 	if !strings.Contains(run.Summary, review.SummaryTable(want)) {
@@ -727,14 +728,27 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	}
 }
 
+// pullRequestOfExternalID reads the pull request number from a check run's
+// external_id written by checkRunExternalID: the tests' check that the
+// external_id names the pull request.
+func pullRequestOfExternalID(id string) (int, bool) {
+	_, rest, ok := strings.Cut(id, "#")
+	if !ok {
+		return 0, false
+	}
+	num, _, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(num)
+	return n, err == nil && n > 0
+}
+
 func TestPullRequestOfExternalID(t *testing.T) {
-	id := CheckRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42}, "abc")
-	if n, ok := PullRequestOfExternalID(id); !ok || n != 42 {
-		t.Errorf("PullRequestOfExternalID(%q) = %d, %v", id, n, ok)
+	id := checkRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42}, "abc")
+	if n, ok := pullRequestOfExternalID(id); !ok || n != 42 {
+		t.Errorf("pullRequestOfExternalID(%q) = %d, %v", id, n, ok)
 	}
 	for _, bad := range []string{"", "o/r", "o/r#x/1", "o/r#0/1"} {
-		if n, ok := PullRequestOfExternalID(bad); ok {
-			t.Errorf("PullRequestOfExternalID(%q) = %d, want not ok", bad, n)
+		if n, ok := pullRequestOfExternalID(bad); ok {
+			t.Errorf("pullRequestOfExternalID(%q) = %d, want not ok", bad, n)
 		}
 	}
 }

@@ -110,8 +110,8 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.IsWritePath}
-	all := rules.Analyze(pass, cfg.Enabled)
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath}
+	all := rules.Analyze(pass, cfg.enabled)
 
 	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}}
 	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
@@ -141,17 +141,17 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
-		if hasIgnore(srcs[f.Path]) && Suppressed(lines(f.Path), f) {
+		if hasIgnore(srcs[f.Path]) && suppressed(lines(f.Path), f) {
 			log.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			continue
 		}
-		if f.Suggestion != nil && !SuggestionOK(f, change, lines(f.Path)) {
+		if f.Suggestion != nil && !suggestionOK(f, change, lines(f.Path)) {
 			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			f.Suggestion = nil
 		}
 		out = append(out, f)
 	}
-	SetFingerprints(out, lines)
+	setFingerprints(out, lines)
 	return out
 }
 
@@ -179,7 +179,7 @@ func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
 func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Finding {
 	var out []rules.Finding
 	for _, f := range all {
-		if !change.Touches(f.Path, f.StartLine, f.EndLine) || cfg.Excluded(f.Path) {
+		if !change.Touches(f.Path, f.StartLine, f.EndLine) || cfg.excluded(f.Path) {
 			continue
 		}
 		out = append(out, f)

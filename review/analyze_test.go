@@ -127,10 +127,10 @@ func TestConfigPaths(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := cfg.IsWritePath(tt.path); got != tt.write {
+			if got := cfg.isWritePath(tt.path); got != tt.write {
 				t.Errorf("IsWritePath(%q) = %v, want %v", tt.path, got, tt.write)
 			}
-			if got := cfg.Excluded(tt.path); got != tt.excluded {
+			if got := cfg.excluded(tt.path); got != tt.excluded {
 				t.Errorf("Excluded(%q) = %v, want %v", tt.path, got, tt.excluded)
 			}
 		})

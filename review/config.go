@@ -55,16 +55,16 @@ func (c *Config) logger() *slog.Logger {
 	return c.Logger
 }
 
-// Enabled reports whether the rule slug runs.
-func (c *Config) Enabled(slug string) bool { return !c.Off[slug] }
+// enabled reports whether the rule slug runs.
+func (c *Config) enabled(slug string) bool { return !c.Off[slug] }
 
-// Excluded reports whether path matches paths.exclude.
-func (c *Config) Excluded(path string) bool { return matchAny(c.Exclude, path) }
+// excluded reports whether path matches paths.exclude.
+func (c *Config) excluded(path string) bool { return matchAny(c.Exclude, path) }
 
-// IsWritePath reports whether view rules apply to path: it matches
+// isWritePath reports whether view rules apply to path: it matches
 // paths.views and not paths.exclude.
-func (c *Config) IsWritePath(path string) bool {
-	return matchAny(c.Views, path) && !c.Excluded(path)
+func (c *Config) isWritePath(path string) bool {
+	return matchAny(c.Views, path) && !c.excluded(path)
 }
 
 func matchAny(globs []string, path string) bool {

@@ -7,10 +7,10 @@ import (
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
 
-// ParseDiff reads a unified diff of several files, as `git diff` prints it,
+// parseDiff reads a unified diff of several files, as `git diff` prints it,
 // into changed files. Names keep the diff's own prefixes stripped (a/, b/);
 // callers that diffed other roots map them to tree paths.
-func ParseDiff(diff string) ([]ChangedFile, error) {
+func parseDiff(diff string) ([]ChangedFile, error) {
 	files, _, err := gitdiff.Parse(strings.NewReader(diff))
 	if err != nil {
 		return nil, fmt.Errorf("parse diff: %w", err)

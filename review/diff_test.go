@@ -126,21 +126,21 @@ Binary files /dev/null and b/bin.dat differ
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParseDiff(tt.diff)
+			got, err := parseDiff(tt.diff)
 			if err != nil {
-				t.Fatalf("ParseDiff: %v", err)
+				t.Fatalf("parseDiff: %v", err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseDiff (-want +got):\n%s", diff)
+				t.Errorf("parseDiff (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
 func TestParseDiffError(t *testing.T) {
-	_, err := ParseDiff("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
+	_, err := parseDiff("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
 	if err == nil {
-		t.Fatal("ParseDiff of a truncated hunk: want error, got nil")
+		t.Fatal("parseDiff of a truncated hunk: want error, got nil")
 	}
 }
 
@@ -269,11 +269,11 @@ func FuzzParsePatch(f *testing.F) {
 				}
 			}
 		}
-		files, err := ParseDiff(patch)
+		files, err := parseDiff(patch)
 		if err == nil {
 			for _, c := range files {
 				if c.Status < Added || c.Status > Deleted {
-					t.Errorf("ParseDiff(%q): status %v", patch, c.Status)
+					t.Errorf("parseDiff(%q): status %v", patch, c.Status)
 				}
 			}
 		}

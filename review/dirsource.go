@@ -77,7 +77,7 @@ func (s *dirSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		return nil, fmt.Errorf("git diff --no-index %s %s: %w: %s", s.base, s.head, err, strings.TrimSpace(stderr.String()))
 	}
-	files, err := ParseDiff(stripRoots(stdout.String(), relBase, relHead))
+	files, err := parseDiff(stripRoots(stdout.String(), relBase, relHead))
 	if err != nil {
 		return nil, err
 	}

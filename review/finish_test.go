@@ -41,8 +41,8 @@ func TestSuppressed(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			f := rules.Finding{Rule: tt.rule, StartLine: tt.line, EndLine: tt.line + 3}
-			if got := Suppressed(src, f); got != tt.want {
-				t.Errorf("Suppressed(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
+			if got := suppressed(src, f); got != tt.want {
+				t.Errorf("suppressed(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
 			}
 		})
 	}
@@ -51,7 +51,7 @@ func TestSuppressed(t *testing.T) {
 func fingerprints(src string, fs []rules.Finding) []string {
 	fs = append([]rules.Finding(nil), fs...)
 	lines := FileLines([]byte(src))
-	SetFingerprints(fs, func(string) []string { return lines })
+	setFingerprints(fs, func(string) []string { return lines })
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.Fingerprint)
@@ -125,8 +125,8 @@ func TestSuggestionOK(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := SuggestionOK(tt.f, tt.change, lines); got != tt.want {
-				t.Errorf("SuggestionOK = %v, want %v", got, tt.want)
+			if got := suggestionOK(tt.f, tt.change, lines); got != tt.want {
+				t.Errorf("suggestionOK = %v, want %v", got, tt.want)
 			}
 		})
 	}

@@ -48,21 +48,10 @@ func NewGitSource(repoDir, baseRev, headRev string) Source {
 	return &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev}
 }
 
-// OpenGitSource is NewGitSource that checks the repository and the
-// revisions at once, so that a bad one is reported before any work.
-func OpenGitSource(ctx context.Context, repoDir, baseRev, headRev string) (Source, error) {
-	s := &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev}
-	if err := s.prepare(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // git runs a git command in dir and returns its standard output.
-func git(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
-	cmd.Stdin = stdin
 	cmd.Env = gitEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -101,7 +90,7 @@ func (s *gitSource) prepare(ctx context.Context) error {
 	} else if !fi.IsDir() {
 		return fmt.Errorf("repository %s: not a directory", s.repo)
 	}
-	out, err := git(ctx, s.repo, nil, "rev-parse", "--show-toplevel")
+	out, err := git(ctx, s.repo, "rev-parse", "--show-toplevel")
 	if err != nil {
 		if ctx.Err() != nil {
 			return err
@@ -128,7 +117,7 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 	if rev == "" || strings.HasPrefix(rev, "-") {
 		return "", fmt.Errorf("bad revision %q", rev)
 	}
-	out, err := git(ctx, dir, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	out, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", err
@@ -142,13 +131,13 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 // branch: origin/HEAD, else main, else master, whichever exists first.
 func DefaultBase(ctx context.Context, repo string) (string, error) {
 	for _, b := range []string{"origin/HEAD", "main", "master"} {
-		if _, err := git(ctx, repo, nil, "rev-parse", "--verify", "--quiet", b+"^{commit}"); err != nil {
+		if _, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", b+"^{commit}"); err != nil {
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}
 			continue
 		}
-		out, err := git(ctx, repo, nil, "merge-base", "HEAD", b)
+		out, err := git(ctx, repo, "merge-base", "HEAD", b)
 		if err != nil {
 			return "", fmt.Errorf("merge-base of HEAD and %s in %s: %w", b, repo, err)
 		}
@@ -165,18 +154,18 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if s.head != "" {
 		args = append(args, s.head)
 	}
-	out, err := git(ctx, s.top, nil, append(args, "--")...)
+	out, err := git(ctx, s.top, append(args, "--")...)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", s.baseRev, err)
 	}
-	files, err := ParseDiff(string(out))
+	files, err := parseDiff(string(out))
 	if err != nil {
 		return nil, err
 	}
 	if s.head != "" {
 		return files, nil
 	}
-	untracked, err := git(ctx, s.top, nil, "ls-files", "-z", "--others", "--exclude-standard")
+	untracked, err := git(ctx, s.top, "ls-files", "-z", "--others", "--exclude-standard")
 	if err != nil {
 		return nil, fmt.Errorf("list untracked files: %w", err)
 	}
@@ -238,7 +227,7 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 	if s.treeDone {
 		return s.tree, nil
 	}
-	out, err := git(ctx, s.top, nil, "ls-tree", "-r", "-z", "--full-tree", s.head)
+	out, err := git(ctx, s.top, "ls-tree", "-r", "-z", "--full-tree", s.head)
 	if err != nil {
 		return nil, fmt.Errorf("list tree of %s: %w", s.headRev, err)
 	}
@@ -283,7 +272,7 @@ func (s *gitSource) files(ctx context.Context, log *slog.Logger) ([]string, erro
 		slices.Sort(out)
 		return out, nil
 	}
-	b, err := git(ctx, s.top, nil, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	b, err := git(ctx, s.top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	if err != nil {
 		return nil, fmt.Errorf("list working tree: %w", err)
 	}
@@ -322,7 +311,7 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	case !IsRegularFileMode(e.mode):
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
 	}
-	b, err := git(ctx, s.top, nil, "cat-file", "blob", e.oid)
+	b, err := git(ctx, s.top, "cat-file", "blob", e.oid)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, err)
 	}

@@ -10,13 +10,13 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// TextWriter prints findings as a compiler does: `path:line: severity:
+// textWriter prints findings as a compiler does: `path:line: severity:
 // message [rule]`, further message lines indented, then the suggested
 // replacement as a small diff.
-type TextWriter struct{ W io.Writer }
+type textWriter struct{ W io.Writer }
 
 // Publish implements Writer.
-func (t TextWriter) Publish(_ context.Context, r *Result) error {
+func (t textWriter) Publish(_ context.Context, r *Result) error {
 	w := bufio.NewWriter(t.W)
 	for _, f := range r.Findings {
 		msg := strings.Split(strings.TrimRight(f.Message, "\n"), "\n")

@@ -3,7 +3,7 @@
 // through the API, and the job that runs review.Analyze on it and
 // publishes the findings as one review with inline comments and a check
 // run with the rest as annotations. Package review, the analysis pipeline,
-// knows nothing of GitHub.
+// knows nothing of GitHub's API.
 package githubreview
 
 import (
@@ -71,7 +71,8 @@ type PullRequest struct {
 	// Logger receives the review's lines, the analysis' debug lines
 	// included. A host that runs jobs gives the job's logger, which
 	// already names the delivery, repository, pull request and head
-	// (webhook.Job.LogAttrs); nil is the Reviewer's logger with them added.
+	// (webhook.Job.LogAttrs); the review adds only the head it had to read
+	// itself. Nil is the Reviewer's logger with all of them added.
 	Logger *slog.Logger
 }
 

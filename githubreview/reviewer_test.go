@@ -353,6 +353,35 @@ func requestList(reqs []githubtest.Request) string {
 	return b.String()
 }
 
+// TestGitHubReviewJobLogger: a review given the job's logger logs under
+// it, the analysis' debug lines included, and adds none of the job's
+// attributes again.
+func TestGitHubReviewJobLogger(t *testing.T) {
+	base, head := shopTrees(t)
+	head["shop/binary.py"] = "x = 1\x00\n"
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+	reviewerLogs, jobLogs := &syncBuffer{}, &syncBuffer{}
+	r := appReviewer(t, s, s.URL(), reviewerLogs)
+	pr := prOf(s, "delivery-1")
+	pr.Logger = slog.New(slog.NewTextHandler(jobLogs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("job", "j1")
+	if _, err := r.Review(t.Context(), pr); err != nil {
+		t.Fatal(err)
+	}
+	if reviewerLogs.String() != "" {
+		t.Errorf("the reviewer's own logger got lines:\n%s", reviewerLogs.String())
+	}
+	for _, want := range []string{`msg="skipping binary file" job=j1 path=shop/binary.py`, `msg="review done" job=j1 findings=`} {
+		if !strings.Contains(jobLogs.String(), want) {
+			t.Errorf("the job's log lacks %s:\n%s", want, jobLogs.String())
+		}
+	}
+	for _, key := range []string{"delivery=", "installation=", "repo=", " pr=", "sha="} {
+		if strings.Contains(jobLogs.String(), key) {
+			t.Errorf("the review added %s to the job's logger:\n%s", key, jobLogs.String())
+		}
+	}
+}
+
 // TestGitHubReviewDeletionOnly reviews pull requests that only delete
 // lines: a model field, a model's constraints at the end of the file, a
 // keyword argument of a call, a guard above a write. Each finding lands as

@@ -32,7 +32,7 @@ type Result struct {
 	FilesAnalyzed int
 	Duration      time.Duration
 	// Sources holds the head content of the files with findings, for
-	// publishers that quote the flagged lines.
+	// writers that quote the flagged lines.
 	Sources map[string][]byte
 }
 
@@ -56,6 +56,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if cfg == nil {
 		cfg = DefaultConfig()
 	}
+	log := cfg.logger()
 	changed, err := src.Changed(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
@@ -64,13 +65,13 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	for _, f := range changed {
 		switch {
 		case f.Status == Deleted:
-			slog.Debug("skipping deleted file", "path", f.Path)
+			log.Debug("skipping deleted file", "path", f.Path)
 			continue
 		case f.Binary:
-			slog.Debug("skipping binary file", "path", f.Path)
+			log.Debug("skipping binary file", "path", f.Path)
 			continue
 		case f.Status == Renamed:
-			slog.Debug("renamed file: reviewing the new path only", "path", f.Path, "old_path", f.OldPath)
+			log.Debug("renamed file: reviewing the new path only", "path", f.Path, "old_path", f.OldPath)
 		}
 		if f.Status == Added {
 			change[f.Path] = &rules.ChangedFile{Added: true}
@@ -79,11 +80,11 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		}
 	}
 
-	if err := readBases(ctx, src, changed, change); err != nil {
+	if err := readBases(ctx, src, changed, change, log); err != nil {
 		return nil, err
 	}
 
-	paths, err := src.Files(ctx)
+	paths, err := listFiles(ctx, src, log)
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
 	}
@@ -92,7 +93,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	// and fingerprints need the text of the files with findings.
 	var files []django.SourceFile
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
-		got, err := readSources(ctx, src, want)
+		got, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
 		return got, err
 	}
@@ -114,8 +115,8 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.IsWritePath}
-	all := rules.Analyze(pass, cfg.Enabled)
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath}
+	all := rules.Analyze(pass, cfg.enabled)
 
 	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}}
 	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
@@ -129,7 +130,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 // readBases reads the old content of the edited files the rules compare
 // with their past. A file whose past cannot be read keeps a nil Base, and
 // the rules say nothing about it rather than guess.
-func readBases(ctx context.Context, src Source, changed []ChangedFile, change rules.Change) error {
+func readBases(ctx context.Context, src Source, changed []ChangedFile, change rules.Change, log *slog.Logger) error {
 	br, ok := src.(BaseReader)
 	if !ok {
 		return nil
@@ -144,7 +145,7 @@ func readBases(ctx context.Context, src Source, changed []ChangedFile, change ru
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			slog.Debug("old content not read: the file's old operations are unknown", "path", f.Path, "error", err)
+			log.Debug("old content not read: the file's old operations are unknown", "path", f.Path, "error", err)
 			continue
 		}
 		cf.Base = b
@@ -160,27 +161,28 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
 		if !ok {
-			ls = fileLines(srcs[p])
+			ls = FileLines(srcs[p])
 			lineCache[p] = ls
 		}
 		return ls
 	}
+	log := cfg.logger()
 	out := findings[:0]
 	for _, f := range findings {
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
-		if hasIgnore(srcs[f.Path]) && Suppressed(lines(f.Path), f) {
-			slog.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+		if hasIgnore(srcs[f.Path]) && suppressed(lines(f.Path), f) {
+			log.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			continue
 		}
-		if f.Suggestion != nil && !SuggestionOK(f, change, lines(f.Path)) {
-			slog.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+		if f.Suggestion != nil && !suggestionOK(f, change, lines(f.Path)) {
+			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
 			f.Suggestion = nil
 		}
 		out = append(out, f)
 	}
-	SetFingerprints(out, lines)
+	setFingerprints(out, lines)
 	return out
 }
 
@@ -192,7 +194,7 @@ func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
 		if !ok || len(c.Removed) == 0 {
 			continue
 		}
-		last := len(fileLines(src))
+		last := len(FileLines(src))
 		for l := range c.Removed {
 			if l > last {
 				delete(c.Removed, l)
@@ -208,26 +210,19 @@ func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
 func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Finding {
 	var out []rules.Finding
 	for _, f := range all {
-		if !change.Touches(f.Path, f.StartLine, f.EndLine) || cfg.Excluded(f.Path) {
+		if !change.Touches(f.Path, f.StartLine, f.EndLine) || cfg.excluded(f.Path) {
 			continue
 		}
 		out = append(out, f)
 	}
-	sortFindings(out)
+	rules.SortFindings(out)
 	return out
-}
-
-func sortFindings(fs []rules.Finding) {
-	slices.SortStableFunc(fs, func(a, b rules.Finding) int {
-		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.StartLine, b.StartLine),
-			cmp.Compare(a.EndLine, b.EndLine), cmp.Compare(a.Rule, b.Rule))
-	})
 }
 
 // readSources reads paths, in one batch when the source can or else in
 // parallel (each read may be a process or a request), and drops the files
 // the index must not see, with a debug line each.
-func readSources(ctx context.Context, src Source, paths []string) ([]django.SourceFile, error) {
+func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, error) {
 	contents, err := readAll(ctx, src, paths)
 	if err != nil {
 		return nil, err
@@ -237,24 +232,39 @@ func readSources(ctx context.Context, src Source, paths []string) ([]django.Sour
 		p, b := paths[i], c.Data
 		switch {
 		case errors.Is(c.Err, ErrNotRegular):
-			slog.Debug("skipping file that is not regular", "path", p)
+			log.Debug("skipping file that is not regular", "path", p)
 		case errors.Is(c.Err, fs.ErrNotExist):
-			slog.Debug("skipping file that vanished", "path", p)
+			log.Debug("skipping file that vanished", "path", p)
 		case errors.Is(c.Err, ErrTooLarge):
-			slog.Debug("skipping file over 1 MiB", "path", p)
+			log.Debug("skipping file over 1 MiB", "path", p)
 		case c.Err != nil:
 			return nil, fmt.Errorf("read head tree: %w", c.Err)
 		case len(b) > MaxFileSize:
-			slog.Debug("skipping file over 1 MiB", "path", p, "size", len(b))
+			log.Debug("skipping file over 1 MiB", "path", p, "size", len(b))
 		case bytes.IndexByte(b, 0) >= 0:
-			slog.Debug("skipping binary file", "path", p)
+			log.Debug("skipping binary file", "path", p)
 		case !utf8.Valid(b):
-			slog.Debug("skipping file that is not UTF-8", "path", p)
+			log.Debug("skipping file that is not UTF-8", "path", p)
 		default:
 			files = append(files, django.SourceFile{Path: p, Src: b})
 		}
 	}
 	return files, nil
+}
+
+// fileLister is implemented by this package's sources, which log the
+// entries they leave out of Files (symlinks, submodules) to the review's
+// logger.
+type fileLister interface {
+	files(ctx context.Context, log *slog.Logger) ([]string, error)
+}
+
+// listFiles is src.Files, logging to log when src can.
+func listFiles(ctx context.Context, src Source, log *slog.Logger) ([]string, error) {
+	if l, ok := src.(fileLister); ok {
+		return l.files(ctx, log)
+	}
+	return src.Files(ctx)
 }
 
 func readAll(ctx context.Context, src Source, paths []string) ([]FileContent, error) {

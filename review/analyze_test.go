@@ -1,8 +1,10 @@
 package review
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"path"
 	"path/filepath"
@@ -79,6 +81,33 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 	}
 }
 
+// TestAnalyzeLogsToConfigLogger: the review's debug lines, the sources'
+// included, go to the caller's logger with its attributes.
+func TestAnalyzeLogsToConfigLogger(t *testing.T) {
+	dir := t.TempDir()
+	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
+	writeTree(t, base, map[string]string{"shop/models.py": "from django.db import models\n", "shop/gone.py": "x = 1\n"})
+	writeTree(t, head, map[string]string{"shop/models.py": "from django.db import models\n", "shop/binary.py": "x = 1\x00\n"})
+	if err := os.Symlink("models.py", filepath.Join(head, "shop/link.py")); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	cfg := DefaultConfig()
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("job", "j1")
+	if _, err := Analyze(t.Context(), NewDirSource(base, head), cfg); err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	for _, want := range []string{
+		`msg="skipping deleted file" job=j1 path=shop/gone.py`,
+		`msg="skipping binary file" job=j1 path=shop/binary.py`,
+		`msg="skipping file that is not regular" job=j1 path=shop/link.py`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("the log lacks %s:\n%s", want, logs.String())
+		}
+	}
+}
+
 func TestAnalyzeNoDjango(t *testing.T) {
 	dir := t.TempDir()
 	writeTree(t, filepath.Join(dir, "head"), map[string]string{"main.go": "package main\n", "tool.py": "print('hi')\n"})
@@ -127,10 +156,10 @@ func TestConfigPaths(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := cfg.IsWritePath(tt.path); got != tt.write {
+			if got := cfg.isWritePath(tt.path); got != tt.write {
 				t.Errorf("IsWritePath(%q) = %v, want %v", tt.path, got, tt.write)
 			}
-			if got := cfg.Excluded(tt.path); got != tt.excluded {
+			if got := cfg.excluded(tt.path); got != tt.excluded {
 				t.Errorf("Excluded(%q) = %v, want %v", tt.path, got, tt.excluded)
 			}
 		})

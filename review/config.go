@@ -1,12 +1,16 @@
 package review
 
 import (
+	"log/slog"
+
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// Config is the repository's configuration (.github/djintegrity.yml).
+// Config is how a review runs: the repository's configuration
+// (.github/djintegrity.yml), as the caller loaded and amended it, and
+// where the review logs.
 type Config struct {
 	// Severity overrides a rule's default severity, by slug.
 	Severity map[string]rules.Severity
@@ -22,6 +26,10 @@ type Config struct {
 	// MaxInlineComments caps the inline comments of one review; the rest go
 	// to the check run.
 	MaxInlineComments int
+	// Logger receives the review's debug lines (files skipped, findings
+	// suppressed, suggestions withheld), with whatever attributes the
+	// caller gave it. It is not read from the file; nil discards them.
+	Logger *slog.Logger
 }
 
 // DefaultConfig is the configuration of a repository without a
@@ -37,16 +45,26 @@ func DefaultConfig() *Config {
 	}
 }
 
-// Enabled reports whether the rule slug runs.
-func (c *Config) Enabled(slug string) bool { return !c.Off[slug] }
+// discard is the logger of a review whose caller gave none.
+var discard = slog.New(slog.DiscardHandler)
 
-// Excluded reports whether path matches paths.exclude.
-func (c *Config) Excluded(path string) bool { return matchAny(c.Exclude, path) }
+func (c *Config) logger() *slog.Logger {
+	if c.Logger == nil {
+		return discard
+	}
+	return c.Logger
+}
 
-// IsWritePath reports whether view rules apply to path: it matches
+// enabled reports whether the rule slug runs.
+func (c *Config) enabled(slug string) bool { return !c.Off[slug] }
+
+// excluded reports whether path matches paths.exclude.
+func (c *Config) excluded(path string) bool { return matchAny(c.Exclude, path) }
+
+// isWritePath reports whether view rules apply to path: it matches
 // paths.views and not paths.exclude.
-func (c *Config) IsWritePath(path string) bool {
-	return matchAny(c.Views, path) && !c.Excluded(path)
+func (c *Config) isWritePath(path string) bool {
+	return matchAny(c.Views, path) && !c.excluded(path)
 }
 
 func matchAny(globs []string, path string) bool {

@@ -7,10 +7,10 @@ import (
 	"github.com/bluekeyes/go-gitdiff/gitdiff"
 )
 
-// ParseDiff reads a unified diff of several files, as `git diff` prints it,
+// parseDiff reads a unified diff of several files, as `git diff` prints it,
 // into changed files. Names keep the diff's own prefixes stripped (a/, b/);
 // callers that diffed other roots map them to tree paths.
-func ParseDiff(diff string) ([]ChangedFile, error) {
+func parseDiff(diff string) ([]ChangedFile, error) {
 	files, _, err := gitdiff.Parse(strings.NewReader(diff))
 	if err != nil {
 		return nil, fmt.Errorf("parse diff: %w", err)
@@ -91,18 +91,15 @@ func isCode(line string) bool {
 	return s != "" && !strings.HasPrefix(s, "#")
 }
 
+// LineRange is lines Start..End of a file, both included.
+type LineRange struct{ Start, End int }
+
 // ParsePatch reads the hunks of one file (a GitHub pull-request file's
 // "patch": hunks without file headers) into its changed head-side lines:
-// those added, and those that follow deleted lines (ChangedFile.Removed).
-// path is used only in errors.
-func ParsePatch(path, patch string) (added, removed map[int]bool, err error) {
-	added, removed, _, err = parsePatch(path, patch)
-	return added, removed, err
-}
-
-// parsePatch is ParsePatch that also returns the head-side line range of
-// each hunk (where GitHub accepts a review comment).
-func parsePatch(path, patch string) (added, removed map[int]bool, hunks []lineRange, err error) {
+// those added, and those that follow deleted lines (ChangedFile.Removed);
+// hunks are the head-side lines each hunk spans, where GitHub accepts a
+// review comment. path is used only in errors.
+func ParsePatch(path, patch string) (added, removed map[int]bool, hunks []LineRange, err error) {
 	if strings.TrimSpace(patch) == "" {
 		return map[int]bool{}, nil, nil, nil
 	}
@@ -121,7 +118,7 @@ func parsePatch(path, patch string) (added, removed map[int]bool, hunks []lineRa
 	for _, frag := range files[0].TextFragments {
 		if frag.NewLines > 0 {
 			start := int(frag.NewPosition)
-			hunks = append(hunks, lineRange{start, start + int(frag.NewLines) - 1})
+			hunks = append(hunks, LineRange{start, start + int(frag.NewLines) - 1})
 		}
 	}
 	added, removed = headLines(files[0].TextFragments)

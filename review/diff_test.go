@@ -126,21 +126,21 @@ Binary files /dev/null and b/bin.dat differ
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, err := ParseDiff(tt.diff)
+			got, err := parseDiff(tt.diff)
 			if err != nil {
-				t.Fatalf("ParseDiff: %v", err)
+				t.Fatalf("parseDiff: %v", err)
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
-				t.Errorf("ParseDiff (-want +got):\n%s", diff)
+				t.Errorf("parseDiff (-want +got):\n%s", diff)
 			}
 		})
 	}
 }
 
 func TestParseDiffError(t *testing.T) {
-	_, err := ParseDiff("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
+	_, err := parseDiff("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1,2 +1,2 @@\n-a\n")
 	if err == nil {
-		t.Fatal("ParseDiff of a truncated hunk: want error, got nil")
+		t.Fatal("parseDiff of a truncated hunk: want error, got nil")
 	}
 }
 
@@ -208,7 +208,7 @@ func TestParsePatch(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			got, gone, err := ParsePatch("shop/models.py", tt.patch)
+			got, gone, _, err := ParsePatch("shop/models.py", tt.patch)
 			if tt.wantErr {
 				if err == nil {
 					t.Fatalf("ParsePatch: want error, got %v", got)
@@ -228,6 +228,26 @@ func TestParsePatch(t *testing.T) {
 	}
 }
 
+func TestPatchHunks(t *testing.T) {
+	for name, c := range map[string]struct {
+		patch string
+		want  []LineRange
+	}{
+		"counts":      {"@@ -1,3 +1,4 @@ def f():\n a\n+b\n c\n d", []LineRange{{1, 4}}},
+		"one line":    {"@@ -5 +5 @@\n-a\n+b", []LineRange{{5, 5}}},
+		"two hunks":   {"@@ -1,2 +1,2 @@\n a\n-b\n+c\n@@ -10,0 +11,2 @@\n+x\n+y", []LineRange{{1, 2}, {11, 12}}},
+		"deletion":    {"@@ -1,2 +0,0 @@\n-a\n-b", nil},
+		"not a patch": {"Binary files differ", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, hunks, _ := ParsePatch("f.py", c.patch)
+			if diff := cmp.Diff(c.want, hunks); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func FuzzParsePatch(f *testing.F) {
 	f.Add("@@ -10,7 +10,8 @@ class P:\n     a\n-    b\n+    c\n+    d\n \n     e\n")
 	f.Add("@@ -0,0 +1,2 @@\n+x\n+y")
@@ -236,7 +256,7 @@ func FuzzParsePatch(f *testing.F) {
 	f.Add("diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")
 	f.Add("diff --git a/b.dat b/b.dat\nBinary files a/b.dat and b/b.dat differ\n")
 	f.Fuzz(func(t *testing.T, patch string) {
-		got, gone, err := ParsePatch("f.py", patch)
+		got, gone, _, err := ParsePatch("f.py", patch)
 		if err == nil {
 			for l := range got {
 				if l < 0 {
@@ -249,11 +269,11 @@ func FuzzParsePatch(f *testing.F) {
 				}
 			}
 		}
-		files, err := ParseDiff(patch)
+		files, err := parseDiff(patch)
 		if err == nil {
 			for _, c := range files {
 				if c.Status < Added || c.Status > Deleted {
-					t.Errorf("ParseDiff(%q): status %v", patch, c.Status)
+					t.Errorf("parseDiff(%q): status %v", patch, c.Status)
 				}
 			}
 		}

@@ -20,6 +20,11 @@ type dirSource struct {
 	base, head string
 }
 
+var (
+	_ Source     = (*dirSource)(nil)
+	_ fileLister = (*dirSource)(nil)
+)
+
 // NewDirSource returns the change from the tree baseDir to the tree headDir.
 // A baseDir that does not exist is an empty tree: every head file is added.
 func NewDirSource(baseDir, headDir string) Source {
@@ -72,7 +77,7 @@ func (s *dirSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		return nil, fmt.Errorf("git diff --no-index %s %s: %w: %s", s.base, s.head, err, strings.TrimSpace(stderr.String()))
 	}
-	files, err := ParseDiff(stripRoots(stdout.String(), relBase, relHead))
+	files, err := parseDiff(stripRoots(stdout.String(), relBase, relHead))
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +183,9 @@ func treePath(root, p string) (string, error) {
 	return filepath.Join(root, filepath.FromSlash(p)), nil
 }
 
-func (s *dirSource) Files(ctx context.Context) ([]string, error) {
+func (s *dirSource) Files(ctx context.Context) ([]string, error) { return s.files(ctx, discard) }
+
+func (s *dirSource) files(ctx context.Context, log *slog.Logger) ([]string, error) {
 	var out []string
 	err := filepath.WalkDir(s.head, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -199,7 +206,7 @@ func (s *dirSource) Files(ctx context.Context) ([]string, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		if !d.Type().IsRegular() {
-			slog.Debug("skipping file that is not regular", "path", rel, "type", d.Type().String())
+			log.Debug("skipping file that is not regular", "path", rel, "type", d.Type().String())
 			return nil
 		}
 		out = append(out, path.Clean(rel))

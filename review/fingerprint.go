@@ -29,10 +29,10 @@ func fingerprintBase(lines []string, f rules.Finding) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// SetFingerprints fills the Fingerprint of each finding. lines returns the
+// setFingerprints fills the Fingerprint of each finding. lines returns the
 // head lines of a path. Identical findings (same base hash) are told apart
 // by their order of occurrence, so findings must be sorted by position.
-func SetFingerprints(findings []rules.Finding, lines func(path string) []string) {
+func setFingerprints(findings []rules.Finding, lines func(path string) []string) {
 	seen := map[string]int{}
 	for i := range findings {
 		f := &findings[i]

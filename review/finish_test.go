@@ -41,8 +41,8 @@ func TestSuppressed(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			f := rules.Finding{Rule: tt.rule, StartLine: tt.line, EndLine: tt.line + 3}
-			if got := Suppressed(src, f); got != tt.want {
-				t.Errorf("Suppressed(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
+			if got := suppressed(src, f); got != tt.want {
+				t.Errorf("suppressed(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
 			}
 		})
 	}
@@ -50,8 +50,8 @@ func TestSuppressed(t *testing.T) {
 
 func fingerprints(src string, fs []rules.Finding) []string {
 	fs = append([]rules.Finding(nil), fs...)
-	lines := fileLines([]byte(src))
-	SetFingerprints(fs, func(string) []string { return lines })
+	lines := FileLines([]byte(src))
+	setFingerprints(fs, func(string) []string { return lines })
 	var out []string
 	for _, f := range fs {
 		out = append(out, f.Fingerprint)
@@ -102,7 +102,7 @@ func TestFingerprintOccurrences(t *testing.T) {
 }
 
 func TestSuggestionOK(t *testing.T) {
-	lines := fileLines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
+	lines := FileLines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
 	good := "    try:\n        P.objects.create(sku=s)\n    except IntegrityError:\n        pass"
 	f := func(start, end int, s *string) rules.Finding {
 		return rules.Finding{Path: "v.py", StartLine: start, EndLine: end, Suggestion: s}
@@ -125,8 +125,8 @@ func TestSuggestionOK(t *testing.T) {
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := SuggestionOK(tt.f, tt.change, lines); got != tt.want {
-				t.Errorf("SuggestionOK = %v, want %v", got, tt.want)
+			if got := suggestionOK(tt.f, tt.change, lines); got != tt.want {
+				t.Errorf("suggestionOK = %v, want %v", got, tt.want)
 			}
 		})
 	}

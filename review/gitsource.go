@@ -32,6 +32,12 @@ type gitSource struct {
 	treeDone bool
 }
 
+var (
+	_ Source      = (*gitSource)(nil)
+	_ BatchReader = (*gitSource)(nil)
+	_ fileLister  = (*gitSource)(nil)
+)
+
 type treeEntry struct{ mode, oid string }
 
 // NewGitSource returns the change from baseRev to headRev in the git
@@ -42,21 +48,10 @@ func NewGitSource(repoDir, baseRev, headRev string) Source {
 	return &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev}
 }
 
-// OpenGitSource is NewGitSource that checks the repository and the
-// revisions at once, so that a bad one is reported before any work.
-func OpenGitSource(ctx context.Context, repoDir, baseRev, headRev string) (Source, error) {
-	s := &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev}
-	if err := s.prepare(ctx); err != nil {
-		return nil, err
-	}
-	return s, nil
-}
-
 // git runs a git command in dir and returns its standard output.
-func git(ctx context.Context, dir string, stdin io.Reader, args ...string) ([]byte, error) {
+func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, "git", args...)
 	cmd.Dir = dir
-	cmd.Stdin = stdin
 	cmd.Env = gitEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -117,7 +112,7 @@ func (s *gitSource) prepare(ctx context.Context) error {
 // working tree or, when a head revision is named and repo is a bare
 // repository (a mirror reviewed commit by commit), the git directory.
 func gitTop(ctx context.Context, repo string, hasHead bool) (string, error) {
-	out, err := git(ctx, repo, nil, "rev-parse", "--show-toplevel")
+	out, err := git(ctx, repo, "rev-parse", "--show-toplevel")
 	if err == nil {
 		return strings.TrimRight(string(out), "\n"), nil
 	}
@@ -125,8 +120,8 @@ func gitTop(ctx context.Context, repo string, hasHead bool) (string, error) {
 		return "", ctx.Err()
 	}
 	if hasHead {
-		if bare, berr := git(ctx, repo, nil, "rev-parse", "--is-bare-repository"); berr == nil && strings.TrimSpace(string(bare)) == "true" {
-			dir, derr := git(ctx, repo, nil, "rev-parse", "--absolute-git-dir")
+		if bare, berr := git(ctx, repo, "rev-parse", "--is-bare-repository"); berr == nil && strings.TrimSpace(string(bare)) == "true" {
+			dir, derr := git(ctx, repo, "rev-parse", "--absolute-git-dir")
 			if derr != nil {
 				return "", fmt.Errorf("git directory of %s: %w", repo, derr)
 			}
@@ -141,7 +136,7 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 	if rev == "" || strings.HasPrefix(rev, "-") {
 		return "", fmt.Errorf("bad revision %q", rev)
 	}
-	out, err := git(ctx, dir, nil, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
+	out, err := git(ctx, dir, "rev-parse", "--verify", "--quiet", "--end-of-options", rev+"^{commit}")
 	if err != nil {
 		if ctx.Err() != nil {
 			return "", err
@@ -155,13 +150,13 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 // branch: origin/HEAD, else main, else master, whichever exists first.
 func DefaultBase(ctx context.Context, repo string) (string, error) {
 	for _, b := range []string{"origin/HEAD", "main", "master"} {
-		if _, err := git(ctx, repo, nil, "rev-parse", "--verify", "--quiet", b+"^{commit}"); err != nil {
+		if _, err := git(ctx, repo, "rev-parse", "--verify", "--quiet", b+"^{commit}"); err != nil {
 			if ctx.Err() != nil {
 				return "", ctx.Err()
 			}
 			continue
 		}
-		out, err := git(ctx, repo, nil, "merge-base", "HEAD", b)
+		out, err := git(ctx, repo, "merge-base", "HEAD", b)
 		if err != nil {
 			return "", fmt.Errorf("merge-base of HEAD and %s in %s: %w", b, repo, err)
 		}
@@ -185,18 +180,18 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	// Only Python files are reviewed, so only theirs are diffed: git reads
 	// no other blob, and a large or missing one (a shallow or partial
 	// clone) cannot fail the review.
-	out, err := git(ctx, s.top, nil, append(args, "--", pythonFiles)...)
+	out, err := git(ctx, s.top, append(args, "--", pythonFiles)...)
 	if err != nil {
 		return nil, fmt.Errorf("diff %s: %w", s.baseRev, err)
 	}
-	files, err := ParseDiff(string(out))
+	files, err := parseDiff(string(out))
 	if err != nil {
 		return nil, err
 	}
 	if s.head != "" {
 		return files, nil
 	}
-	untracked, err := git(ctx, s.top, nil, "ls-files", "-z", "--others", "--exclude-standard", "--", pythonFiles)
+	untracked, err := git(ctx, s.top, "ls-files", "-z", "--others", "--exclude-standard", "--", pythonFiles)
 	if err != nil {
 		return nil, fmt.Errorf("list untracked files: %w", err)
 	}
@@ -258,7 +253,7 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 	if s.treeDone {
 		return s.tree, nil
 	}
-	out, err := git(ctx, s.top, nil, "ls-tree", "-r", "-z", "--full-tree", s.head)
+	out, err := git(ctx, s.top, "ls-tree", "-r", "-z", "--full-tree", s.head)
 	if err != nil {
 		return nil, fmt.Errorf("list tree of %s: %w", s.headRev, err)
 	}
@@ -276,9 +271,14 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 	return tree, nil
 }
 
-func regularMode(mode string) bool { return mode == "100644" || mode == "100755" }
+// IsRegularFileMode reports whether a git tree entry's mode is a regular
+// file's (100644, or 100755 when executable), not a symlink's (120000) or
+// a submodule's (160000).
+func IsRegularFileMode(mode string) bool { return mode == "100644" || mode == "100755" }
 
-func (s *gitSource) Files(ctx context.Context) ([]string, error) {
+func (s *gitSource) Files(ctx context.Context) ([]string, error) { return s.files(ctx, discard) }
+
+func (s *gitSource) files(ctx context.Context, log *slog.Logger) ([]string, error) {
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
@@ -289,8 +289,8 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 			return nil, err
 		}
 		for p, e := range tree {
-			if !regularMode(e.mode) {
-				slog.Debug("skipping file that is not regular", "path", p, "mode", e.mode)
+			if !IsRegularFileMode(e.mode) {
+				log.Debug("skipping file that is not regular", "path", p, "mode", e.mode)
 				continue
 			}
 			out = append(out, p)
@@ -298,7 +298,7 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 		slices.Sort(out)
 		return out, nil
 	}
-	b, err := git(ctx, s.top, nil, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+	b, err := git(ctx, s.top, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
 	if err != nil {
 		return nil, fmt.Errorf("list working tree: %w", err)
 	}
@@ -310,7 +310,7 @@ func (s *gitSource) Files(ctx context.Context) ([]string, error) {
 		case err != nil:
 			return nil, fmt.Errorf("list working tree: %w", err)
 		case !fi.Mode().IsRegular():
-			slog.Debug("skipping file that is not regular", "path", p, "mode", fi.Mode().String())
+			log.Debug("skipping file that is not regular", "path", p, "mode", fi.Mode().String())
 			continue
 		}
 		out = append(out, p)
@@ -334,10 +334,10 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	switch {
 	case !ok:
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
-	case !regularMode(e.mode):
+	case !IsRegularFileMode(e.mode):
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
 	}
-	b, err := git(ctx, s.top, nil, "cat-file", "blob", e.oid)
+	b, err := git(ctx, s.top, "cat-file", "blob", e.oid)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, err)
 	}
@@ -348,7 +348,7 @@ func (s *gitSource) ReadBaseFile(ctx context.Context, p string) ([]byte, error) 
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
-	b, err := git(ctx, s.top, nil, "cat-file", "blob", s.base+":"+p)
+	b, err := git(ctx, s.top, "cat-file", "blob", s.base+":"+p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s at base: %w", p, err)
 	}
@@ -400,7 +400,7 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 		switch {
 		case !ok:
 			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
-		case !regularMode(e.mode):
+		case !IsRegularFileMode(e.mode):
 			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
 		default:
 			want = append(want, i)

@@ -230,15 +230,15 @@ func TestDefaultBase(t *testing.T) {
 	}
 }
 
-func TestOpenGitSource(t *testing.T) {
+func TestGitSourceChecksRevisions(t *testing.T) {
 	repo := gitRepo(t)
 	writeTree(t, repo, map[string]string{"a.py": "x\n"})
 	commitAll(t, repo, "one")
-	if _, err := OpenGitSource(t.Context(), repo, "nope", ""); err == nil || !strings.Contains(err.Error(), `bad revision "nope"`) {
-		t.Errorf("OpenGitSource(bad base): got %v", err)
+	if _, err := NewGitSource(repo, "nope", "").Changed(t.Context()); err == nil || !strings.Contains(err.Error(), `bad revision "nope"`) {
+		t.Errorf("Changed(bad base): got %v", err)
 	}
-	if _, err := OpenGitSource(t.Context(), repo, "HEAD", ""); err != nil {
-		t.Errorf("OpenGitSource: %v", err)
+	if _, err := NewGitSource(repo, "HEAD", "").Changed(t.Context()); err != nil {
+		t.Errorf("Changed: %v", err)
 	}
 }
 

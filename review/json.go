@@ -9,9 +9,9 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// JSONWriter writes the design's output contract:
+// jsonWriter writes the design's output contract:
 // {"findings": [...], "files_analyzed": N, "duration_ms": N}.
-type JSONWriter struct{ W io.Writer }
+type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
 	Findings      []rules.Finding `json:"findings"`
@@ -19,8 +19,8 @@ type jsonResult struct {
 	DurationMS    int64           `json:"duration_ms"`
 }
 
-// Publish implements Publisher.
-func (j JSONWriter) Publish(_ context.Context, r *Result) error {
+// Publish implements Writer.
+func (j jsonWriter) Publish(_ context.Context, r *Result) error {
 	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds()}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null

@@ -11,13 +11,13 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// MarkdownWriter writes the review as the GitHub bot posts it: the summary
+// markdownWriter writes the review as the GitHub bot posts it: the summary
 // table of the check run, then each finding's comment body under its
 // location.
-type MarkdownWriter struct{ W io.Writer }
+type markdownWriter struct{ W io.Writer }
 
-// Publish implements Publisher.
-func (m MarkdownWriter) Publish(_ context.Context, r *Result) error {
+// Publish implements Writer.
+func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	var b strings.Builder
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))

@@ -6,27 +6,31 @@ import (
 	"io"
 )
 
-// Publisher sends a review's findings somewhere: a writer in one of the
-// output formats, or a GitHub review and check run.
-type Publisher interface {
+// Writer writes a review's result in one of the output formats (see
+// NewWriter).
+type Writer interface {
 	Publish(ctx context.Context, r *Result) error
 }
 
-// Formats lists the output formats NewWriter knows.
-var Formats = []string{"text", "json", "sarif", "markdown"}
+var (
+	_ Writer = textWriter{}
+	_ Writer = jsonWriter{}
+	_ Writer = sarifWriter{}
+	_ Writer = markdownWriter{}
+)
 
-// NewWriter returns the publisher that writes results to w in format:
-// text, json, sarif or markdown.
-func NewWriter(format string, w io.Writer) (Publisher, error) {
+// NewWriter returns the Writer that writes results to w in format: text,
+// json, sarif or markdown.
+func NewWriter(format string, w io.Writer) (Writer, error) {
 	switch format {
 	case "text":
-		return TextWriter{W: w}, nil
+		return textWriter{W: w}, nil
 	case "json":
-		return JSONWriter{W: w}, nil
+		return jsonWriter{W: w}, nil
 	case "sarif":
-		return SARIFWriter{W: w, Version: toolVersion()}, nil
+		return sarifWriter{W: w, Version: toolVersion()}, nil
 	case "markdown":
-		return MarkdownWriter{W: w}, nil
+		return markdownWriter{W: w}, nil
 	}
 	return nil, fmt.Errorf("unknown format %q (want text, json, sarif or markdown)", format)
 }

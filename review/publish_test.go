@@ -73,7 +73,7 @@ func publish(t *testing.T, format string, res *Result) []byte {
 		t.Fatalf("NewWriter(%s): %v", format, err)
 	}
 	if format == "sarif" {
-		p = SARIFWriter{W: &buf, Version: "1.2.3-test"} // the test binary's version is not stable
+		p = sarifWriter{W: &buf, Version: "1.2.3-test"} // the test binary's version is not stable
 	}
 	if err := p.Publish(t.Context(), res); err != nil {
 		t.Fatalf("Publish(%s): %v", format, err)
@@ -102,9 +102,12 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
+// formats lists the output formats NewWriter knows.
+var formats = []string{"text", "json", "sarif", "markdown"}
+
 func TestWriters(t *testing.T) {
 	ext := map[string]string{"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md"}
-	for _, format := range Formats {
+	for _, format := range formats {
 		t.Run(format, func(t *testing.T) {
 			golden(t, "findings."+ext[format], publish(t, format, sampleResult()))
 			golden(t, "empty."+ext[format], publish(t, format, &Result{FilesAnalyzed: 2, Duration: 3 * time.Millisecond}))

@@ -13,9 +13,9 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// SARIFWriter writes SARIF 2.1.0 for code scanning: one reportingDescriptor
+// sarifWriter writes SARIF 2.1.0 for code scanning: one reportingDescriptor
 // per rule of the catalog, results with partialFingerprints.
-type SARIFWriter struct {
+type sarifWriter struct {
 	W       io.Writer
 	Version string // the tool's version; NewWriter takes the binary's
 }
@@ -131,8 +131,8 @@ func toolVersion() string {
 	return info.Main.Version
 }
 
-// Publish implements Publisher.
-func (s SARIFWriter) Publish(_ context.Context, r *Result) error {
+// Publish implements Writer.
+func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	driver := sarifDriver{Name: "djintegrity", Version: cmp.Or(s.Version, toolVersion()), InformationURI: projectURI}
 	index := map[string]int{}
 	for i, rule := range rules.Catalog() {

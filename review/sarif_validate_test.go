@@ -90,7 +90,7 @@ func TestSARIFValidates(t *testing.T) {
 			dir := t.TempDir()
 			in, out := filepath.Join(dir, "in.sarif"), filepath.Join(dir, "validation.sarif")
 			var sarif strings.Builder
-			if err := (SARIFWriter{W: &sarif}).Publish(t.Context(), res); err != nil {
+			if err := (sarifWriter{W: &sarif}).Publish(t.Context(), res); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(in, []byte(sarif.String()), 0o644); err != nil {

@@ -1,7 +1,12 @@
-// Package review runs the rules over a change: it reads the change from a
-// Source, indexes the head tree, keeps the findings on changed lines, and
-// hands them to a Publisher. It knows nothing of Django beyond the rules
-// package's API.
+// Package review is the analysis pipeline: Analyze reads a change from a
+// Source (this package has sources for two git revisions, a revision and
+// the working tree, and two directory trees), indexes the part of the head
+// tree the rules need, runs the rules, keeps the findings on changed lines,
+// applies the configuration, suppression comments and suggestion checks,
+// and sets fingerprints; the writers print the result as text, JSON, SARIF
+// or Markdown. It knows nothing of Django beyond the rules package's API,
+// and nothing of GitHub's API: package githubreview reads pull requests
+// and publishes reviews.
 package review
 
 import (

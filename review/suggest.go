@@ -9,12 +9,12 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// SuggestionOK reports whether f's suggestion may be offered: every line it
+// suggestionOK reports whether f's suggestion may be offered: every line it
 // replaces is a changed line (GitHub applies a suggestion only to lines of
 // the diff, and a review should not rewrite code the change did not touch),
 // it keeps the indentation of the first replaced line, and it parses
 // without an error node.
-func SuggestionOK(f rules.Finding, change rules.Change, lines []string) bool {
+func suggestionOK(f rules.Finding, change rules.Change, lines []string) bool {
 	if f.Suggestion == nil || f.StartLine < 1 || f.EndLine < f.StartLine || f.EndLine > len(lines) {
 		return false
 	}

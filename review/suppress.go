@@ -13,9 +13,9 @@ import (
 // `# djintegrity: ignore[rule-a, rule-b]`.
 var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*ignore\b(?:\[([^\]]*)\])?`)
 
-// fileLines splits src into lines without their line ends; line n is
-// lines[n-1].
-func fileLines(src []byte) []string {
+// FileLines splits a file's content into lines without their line ends;
+// line n is lines[n-1].
+func FileLines(src []byte) []string {
 	s := string(src)
 	s = strings.TrimSuffix(s, "\n")
 	if s == "" {
@@ -28,10 +28,10 @@ func fileLines(src []byte) []string {
 	return ls
 }
 
-// Suppressed reports whether a `# djintegrity: ignore` comment on the
+// suppressed reports whether a `# djintegrity: ignore` comment on the
 // finding's start line, or on the line above, names its rule (or names no
 // rule at all).
-func Suppressed(lines []string, f rules.Finding) bool {
+func suppressed(lines []string, f rules.Finding) bool {
 	for _, n := range []int{f.StartLine, f.StartLine - 1} {
 		if n < 1 || n > len(lines) {
 			continue

@@ -10,13 +10,13 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// TextWriter prints findings as a compiler does: `path:line: severity:
+// textWriter prints findings as a compiler does: `path:line: severity:
 // message [rule]`, further message lines indented, then the suggested
 // replacement as a small diff.
-type TextWriter struct{ W io.Writer }
+type textWriter struct{ W io.Writer }
 
-// Publish implements Publisher.
-func (t TextWriter) Publish(_ context.Context, r *Result) error {
+// Publish implements Writer.
+func (t textWriter) Publish(_ context.Context, r *Result) error {
 	w := bufio.NewWriter(t.W)
 	for _, f := range r.Findings {
 		msg := strings.Split(strings.TrimRight(f.Message, "\n"), "\n")
@@ -48,7 +48,7 @@ func writeIndented(w io.Writer, prefix, line string) {
 // flaggedLines returns the head lines StartLine..EndLine of f, when the
 // result carries the file.
 func flaggedLines(r *Result, f rules.Finding) []string {
-	ls := fileLines(r.Sources[f.Path])
+	ls := FileLines(r.Sources[f.Path])
 	if f.StartLine < 1 || f.EndLine > len(ls) || f.EndLine < f.StartLine {
 		return nil
 	}

@@ -52,9 +52,15 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 			out = append(out, f)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Finding) int {
+	SortFindings(out)
+	return out
+}
+
+// SortFindings sorts findings by path, start line, end line and rule,
+// keeping the order of findings equal in all four.
+func SortFindings(findings []Finding) {
+	slices.SortStableFunc(findings, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.Path, b.Path), cmp.Compare(a.StartLine, b.StartLine),
 			cmp.Compare(a.EndLine, b.EndLine), cmp.Compare(a.Rule, b.Rule))
 	})
-	return out
 }

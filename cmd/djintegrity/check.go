@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -72,7 +71,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	slog.SetDefault(newLogger(stderr, f.verbose))
 	if f.githubReview {
 		return runGitHubReview(ctx, os.Getenv, stderr, f.verbose)
 	}
@@ -85,6 +83,8 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{err}
 	}
+	log := newLogger(stderr, f.verbose)
+	cfg.Logger = log
 	if f.failOn != "" {
 		if cfg.FailOn, err = review.ParseFailOn(f.failOn); err != nil {
 			return usageError{fmt.Errorf("--fail-on: %w", err)}
@@ -98,7 +98,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return usageError{fmt.Errorf("review: %w", err)}
 	}
-	slog.Debug("reviewed", "files", res.FilesAnalyzed, "findings", len(res.Findings), "duration", res.Duration)
+	log.Debug("reviewed", "files", res.FilesAnalyzed, "findings", len(res.Findings), "duration", res.Duration)
 	if err := pub.Publish(ctx, res); err != nil {
 		return fmt.Errorf("write findings: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/githubreview"
 )
 
 // runGitHubReview is `djintegrity check --github-review`: in a GitHub
@@ -47,7 +47,7 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 	}
 	api := getenv("GITHUB_API_URL")
 	if api == "" {
-		api = review.DefaultGitHubURL
+		api = githubreview.DefaultBaseURL
 	}
 
 	b, err := os.ReadFile(eventPath)
@@ -68,7 +68,7 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	r, err := review.NewGitHubReviewer(review.GitHubOptions{
+	r, err := githubreview.New(githubreview.Options{
 		BaseURL: strings.TrimSuffix(api, "/") + "/",
 		Token:   token,
 		Logger:  log,
@@ -76,7 +76,7 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 	if err != nil {
 		return usageError{err}
 	}
-	pr := review.PullRequest{
+	pr := githubreview.PullRequest{
 		DeliveryID: getenv("GITHUB_RUN_ID"),
 		Owner:      owner,
 		Repo:       repo,

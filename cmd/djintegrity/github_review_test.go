@@ -10,7 +10,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/djintegrity/djintegrity/githubtest"
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // webhookExample returns a real payload of event and action from npm
@@ -87,8 +87,8 @@ func TestCheckGitHubReview(t *testing.T) {
 		t.Fatalf("want one review with comments on %s, got %+v", headSHA, reviews)
 	}
 	runs := s.CheckRuns()
-	if len(runs) != 1 || runs[0].HeadSHA != headSHA || runs[0].Conclusion != "failure" || runs[0].Name != review.CheckRunName {
-		t.Errorf("want one failing %s check run on %s, got %+v", review.CheckRunName, headSHA, runs)
+	if len(runs) != 1 || runs[0].HeadSHA != headSHA || runs[0].Conclusion != "failure" || runs[0].Name != webhook.DefaultCheckName {
+		t.Errorf("want one failing %s check run on %s, got %+v", webhook.DefaultCheckName, headSHA, runs)
 	}
 
 	// The workflow re-run posts nothing new.

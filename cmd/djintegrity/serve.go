@@ -17,7 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/reviewrunner"
 )
@@ -75,7 +75,7 @@ flags:
 // parseServeConfig reads the environment, then the flags over it.
 func parseServeConfig(args []string, getenv func(string) string, stderr io.Writer) (*serveConfig, error) {
 	cfg := &serveConfig{
-		GitHubURL: cmp.Or(getenv("DJINTEGRITY_GITHUB_URL"), review.DefaultGitHubURL),
+		GitHubURL: cmp.Or(getenv("DJINTEGRITY_GITHUB_URL"), githubreview.DefaultBaseURL),
 		Addr:      cmp.Or(getenv("DJINTEGRITY_ADDR"), ":8080"),
 		DataDir:   cmp.Or(getenv("DJINTEGRITY_DATA_DIR"), "djintegrity-data"),
 		Workers:   4,
@@ -139,7 +139,7 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	if cfg.WebhookSecret = []byte(getenv("DJINTEGRITY_WEBHOOK_SECRET")); len(cfg.WebhookSecret) == 0 {
 		return nil, usagef("DJINTEGRITY_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
 	}
-	if _, ok := review.ParseBaseURL(cfg.GitHubURL); !ok {
+	if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
 		return nil, usagef("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
 	}
 	if cfg.DataDir == "" {
@@ -180,7 +180,7 @@ func newJSONLogger(w io.Writer, verbose bool) *slog.Logger {
 // newReviewRunner builds the reviewer from the App's credentials; client is
 // nil outside tests.
 func newReviewRunner(cfg *serveConfig, client *http.Client, log *slog.Logger) (webhook.Runner, error) {
-	r, err := review.NewGitHubReviewer(review.GitHubOptions{
+	r, err := githubreview.New(githubreview.Options{
 		BaseURL:    cfg.GitHubURL,
 		AppID:      cfg.AppID,
 		PrivateKey: cfg.PrivateKey,
@@ -204,11 +204,10 @@ func serveOn(ctx context.Context, cfg *serveConfig, ln net.Listener, runner webh
 	}
 	defer journal.Close()
 	hook, err := webhook.NewHandler(webhook.Options{
-		Secret:    cfg.WebhookSecret,
-		AppID:     cfg.AppID,
-		CheckName: review.CheckRunName,
-		Queue:     journal,
-		Logger:    log,
+		Secret: cfg.WebhookSecret,
+		AppID:  cfg.AppID,
+		Queue:  journal,
+		Logger: log,
 	})
 	if err != nil {
 		ln.Close()

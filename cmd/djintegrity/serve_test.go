@@ -24,7 +24,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/djintegrity/djintegrity/githubtest"
-	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/webhooktest"
 )
@@ -517,8 +516,8 @@ func TestServeEndToEnd(t *testing.T) {
 		if len(runs) != 1 {
 			t.Fatalf("%d check runs, want 1", len(runs))
 		}
-		if r := runs[0]; r.Name != review.CheckRunName || r.HeadSHA != headSHA || r.Status != "completed" || r.Conclusion != "failure" {
-			t.Errorf("check run %s on %s: %s/%s; want %s on %s completed/failure", r.Name, r.HeadSHA, r.Status, r.Conclusion, review.CheckRunName, headSHA)
+		if r := runs[0]; r.Name != webhook.DefaultCheckName || r.HeadSHA != headSHA || r.Status != "completed" || r.Conclusion != "failure" {
+			t.Errorf("check run %s on %s: %s/%s; want %s on %s completed/failure", r.Name, r.HeadSHA, r.Status, r.Conclusion, webhook.DefaultCheckName, headSHA)
 		}
 		// The request in the bad-signature case never reached the journal:
 		// one job ran, one check run exists.

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/githubreview"
 )
 
 // Roles of the binary.
@@ -76,9 +76,9 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("DJINTEGRITY_PRIVATE_KEY_SECRET_ARN is empty: the worker needs the App's private key")
 		}
 		if cfg.GitHubURL == "" {
-			cfg.GitHubURL = review.DefaultGitHubURL
+			cfg.GitHubURL = githubreview.DefaultBaseURL
 		}
-		if _, ok := review.ParseBaseURL(cfg.GitHubURL); !ok {
+		if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
 			return nil, fmt.Errorf("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
 		}
 	default:

@@ -16,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
+	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/internal/awssecrets"
-	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/reviewrunner"
 	"github.com/djintegrity/djintegrity/webhook/sqsqueue"
@@ -114,11 +114,10 @@ func newReceiver(ctx context.Context, cfg *config, secrets *awssecrets.Cache, ap
 		return nil, err
 	}
 	return webhook.NewHandler(webhook.Options{
-		Secret:    secret,
-		AppID:     cfg.AppID,
-		CheckName: review.CheckRunName,
-		Queue:     q,
-		Logger:    log,
+		Secret: secret,
+		AppID:  cfg.AppID,
+		Queue:  q,
+		Logger: log,
 	})
 }
 
@@ -131,7 +130,7 @@ func newWorker(ctx context.Context, cfg *config, secrets *awssecrets.Cache, clie
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
-	r, err := review.NewGitHubReviewer(review.GitHubOptions{
+	r, err := githubreview.New(githubreview.Options{
 		BaseURL:    cfg.GitHubURL,
 		AppID:      cfg.AppID,
 		PrivateKey: key,

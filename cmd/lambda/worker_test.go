@@ -18,7 +18,7 @@ import (
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/internal/awssecrets"
 	"github.com/djintegrity/djintegrity/internal/awstest"
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/sqsqueue"
 )
 
@@ -115,7 +115,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatalf("reviews %+v: want one COMMENT review with comments on %s", reviews, headSHA)
 	}
 	runs := gh.CheckRuns()
-	if len(runs) != 1 || runs[0].Name != review.CheckRunName || runs[0].Status != "completed" || runs[0].Conclusion != "failure" {
+	if len(runs) != 1 || runs[0].Name != webhook.DefaultCheckName || runs[0].Status != "completed" || runs[0].Conclusion != "failure" {
 		t.Fatalf("check runs %+v: want one completed failure", runs)
 	}
 

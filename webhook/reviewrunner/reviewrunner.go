@@ -1,5 +1,5 @@
 // Package reviewrunner runs webhook jobs as reviews on GitHub: the glue
-// between webhook.Runner and review.GitHubReviewer, shared by every mode
+// between webhook.Runner and githubreview.Reviewer, shared by every mode
 // that takes jobs from a queue (the journal of `djintegrity serve`, SQS on
 // Lambda).
 package reviewrunner
@@ -11,22 +11,25 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
-	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // Runner runs a job as a review of its pull request. It implements
 // webhook.Runner.
-type Runner struct{ reviewer *review.GitHubReviewer }
+type Runner struct{ reviewer *githubreview.Reviewer }
+
+var _ webhook.Runner = Runner{}
 
 // New returns a runner reviewing with r.
-func New(r *review.GitHubReviewer) Runner { return Runner{r} }
+func New(r *githubreview.Reviewer) Runner { return Runner{r} }
 
-// Run reviews the job's pull request at its head. An error that retrying
-// cannot fix is marked webhook.Permanent, so that a queue gives the job up
-// at once instead of retrying it until its dead-letter queue.
+// Run reviews the job's pull request at its head, logging to the job's
+// logger (webhook.Logger). An error that retrying cannot fix is marked
+// webhook.Permanent, so that a queue gives the job up at once instead of
+// retrying it until its dead-letter queue.
 func (r Runner) Run(ctx context.Context, job webhook.Job) error {
-	out, err := r.reviewer.Review(ctx, review.PullRequest{
+	out, err := r.reviewer.Review(ctx, githubreview.PullRequest{
 		DeliveryID:     job.DeliveryID,
 		InstallationID: job.InstallationID,
 		Owner:          job.Owner,
@@ -34,6 +37,7 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 		Number:         job.Number,
 		BaseSHA:        job.BaseSHA,
 		HeadSHA:        job.HeadSHA,
+		Logger:         webhook.Logger(ctx),
 	})
 	if err == nil {
 		webhook.ReportFindings(ctx, out.Findings)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
@@ -16,7 +17,7 @@ func TestRun(t *testing.T) {
 	head := githubtest.ReadTree(t, "../../examples/shop/head")
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	appID, key := githubtest.AppKey(t)
-	r, err := review.NewGitHubReviewer(review.GitHubOptions{BaseURL: gh.URL(), AppID: appID, PrivateKey: key,
+	r, err := githubreview.New(githubreview.Options{BaseURL: gh.URL(), AppID: appID, PrivateKey: key,
 		HTTPClient: gh.Client(), Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)

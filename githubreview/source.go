@@ -1,4 +1,4 @@
-package review
+package githubreview
 
 import (
 	"bytes"
@@ -14,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
+
+	"github.com/djintegrity/djintegrity/review"
 )
 
 // maxConcurrentReads bounds the file reads in flight at once: GitHub asks
@@ -21,22 +23,22 @@ import (
 // limits), and a handful already hides the latency.
 const maxConcurrentReads = 4
 
-// githubSource is a pull request on GitHub as a Source: the changed files
-// from the pull request files API, the head tree listed once (git trees
-// API, recursive), and the content of only the files Analyze asks for,
-// fetched by blob id.
-type githubSource struct {
+// prSource is a pull request on GitHub as a review.Source: the changed
+// files from the pull request files API, the head tree listed once (git
+// trees API, recursive), and the content of only the files review.Analyze
+// asks for, fetched by blob id.
+type prSource struct {
 	gh                   *github.Client
 	owner, repo, headSHA string
 	number               int
 	log                  *slog.Logger
 
 	changedOnce sync.Once
-	changed     []ChangedFile
+	changed     []review.ChangedFile
 	changedErr  error
 	// hunks are the head-side line ranges of each file's diff: where a
 	// review comment may go.
-	hunks map[string][]lineRange
+	hunks map[string][]review.LineRange
 	// capped is set when the pull request has more files than GitHub
 	// lists.
 	capped bool
@@ -52,26 +54,24 @@ type githubSource struct {
 }
 
 var (
-	_ Source      = (*githubSource)(nil)
-	_ BatchReader = (*githubSource)(nil)
+	_ review.Source      = (*prSource)(nil)
+	_ review.BatchReader = (*prSource)(nil)
 )
 
-type lineRange struct{ start, end int } // inclusive
-
-func newGitHubSource(gh *github.Client, pr PullRequest, log *slog.Logger) *githubSource {
-	return &githubSource{gh: gh, owner: pr.Owner, repo: pr.Repo, number: pr.Number, headSHA: pr.HeadSHA,
-		log: log, hunks: map[string][]lineRange{}, cache: map[string][]byte{}}
+func newPRSource(gh *github.Client, pr PullRequest, log *slog.Logger) *prSource {
+	return &prSource{gh: gh, owner: pr.Owner, repo: pr.Repo, number: pr.Number, headSHA: pr.HeadSHA,
+		log: log, hunks: map[string][]review.LineRange{}, cache: map[string][]byte{}}
 }
 
 // Changed lists the pull request's files, 100 a page, up to GitHub's
 // 3,000. A file without a patch (too large a diff, or binary) is reviewed
 // as wholly changed when it is a text .py file, else skipped.
-func (s *githubSource) Changed(ctx context.Context) ([]ChangedFile, error) {
+func (s *prSource) Changed(ctx context.Context) ([]review.ChangedFile, error) {
 	s.changedOnce.Do(func() { s.changed, s.changedErr = s.listChanged(ctx) })
 	return s.changed, s.changedErr
 }
 
-func (s *githubSource) listChanged(ctx context.Context) ([]ChangedFile, error) {
+func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error) {
 	var files []*github.CommitFile
 	opts := &github.ListOptions{PerPage: perPage}
 	for {
@@ -91,7 +91,7 @@ func (s *githubSource) listChanged(ctx context.Context) ([]ChangedFile, error) {
 	if len(files) > maxPullRequestFiles {
 		files = files[:maxPullRequestFiles]
 	}
-	out := make([]ChangedFile, 0, len(files))
+	out := make([]review.ChangedFile, 0, len(files))
 	for _, f := range files {
 		c, ok, err := s.changedFile(ctx, f)
 		if err != nil {
@@ -104,20 +104,20 @@ func (s *githubSource) listChanged(ctx context.Context) ([]ChangedFile, error) {
 	return out, nil
 }
 
-func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (ChangedFile, bool, error) {
-	c := ChangedFile{Path: f.GetFilename(), Status: Modified}
+func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (review.ChangedFile, bool, error) {
+	c := review.ChangedFile{Path: f.GetFilename(), Status: review.Modified}
 	switch f.GetStatus() {
 	case "added", "copied":
-		c.Status = Added
+		c.Status = review.Added
 	case "removed":
-		return ChangedFile{Path: c.Path, Status: Deleted}, true, nil
+		return review.ChangedFile{Path: c.Path, Status: review.Deleted}, true, nil
 	case "renamed":
-		c.Status, c.OldPath = Renamed, f.GetPreviousFilename()
+		c.Status, c.OldPath = review.Renamed, f.GetPreviousFilename()
 	case "unchanged":
 		return c, false, nil
 	}
 	if f.Patch != nil {
-		added, removed, hunks, err := parsePatch(c.Path, f.GetPatch())
+		added, removed, hunks, err := review.ParsePatch(c.Path, f.GetPatch())
 		if err == nil {
 			c.Lines, c.Removed = added, removed
 			s.hunks[c.Path] = hunks
@@ -130,7 +130,7 @@ func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (C
 		c.Binary, c.Lines = true, nil
 		return c, true, nil
 	}
-	if f.GetChanges() == 0 && f.Patch == nil && c.Status == Renamed {
+	if f.GetChanges() == 0 && f.Patch == nil && c.Status == review.Renamed {
 		c.Lines = map[int]bool{} // a pure rename changes no line
 		return c, true, nil
 	}
@@ -147,21 +147,21 @@ func (s *githubSource) changedFile(ctx context.Context, f *github.CommitFile) (C
 		return c, true, nil
 	}
 	c.Lines = map[int]bool{}
-	for i := range len(fileLines(b)) {
+	for i := range len(review.FileLines(b)) {
 		c.Lines[i+1] = true
 	}
 	return c, true, nil
 }
 
 func isSkippable(err error) bool {
-	return errors.Is(err, ErrNotRegular) || errors.Is(err, ErrTooLarge) || errors.Is(err, fs.ErrNotExist)
+	return errors.Is(err, review.ErrNotRegular) || errors.Is(err, review.ErrTooLarge) || errors.Is(err, fs.ErrNotExist)
 }
 
 // inDiff reports whether lines start..end of path lie in one hunk of the
 // diff, where GitHub accepts a review comment on them.
-func (s *githubSource) inDiff(path string, start, end int) bool {
+func (s *prSource) inDiff(path string, start, end int) bool {
 	for _, h := range s.hunks[path] {
-		if start >= h.start && end <= h.end {
+		if start >= h.Start && end <= h.End {
 			return true
 		}
 	}
@@ -169,7 +169,7 @@ func (s *githubSource) inDiff(path string, start, end int) bool {
 }
 
 // loadTree lists the head tree once.
-func (s *githubSource) loadTree(ctx context.Context) (map[string]*github.TreeEntry, error) {
+func (s *prSource) loadTree(ctx context.Context) (map[string]*github.TreeEntry, error) {
 	s.treeOnce.Do(func() {
 		tree, _, err := call(ctx, func(ctx context.Context) (*github.Tree, *github.Response, error) {
 			return s.gh.Git.GetTree(ctx, s.owner, s.repo, s.headSHA, true)
@@ -191,11 +191,11 @@ func (s *githubSource) loadTree(ctx context.Context) (map[string]*github.TreeEnt
 }
 
 func regularEntry(e *github.TreeEntry) bool {
-	return e.GetType() == "blob" && regularMode(e.GetMode())
+	return e.GetType() == "blob" && review.IsRegularFileMode(e.GetMode())
 }
 
 // Files lists the regular files of the head tree.
-func (s *githubSource) Files(ctx context.Context) ([]string, error) {
+func (s *prSource) Files(ctx context.Context) ([]string, error) {
 	tree, err := s.loadTree(ctx)
 	if err != nil {
 		return nil, err
@@ -209,9 +209,10 @@ func (s *githubSource) Files(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// ReadFile fetches a file's blob at head. Files over MaxFileSize are not
-// fetched (ErrTooLarge); symlinks and submodules are ErrNotRegular.
-func (s *githubSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
+// ReadFile fetches a file's blob at head. Files over review.MaxFileSize
+// are not fetched (review.ErrTooLarge); symlinks and submodules are
+// review.ErrNotRegular.
+func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	s.cacheMu.Lock()
 	b, ok := s.cache[p]
 	s.cacheMu.Unlock()
@@ -227,9 +228,9 @@ func (s *githubSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	case !ok:
 		return nil, fmt.Errorf("%s at %s: %w", p, shortSHA(s.headSHA), fs.ErrNotExist)
 	case !regularEntry(e):
-		return nil, fmt.Errorf("%s: %w", p, ErrNotRegular)
-	case e.GetSize() > MaxFileSize:
-		return nil, fmt.Errorf("%s (%d bytes): %w", p, e.GetSize(), ErrTooLarge)
+		return nil, fmt.Errorf("%s: %w", p, review.ErrNotRegular)
+	case e.GetSize() > review.MaxFileSize:
+		return nil, fmt.Errorf("%s (%d bytes): %w", p, e.GetSize(), review.ErrTooLarge)
 	}
 	b, _, err = call(ctx, func(ctx context.Context) ([]byte, *github.Response, error) {
 		return s.gh.Git.GetBlobRaw(ctx, s.owner, s.repo, e.GetSHA())
@@ -245,8 +246,8 @@ func (s *githubSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 }
 
 // ReadFiles reads paths, a few at a time.
-func (s *githubSource) ReadFiles(ctx context.Context, paths []string) ([]FileContent, error) {
-	out := make([]FileContent, len(paths))
+func (s *prSource) ReadFiles(ctx context.Context, paths []string) ([]review.FileContent, error) {
+	out := make([]review.FileContent, len(paths))
 	sem := make(chan struct{}, maxConcurrentReads)
 	var wg sync.WaitGroup
 	for i, p := range paths {

@@ -1,4 +1,4 @@
-package review
+package githubreview
 
 import (
 	"bytes"
@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +18,9 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/djintegrity/djintegrity/githubtest"
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
+	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // Routes of GitHub's description the tests name.
@@ -65,14 +68,14 @@ func shopServer(t *testing.T, opts ...githubtest.Option) *githubtest.Server {
 
 // appReviewer is a GitHub App reviewer against the fake at baseURL; its
 // logs go to logs when given.
-func appReviewer(t testing.TB, s *githubtest.Server, baseURL string, logs *syncBuffer) *GitHubReviewer {
+func appReviewer(t testing.TB, s *githubtest.Server, baseURL string, logs *syncBuffer) *Reviewer {
 	t.Helper()
 	appID, key := githubtest.AppKey(t)
 	var w interface{ Write([]byte) (int, error) } = &syncBuffer{}
 	if logs != nil {
 		w = logs
 	}
-	r, err := NewGitHubReviewer(GitHubOptions{
+	r, err := New(Options{
 		BaseURL: baseURL, AppID: appID, PrivateKey: key, HTTPClient: s.Client(),
 		Logger:         slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		retryBaseDelay: time.Millisecond,
@@ -96,7 +99,7 @@ func localFindings(t *testing.T, base, head githubtest.Tree) []rules.Finding {
 	b, h := t.TempDir(), t.TempDir()
 	writeTree(t, b, base)
 	writeTree(t, h, head)
-	res, err := Analyze(t.Context(), NewDirSource(b, h), nil)
+	res, err := review.Analyze(t.Context(), review.NewDirSource(b, h), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +174,7 @@ func TestGitHubReviewShop(t *testing.T) {
 	}
 	inline := map[string]bool{}
 	for _, c := range rev.Comments {
-		fp := FingerprintOf(c.GetBody())
+		fp := review.FingerprintOf(c.GetBody())
 		f, ok := byFP[fp]
 		if !ok {
 			t.Errorf("comment on %s:%d has fingerprint %q of no finding", c.GetPath(), c.GetLine(), fp)
@@ -188,7 +191,7 @@ func TestGitHubReviewShop(t *testing.T) {
 		if c.GetStartLine() != wantStart {
 			t.Errorf("%s: start_line %d, want %d", f.Rule, c.GetStartLine(), wantStart)
 		}
-		if diff := cmp.Diff(CommentBody(f), c.GetBody()); diff != "" {
+		if diff := cmp.Diff(review.CommentBody(f), c.GetBody()); diff != "" {
 			t.Errorf("%s: comment body (-want +got):\n%s", f.Rule, diff)
 		}
 	}
@@ -198,13 +201,13 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Fatalf("got %d check runs, want 1", len(runs))
 	}
 	run := runs[0]
-	if run.Status != "completed" || run.Conclusion != "failure" || run.HeadSHA != s.PullRequest().HeadSHA || run.Name != CheckRunName {
-		t.Errorf("check run %s %s/%s on %s, want %s completed/failure on the head", run.Name, run.Status, run.Conclusion, run.HeadSHA, CheckRunName)
+	if run.Status != "completed" || run.Conclusion != "failure" || run.HeadSHA != s.PullRequest().HeadSHA || run.Name != webhook.DefaultCheckName {
+		t.Errorf("check run %s %s/%s on %s, want %s completed/failure on the head", run.Name, run.Status, run.Conclusion, run.HeadSHA, webhook.DefaultCheckName)
 	}
-	if n, ok := PullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
+	if n, ok := pullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
 		t.Errorf("external_id %q does not name pull request 7", run.ExternalID)
 	}
-	if !strings.Contains(run.Summary, SummaryTable(want)) {
+	if !strings.Contains(run.Summary, review.SummaryTable(want)) {
 		t.Errorf("summary lacks the findings table:\n%s", run.Summary)
 	}
 	annotated := map[string]bool{}
@@ -298,24 +301,24 @@ func TestGitHubReviewShop(t *testing.T) {
 
 // localChanged is the change between two trees as the analysis core
 // reads it locally.
-func localChanged(t *testing.T, base, head githubtest.Tree) map[string]ChangedFile {
+func localChanged(t *testing.T, base, head githubtest.Tree) map[string]review.ChangedFile {
 	t.Helper()
 	b, h := t.TempDir(), t.TempDir()
 	writeTree(t, b, base)
 	writeTree(t, h, head)
-	cs, err := NewDirSource(b, h).Changed(t.Context())
+	cs, err := review.NewDirSource(b, h).Changed(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]ChangedFile{}
+	out := map[string]review.ChangedFile{}
 	for _, c := range cs {
 		out[c.Path] = c
 	}
 	return out
 }
 
-func allAdded(c ChangedFile, start, end int) bool {
-	if c.Status == Added {
+func allAdded(c review.ChangedFile, start, end int) bool {
+	if c.Status == review.Added {
 		return true
 	}
 	for l := start; l <= end; l++ {
@@ -348,6 +351,35 @@ func requestList(reqs []githubtest.Request) string {
 		fmt.Fprintf(&b, "  %s %s?%s -> %d\n", r.Method, r.Path, r.Query.Encode(), r.Status)
 	}
 	return b.String()
+}
+
+// TestGitHubReviewJobLogger: a review given the job's logger logs under
+// it, the analysis' debug lines included, and adds none of the job's
+// attributes again.
+func TestGitHubReviewJobLogger(t *testing.T) {
+	base, head := shopTrees(t)
+	head["shop/binary.py"] = "x = 1\x00\n"
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+	reviewerLogs, jobLogs := &syncBuffer{}, &syncBuffer{}
+	r := appReviewer(t, s, s.URL(), reviewerLogs)
+	pr := prOf(s, "delivery-1")
+	pr.Logger = slog.New(slog.NewTextHandler(jobLogs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("job", "j1")
+	if _, err := r.Review(t.Context(), pr); err != nil {
+		t.Fatal(err)
+	}
+	if reviewerLogs.String() != "" {
+		t.Errorf("the reviewer's own logger got lines:\n%s", reviewerLogs.String())
+	}
+	for _, want := range []string{`msg="skipping binary file" job=j1 path=shop/binary.py`, `msg="review done" job=j1 findings=`} {
+		if !strings.Contains(jobLogs.String(), want) {
+			t.Errorf("the job's log lacks %s:\n%s", want, jobLogs.String())
+		}
+	}
+	for _, key := range []string{"delivery=", "installation=", "repo=", " pr=", "sha="} {
+		if strings.Contains(jobLogs.String(), key) {
+			t.Errorf("the review added %s to the job's logger:\n%s", key, jobLogs.String())
+		}
+	}
 }
 
 // TestGitHubReviewDeletionOnly reviews pull requests that only delete
@@ -426,7 +458,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	if fix.Suggestion == nil {
 		t.Fatal("the shop example has no check-then-insert finding with a suggestion")
 	}
-	fixed, err := ApplySuggestion([]byte(head[fix.Path]), fix)
+	fixed, err := review.ApplySuggestion([]byte(head[fix.Path]), fix)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +477,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	}
 	seen := map[string]int{}
 	for _, c := range s.Comments() {
-		seen[FingerprintOf(c.GetBody())]++
+		seen[review.FingerprintOf(c.GetBody())]++
 	}
 	for fp, n := range seen {
 		if n > 1 {
@@ -457,7 +489,7 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	if last.HeadSHA != s.PullRequest().HeadSHA || last.Conclusion != "failure" {
 		t.Errorf("check run on %s concluded %q, want failure on the new head", last.HeadSHA, last.Conclusion)
 	}
-	if !strings.Contains(last.Summary, SummaryTable(after)) {
+	if !strings.Contains(last.Summary, review.SummaryTable(after)) {
 		t.Errorf("new check run's summary does not match the remaining findings:\n%s", last.Summary)
 	}
 }
@@ -528,7 +560,7 @@ func TestGitHubReviewEnterprise(t *testing.T) {
 
 func TestGitHubReviewActionsToken(t *testing.T) {
 	s := shopServer(t, githubtest.WithToken("ghs_actions_token"))
-	r, err := NewGitHubReviewer(GitHubOptions{BaseURL: s.URL(), Token: "ghs_actions_token", HTTPClient: s.Client(),
+	r, err := New(Options{BaseURL: s.URL(), Token: "ghs_actions_token", HTTPClient: s.Client(),
 		Logger: slog.New(slog.NewTextHandler(&syncBuffer{}, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -547,10 +579,10 @@ func TestGitHubReviewActionsToken(t *testing.T) {
 func TestGitHubReviewInvalidConfig(t *testing.T) {
 	base, head := shopTrees(t)
 	config := "fail_on: error\nmax_inline_coments: 3\n"
-	base[ConfigPath] = config
-	head[ConfigPath] = config
-	_, wantErr := ParseConfig(ConfigPath, []byte(config))
-	if wantErr == nil || !strings.Contains(wantErr.Error(), ConfigPath+":2:") {
+	base[review.ConfigPath] = config
+	head[review.ConfigPath] = config
+	_, wantErr := review.ParseConfig(review.ConfigPath, []byte(config))
+	if wantErr == nil || !strings.Contains(wantErr.Error(), review.ConfigPath+":2:") {
 		t.Fatalf("ParseConfig error %v does not name line 2", wantErr)
 	}
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
@@ -574,8 +606,8 @@ func TestGitHubReviewInvalidConfig(t *testing.T) {
 // the checks off; the base's applies.
 func TestGitHubReviewConfigFromBase(t *testing.T) {
 	base, head := shopTrees(t)
-	base[ConfigPath] = "max_inline_comments: 2\n"
-	head[ConfigPath] = "fail_on: never\nmax_inline_comments: 0\n"
+	base[review.ConfigPath] = "max_inline_comments: 2\n"
+	head[review.ConfigPath] = "fail_on: never\nmax_inline_comments: 0\n"
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
 	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
@@ -697,7 +729,7 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 func TestCompleteCheckRunBatches(t *testing.T) {
 	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
 	pr := prOf(s, "")
-	r, err := NewGitHubReviewer(GitHubOptions{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -705,7 +737,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &githubJob{gh: gh, pr: pr, run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+	j := &job{gh: gh, pr: pr, run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
 	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 		t.Fatal(err)
 	}
@@ -725,34 +757,27 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	}
 }
 
-func TestPatchHunks(t *testing.T) {
-	for name, c := range map[string]struct {
-		patch string
-		want  []lineRange
-	}{
-		"counts":      {"@@ -1,3 +1,4 @@ def f():\n a\n+b\n c\n d", []lineRange{{1, 4}}},
-		"one line":    {"@@ -5 +5 @@\n-a\n+b", []lineRange{{5, 5}}},
-		"two hunks":   {"@@ -1,2 +1,2 @@\n a\n-b\n+c\n@@ -10,0 +11,2 @@\n+x\n+y", []lineRange{{1, 2}, {11, 12}}},
-		"deletion":    {"@@ -1,2 +0,0 @@\n-a\n-b", nil},
-		"not a patch": {"Binary files differ", nil},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, _, hunks, _ := parsePatch("f.py", c.patch)
-			if diff := cmp.Diff(c.want, hunks, cmp.AllowUnexported(lineRange{})); diff != "" {
-				t.Errorf("(-want +got):\n%s", diff)
-			}
-		})
+// pullRequestOfExternalID reads the pull request number from a check run's
+// external_id written by checkRunExternalID: the tests' check that the
+// external_id names the pull request.
+func pullRequestOfExternalID(id string) (int, bool) {
+	_, rest, ok := strings.Cut(id, "#")
+	if !ok {
+		return 0, false
 	}
+	num, _, _ := strings.Cut(rest, "/")
+	n, err := strconv.Atoi(num)
+	return n, err == nil && n > 0
 }
 
 func TestPullRequestOfExternalID(t *testing.T) {
-	id := CheckRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42}, "abc")
-	if n, ok := PullRequestOfExternalID(id); !ok || n != 42 {
-		t.Errorf("PullRequestOfExternalID(%q) = %d, %v", id, n, ok)
+	id := checkRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42}, "abc")
+	if n, ok := pullRequestOfExternalID(id); !ok || n != 42 {
+		t.Errorf("pullRequestOfExternalID(%q) = %d, %v", id, n, ok)
 	}
 	for _, bad := range []string{"", "o/r", "o/r#x/1", "o/r#0/1"} {
-		if n, ok := PullRequestOfExternalID(bad); ok {
-			t.Errorf("PullRequestOfExternalID(%q) = %d, want not ok", bad, n)
+		if n, ok := pullRequestOfExternalID(bad); ok {
+			t.Errorf("pullRequestOfExternalID(%q) = %d, want not ok", bad, n)
 		}
 	}
 }
@@ -770,24 +795,24 @@ func TestTruncate(t *testing.T) {
 	}
 }
 
-func TestNewGitHubReviewerOptions(t *testing.T) {
+func TestNewOptions(t *testing.T) {
 	appID, key := githubtest.AppKey(t)
 	for name, c := range map[string]struct {
-		opts GitHubOptions
+		opts Options
 		ok   bool
 	}{
-		"token":          {GitHubOptions{Token: "t"}, true},
-		"app":            {GitHubOptions{AppID: appID, PrivateKey: key}, true},
-		"both":           {GitHubOptions{Token: "t", AppID: appID, PrivateKey: key}, false},
-		"none":           {GitHubOptions{}, false},
-		"bad key":        {GitHubOptions{AppID: 1, PrivateKey: []byte("not a key")}, false},
-		"bad URL":        {GitHubOptions{Token: "t", BaseURL: "ftp://x/"}, false},
-		"enterprise URL": {GitHubOptions{Token: "t", BaseURL: "https://ghe.example.com/api/v3"}, true},
+		"token":          {Options{Token: "t"}, true},
+		"app":            {Options{AppID: appID, PrivateKey: key}, true},
+		"both":           {Options{Token: "t", AppID: appID, PrivateKey: key}, false},
+		"none":           {Options{}, false},
+		"bad key":        {Options{AppID: 1, PrivateKey: []byte("not a key")}, false},
+		"bad URL":        {Options{Token: "t", BaseURL: "ftp://x/"}, false},
+		"enterprise URL": {Options{Token: "t", BaseURL: "https://ghe.example.com/api/v3"}, true},
 	} {
 		t.Run(name, func(t *testing.T) {
-			_, err := NewGitHubReviewer(c.opts)
+			_, err := New(c.opts)
 			if (err == nil) != c.ok {
-				t.Errorf("NewGitHubReviewer: %v, want ok=%v", err, c.ok)
+				t.Errorf("New: %v, want ok=%v", err, c.ok)
 			}
 		})
 	}

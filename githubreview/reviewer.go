@@ -1,4 +1,10 @@
-package review
+// Package githubreview reviews pull requests on GitHub: a REST client that
+// retries within GitHub's limits, a review.Source that reads a pull request
+// through the API, and the job that runs review.Analyze on it and
+// publishes the findings as one review with inline comments and a check
+// run with the rest as annotations. Package review, the analysis pipeline,
+// knows nothing of GitHub's API.
+package githubreview
 
 import (
 	"context"
@@ -9,7 +15,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -50,11 +55,8 @@ const (
 	finishTimeout = 30 * time.Second
 )
 
-// CheckRunName is the name of the check run the review creates.
-const CheckRunName = "djintegrity"
-
-// DefaultGitHubURL is github.com's REST base URL.
-const DefaultGitHubURL = "https://api.github.com/"
+// DefaultBaseURL is github.com's REST base URL.
+const DefaultBaseURL = "https://api.github.com/"
 
 // PullRequest is one review request on GitHub.
 type PullRequest struct {
@@ -66,13 +68,23 @@ type PullRequest struct {
 	// empty the review reads them from the pull request.
 	BaseSHA string
 	HeadSHA string
+	// Logger receives the review's lines, the analysis' debug lines
+	// included. A host that runs jobs gives the job's logger, which
+	// already names the delivery, repository, pull request and head
+	// (webhook.Job.LogAttrs); the review adds only the head it had to read
+	// itself. Nil is the Reviewer's logger with all of them added.
+	Logger *slog.Logger
 }
 
-// GitHubOptions configure a GitHubReviewer. Give either AppID and
-// PrivateKey (a GitHub App: each review uses its installation's token) or
-// Token (GitHub Actions' GITHUB_TOKEN).
-type GitHubOptions struct {
-	// BaseURL is the REST base URL: DefaultGitHubURL, or GitHub Enterprise
+// commitsGiven reports whether the caller named both commits, so that the
+// review need not read them from the pull request.
+func (pr PullRequest) commitsGiven() bool { return pr.BaseSHA != "" && pr.HeadSHA != "" }
+
+// Options configure a Reviewer. Give either AppID and PrivateKey (a GitHub
+// App: each review uses its installation's token) or Token (GitHub
+// Actions' GITHUB_TOKEN).
+type Options struct {
+	// BaseURL is the REST base URL: DefaultBaseURL, or GitHub Enterprise
 	// Server's "https://HOST/api/v3/".
 	BaseURL    string
 	AppID      int64
@@ -80,19 +92,23 @@ type GitHubOptions struct {
 	// HTTPClient's transport carries the requests (optional).
 	HTTPClient *http.Client
 	Token      string
-	Logger     *slog.Logger
+	// Logger receives the lines of reviews whose PullRequest has no Logger
+	// of its own, and of requests made outside a review; nil discards them.
+	Logger *slog.Logger
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
 }
 
-// GitHubReviewer reviews pull requests on GitHub (DESIGN data flow steps
+// Reviewer reviews pull requests on GitHub (DESIGN data flow steps
 // 1-10): it reads the configuration from the base ref, opens a check run
 // on the head, analyzes the change reading only the files the rules need,
 // posts the findings on diff lines as one review that repeats nothing an
 // earlier run said, and completes the check run with the rest as
-// annotations. It is safe for concurrent use.
-type GitHubReviewer struct {
+// annotations. The check run is named webhook.DefaultCheckName, whose
+// re-run requests the webhook handler queues. It is safe for concurrent
+// use.
+type Reviewer struct {
 	base  *url.URL
 	token string
 	apps  *ghinstallation.AppsTransport
@@ -104,7 +120,7 @@ type GitHubReviewer struct {
 	clients map[int64]*github.Client // by installation
 }
 
-// ParseBaseURL parses a REST base URL (DefaultGitHubURL, or an Enterprise
+// ParseBaseURL parses a REST base URL (DefaultBaseURL, or an Enterprise
 // Server's https://HOST/api/v3/); ok is false unless it is http(s) with a
 // host.
 func ParseBaseURL(raw string) (u *url.URL, ok bool) {
@@ -112,11 +128,11 @@ func ParseBaseURL(raw string) (u *url.URL, ok bool) {
 	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
-// NewGitHubReviewer checks the options and prepares the clients.
-func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
+// New checks the options and prepares the clients.
+func New(opts Options) (*Reviewer, error) {
 	raw := opts.BaseURL
 	if raw == "" {
-		raw = DefaultGitHubURL
+		raw = DefaultBaseURL
 	}
 	base, ok := ParseBaseURL(raw)
 	if !ok {
@@ -127,7 +143,7 @@ func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 	}
 	log := opts.Logger
 	if log == nil {
-		log = slog.Default()
+		log = slog.New(slog.DiscardHandler)
 	}
 	inner := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
@@ -137,7 +153,7 @@ func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 	if opts.retryBaseDelay > 0 {
 		delay = opts.retryBaseDelay
 	}
-	r := &GitHubReviewer{
+	r := &Reviewer{
 		base:    base,
 		token:   opts.Token,
 		tr:      &retryTransport{base: inner, baseDelay: delay, log: log},
@@ -164,7 +180,7 @@ func NewGitHubReviewer(opts GitHubOptions) (*GitHubReviewer, error) {
 
 // client returns the API client of an installation (App mode) or of the
 // token (Actions mode).
-func (r *GitHubReviewer) client(installation int64) (*github.Client, error) {
+func (r *Reviewer) client(installation int64) (*github.Client, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	key := installation
@@ -199,22 +215,10 @@ func (r *GitHubReviewer) client(installation int64) (*github.Client, error) {
 	return c, nil
 }
 
-// CheckRunExternalID is the external_id of a review's check run: the pull
+// checkRunExternalID is the external_id of a review's check run: the pull
 // request, then a run id that tells this run's check run from a retry's.
-func CheckRunExternalID(pr PullRequest, run string) string {
+func checkRunExternalID(pr PullRequest, run string) string {
 	return fmt.Sprintf("%s/%s#%d/%s", pr.Owner, pr.Repo, pr.Number, run)
-}
-
-// PullRequestOfExternalID reads the pull request number from a check run's
-// external_id written by CheckRunExternalID.
-func PullRequestOfExternalID(id string) (int, bool) {
-	_, rest, ok := strings.Cut(id, "#")
-	if !ok {
-		return 0, false
-	}
-	num, _, _ := strings.Cut(rest, "/")
-	n, err := strconv.Atoi(num)
-	return n, err == nil && n > 0
 }
 
 // Outcome is what one review found and posted; hosts log it with the job.
@@ -227,7 +231,7 @@ type Outcome struct {
 // Review reviews one pull request. Failures are returned wrapped, not
 // logged: the caller logs them once. A review that fails after its check
 // run was created completes the check run "neutral" with the reason.
-func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
+func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
@@ -237,14 +241,17 @@ func (r *GitHubReviewer) Review(ctx context.Context, pr PullRequest) (Outcome, e
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
 	}
-	j := &githubJob{
-		gh:    c,
-		pr:    pr,
-		run:   newRunID(),
-		delay: r.delay,
-		log: r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
-			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number),
+	log := pr.Logger
+	if log == nil {
+		// The job is named here, once: its lines, the analysis' and the
+		// GitHub requests' all carry it.
+		log = r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
+			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number)
+		if pr.commitsGiven() {
+			log = log.With("sha", pr.HeadSHA)
+		}
 	}
+	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)

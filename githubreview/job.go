@@ -1,4 +1,4 @@
-package review
+package githubreview
 
 import (
 	"cmp"
@@ -14,15 +14,17 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
+	"github.com/djintegrity/djintegrity/webhook"
 )
 
 // reconcileAttempts bounds the tries of a POST that is reconciled (looked
 // up) before it is sent again.
 const reconcileAttempts = 4
 
-// githubJob is one review of one pull request head.
-type githubJob struct {
+// job is one review of one pull request head.
+type job struct {
 	gh    *github.Client
 	pr    PullRequest
 	run   string // tells this run's check run from others on the same head
@@ -39,18 +41,23 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-func (j *githubJob) review(ctx context.Context) (out Outcome, err error) {
+func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	start := time.Now()
-	if j.pr.BaseSHA == "" || j.pr.HeadSHA == "" {
+	ctx = withLogger(ctx, j.log)
+	if !j.pr.commitsGiven() {
 		pull, err := j.getPull(ctx)
 		if err != nil {
 			return out, err
 		}
 		j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
+		j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
+		ctx = withLogger(ctx, j.log)
 	}
-	j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
 
 	cfg, err := j.loadConfig(ctx)
+	if cfg != nil {
+		cfg.Logger = j.log
+	}
 	if ce := (*configError)(nil); errors.As(err, &ce) {
 		// The user's mistake, reported where they look; nothing failed.
 		j.log.Warn("invalid configuration", "err", ce)
@@ -72,8 +79,8 @@ func (j *githubJob) review(ctx context.Context) (out Outcome, err error) {
 		}
 	}()
 
-	src := newGitHubSource(j.gh, j.pr, j.log)
-	res, err := Analyze(ctx, src, cfg)
+	src := newPRSource(j.gh, j.pr, j.log)
+	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, fmt.Errorf("analyze: %w", err)
 	}
@@ -97,7 +104,7 @@ func (j *githubJob) review(ctx context.Context) (out Outcome, err error) {
 			return out, err
 		}
 	}
-	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: Exceeds(res.Findings, cfg.FailOn)}
+	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
 	if err := j.completeCheckRun(ctx, res.Findings, p, src.capped, out.Failed); err != nil {
 		return out, err
 	}
@@ -119,7 +126,7 @@ type placement struct {
 // already commented are dropped, the most severe up to max become review
 // comments, the rest annotations. It re-reads the pull request first: if
 // its head moved, nothing is posted (the review of the new head will).
-func (j *githubJob) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, maxInline int) error {
+func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, maxInline int) error {
 	pull, err := j.getPull(ctx)
 	if err != nil {
 		return err
@@ -148,12 +155,12 @@ func (j *githubJob) placeInline(ctx context.Context, p *placement, candidates []
 	n := min(len(fresh), max(maxInline, 0))
 	p.inline = fresh[:n]
 	p.annotate = append(p.annotate, fresh[n:]...)
-	sortFindings(p.inline)
-	sortFindings(p.annotate)
+	rules.SortFindings(p.inline)
+	rules.SortFindings(p.annotate)
 	return nil
 }
 
-func (j *githubJob) getPull(ctx context.Context) (*github.PullRequest, error) {
+func (j *job) getPull(ctx context.Context) (*github.PullRequest, error) {
 	pull, _, err := call(ctx, func(ctx context.Context) (*github.PullRequest, *github.Response, error) {
 		return j.gh.PullRequests.Get(ctx, j.pr.Owner, j.pr.Repo, j.pr.Number)
 	})
@@ -165,29 +172,29 @@ func (j *githubJob) getPull(ctx context.Context) (*github.PullRequest, error) {
 
 // loadConfig reads .github/djintegrity.yml at the base commit: a pull
 // request cannot switch off its own checks. No file is the defaults.
-func (j *githubJob) loadConfig(ctx context.Context) (*Config, error) {
+func (j *job) loadConfig(ctx context.Context) (*review.Config, error) {
 	file, _, err := call(ctx, func(ctx context.Context) (*github.RepositoryContent, *github.Response, error) {
-		f, _, resp, err := j.gh.Repositories.GetContents(ctx, j.pr.Owner, j.pr.Repo, ConfigPath,
+		f, _, resp, err := j.gh.Repositories.GetContents(ctx, j.pr.Owner, j.pr.Repo, review.ConfigPath,
 			&github.RepositoryContentGetOptions{Ref: j.pr.BaseSHA})
 		return f, resp, err
 	})
 	if statusOf(err) == http.StatusNotFound {
-		return DefaultConfig(), nil
+		return review.DefaultConfig(), nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %s at base: %w", ConfigPath, err)
+		return nil, fmt.Errorf("read %s at base: %w", review.ConfigPath, err)
 	}
 	if file == nil {
-		return nil, &configError{fmt.Errorf("%s is a directory", ConfigPath)}
+		return nil, &configError{fmt.Errorf("%s is a directory", review.ConfigPath)}
 	}
 	text, err := file.GetContent()
 	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", ConfigPath, err)
+		return nil, fmt.Errorf("decode %s: %w", review.ConfigPath, err)
 	}
 	if text == "" && file.GetSize() > 0 {
-		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", ConfigPath, file.GetSize())}
+		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", review.ConfigPath, file.GetSize())}
 	}
-	cfg, err := ParseConfig(ConfigPath, []byte(text))
+	cfg, err := review.ParseConfig(review.ConfigPath, []byte(text))
 	if err != nil {
 		return nil, &configError{err}
 	}
@@ -200,7 +207,7 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 		Conclusion:  github.String("failure"),
 		CompletedAt: &github.Timestamp{Time: time.Now()},
 		Output: &github.CheckRunOutput{
-			Title: github.String("Invalid " + ConfigPath),
+			Title: github.String("Invalid " + review.ConfigPath),
 			Summary: github.String(truncateChars(fmt.Sprintf(
 				"The configuration on the base branch is invalid, so no review ran. Fix it there:\n\n```\n%s\n```\n", err),
 				maxCheckOutputChars)),
@@ -211,9 +218,9 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 // createCheckRun creates this run's check run on the head. A create that
 // may have landed despite an error is looked up by external_id before it
 // is sent again, so that no orphan stays in progress.
-func (j *githubJob) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
-	ext := CheckRunExternalID(j.pr, j.run)
-	opts.Name, opts.HeadSHA, opts.ExternalID = CheckRunName, j.pr.HeadSHA, github.String(ext)
+func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
+	ext := checkRunExternalID(j.pr, j.run)
+	opts.Name, opts.HeadSHA, opts.ExternalID = webhook.DefaultCheckName, j.pr.HeadSHA, github.String(ext)
 	opts.StartedAt = &github.Timestamp{Time: time.Now()}
 	for attempt := 1; ; attempt++ {
 		run, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
@@ -237,10 +244,10 @@ func (j *githubJob) createCheckRun(ctx context.Context, opts github.CreateCheckR
 }
 
 // findCheckRun looks for this run's check run on the head; 0 if none.
-func (j *githubJob) findCheckRun(ctx context.Context, ext string) int64 {
+func (j *job) findCheckRun(ctx context.Context, ext string) int64 {
 	res, _, err := call(ctx, func(ctx context.Context) (*github.ListCheckRunsResults, *github.Response, error) {
 		return j.gh.Checks.ListCheckRunsForRef(ctx, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, &github.ListCheckRunsOptions{
-			CheckName: github.String(CheckRunName), ListOptions: github.ListOptions{PerPage: perPage}})
+			CheckName: github.String(webhook.DefaultCheckName), ListOptions: github.ListOptions{PerPage: perPage}})
 	})
 	if err != nil {
 		j.log.Debug("looking up the check run failed", "err", err)
@@ -254,7 +261,7 @@ func (j *githubJob) findCheckRun(ctx context.Context, ext string) int64 {
 	return 0
 }
 
-func (j *githubJob) backoff(ctx context.Context, attempt int) error {
+func (j *job) backoff(ctx context.Context, attempt int) error {
 	t := time.NewTimer(min(j.delay<<attempt, retryMaxDelay))
 	defer t.Stop()
 	select {
@@ -267,7 +274,7 @@ func (j *githubJob) backoff(ctx context.Context, attempt int) error {
 
 // postedFingerprints returns the fingerprints of the review comments on
 // the pull request.
-func (j *githubJob) postedFingerprints(ctx context.Context) (map[string]bool, error) {
+func (j *job) postedFingerprints(ctx context.Context) (map[string]bool, error) {
 	seen := map[string]bool{}
 	opts := &github.PullRequestListCommentsOptions{ListOptions: github.ListOptions{PerPage: perPage}}
 	for {
@@ -278,7 +285,7 @@ func (j *githubJob) postedFingerprints(ctx context.Context) (map[string]bool, er
 			return nil, fmt.Errorf("list review comments: %w", err)
 		}
 		for _, c := range page {
-			if fp := FingerprintOf(c.GetBody()); fp != "" {
+			if fp := review.FingerprintOf(c.GetBody()); fp != "" {
 				seen[fp] = true
 			}
 		}
@@ -293,7 +300,7 @@ func (j *githubJob) postedFingerprints(ctx context.Context) (map[string]bool, er
 // A post that may have landed despite an error is looked for among the
 // review comments before it is sent again: a comment is never posted
 // twice.
-func (j *githubJob) postReview(ctx context.Context, inline []rules.Finding) error {
+func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 	req := &github.PullRequestReviewRequest{
 		CommitID: github.String(j.pr.HeadSHA),
 		Event:    github.String("COMMENT"),
@@ -301,7 +308,7 @@ func (j *githubJob) postReview(ctx context.Context, inline []rules.Finding) erro
 	}
 	for _, f := range inline {
 		c := &github.DraftReviewComment{
-			Path: github.String(f.Path), Body: github.String(CommentBody(f)),
+			Path: github.String(f.Path), Body: github.String(review.CommentBody(f)),
 			Side: github.String("RIGHT"), Line: github.Int(f.EndLine),
 		}
 		if f.StartLine < f.EndLine {
@@ -332,13 +339,13 @@ func (j *githubJob) postReview(ctx context.Context, inline []rules.Finding) erro
 
 func reviewBody(inline []rules.Finding) string {
 	return fmt.Sprintf("djintegrity found %s on the changed lines. The **%s** check run has the summary.",
-		plural(len(inline), "database-integrity hazard"), CheckRunName)
+		plural(len(inline), "database-integrity hazard"), webhook.DefaultCheckName)
 }
 
 // completeCheckRun completes the check run: conclusion, summary, and the
 // annotations in batches of 50 (the first batches as updates in
 // progress, the last with the conclusion).
-func (j *githubJob) completeCheckRun(ctx context.Context, findings []rules.Finding, p placement, capped, failed bool) error {
+func (j *job) completeCheckRun(ctx context.Context, findings []rules.Finding, p placement, capped, failed bool) error {
 	conclusion := "success"
 	if failed {
 		conclusion = "failure"
@@ -362,8 +369,8 @@ func (j *githubJob) completeCheckRun(ctx context.Context, findings []rules.Findi
 	})
 }
 
-func (j *githubJob) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOptions) error {
-	opts.Name = CheckRunName
+func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOptions) error {
+	opts.Name = webhook.DefaultCheckName
 	_, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
 		return j.gh.Checks.UpdateCheckRun(ctx, j.pr.Owner, j.pr.Repo, j.checkRunID, opts)
 	})
@@ -377,7 +384,7 @@ func (j *githubJob) updateCheckRun(ctx context.Context, opts github.UpdateCheckR
 // "neutral" with the reason the review failed, even after the review's
 // own context ended. Its failure is logged: the review's error is what is
 // returned.
-func (j *githubJob) finishNeutral(ctx context.Context, cause error) {
+func (j *job) finishNeutral(ctx context.Context, cause error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	out := &github.CheckRunOutput{
@@ -418,7 +425,7 @@ func checkTitle(findings []rules.Finding) string {
 
 func checkSummary(findings []rules.Finding, p placement, capped bool) string {
 	var b strings.Builder
-	b.WriteString(SummaryTable(findings))
+	b.WriteString(review.SummaryTable(findings))
 	if len(findings) > 0 {
 		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
@@ -473,4 +480,11 @@ func truncateBytes(s string, n int) string {
 		cut--
 	}
 	return s[:cut] + ellipsis
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

@@ -1,4 +1,4 @@
-package review
+package githubreview
 
 import (
 	"bytes"
@@ -36,12 +36,23 @@ const (
 // jitter after a 5xx or a network error (only requests that are safe to
 // repeat), and after GitHub's wait on a 403 or 429 rate limit (any
 // request: GitHub refused it unperformed). It never waits past the
-// request's context deadline.
+// request's context deadline. It logs each retry to the logger of the
+// review the request is for (withLogger), else to log.
 type retryTransport struct {
 	base      http.RoundTripper
 	baseDelay time.Duration
 	log       *slog.Logger
 }
+
+type loggerKey struct{}
+
+// withLogger returns ctx carrying a review's logger, for the transport
+// that all reviews share.
+func withLogger(ctx context.Context, log *slog.Logger) context.Context {
+	return context.WithValue(ctx, loggerKey{}, log)
+}
+
+var _ http.RoundTripper = (*retryTransport)(nil)
 
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
@@ -70,7 +81,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 			resp.Body.Close()
 		}
-		t.log.Warn("retrying GitHub request", "method", req.Method, "path", req.URL.Path,
+		log, ok := ctx.Value(loggerKey{}).(*slog.Logger)
+		if !ok {
+			log = t.log
+		}
+		log.Warn("retrying GitHub request", "method", req.Method, "path", req.URL.Path,
 			"reason", why, "attempt", attempt, "wait", wait)
 		timer := time.NewTimer(wait)
 		select {

@@ -841,3 +841,39 @@ func BenchmarkGitHubReview(b *testing.B) {
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "p50-ms")
 }
+
+// TestGitHubReviewEditedMigrations: on GitHub too, an edited migration is
+// compared with its old content, read once from the contents API at the
+// base commit, so the operations it already had are not reviewed again.
+func TestGitHubReviewEditedMigrations(t *testing.T) {
+	tests := map[string]struct {
+		example  string
+		findings int
+	}{
+		"reformatted old migration":      {example: "not-null-without-default/pass-reformatted-old-migration"},
+		"initial migration gains its own": {example: "not-null-without-default/pass-initial-migration-adds-its-own-fk"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := filepath.Join("..", "rules", "testdata", filepath.FromSlash(tt.example))
+			base, head := githubtest.ReadTree(t, filepath.Join(dir, "base")), githubtest.ReadTree(t, filepath.Join(dir, "head"))
+			s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+			out, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "delivery-1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Findings != tt.findings {
+				t.Errorf("%d findings, want %d", out.Findings, tt.findings)
+			}
+			read := 0
+			for _, r := range s.Requests() {
+				if r.Route == "/repos/{owner}/{repo}/contents/{path}" && strings.Contains(r.Path, "/migrations/") {
+					read++
+				}
+			}
+			if read != 1 {
+				t.Errorf("%d reads of an edited migration at base, want 1", read)
+			}
+		})
+	}
+}

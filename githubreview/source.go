@@ -28,10 +28,10 @@ const maxConcurrentReads = 4
 // trees API, recursive), and the content of only the files review.Analyze
 // asks for, fetched by blob id.
 type prSource struct {
-	gh                   *github.Client
-	owner, repo, headSHA string
-	number               int
-	log                  *slog.Logger
+	gh                            *github.Client
+	owner, repo, baseSHA, headSHA string
+	number                        int
+	log                           *slog.Logger
 
 	changedOnce sync.Once
 	changed     []review.ChangedFile
@@ -56,10 +56,11 @@ type prSource struct {
 var (
 	_ review.Source      = (*prSource)(nil)
 	_ review.BatchReader = (*prSource)(nil)
+	_ review.BaseReader  = (*prSource)(nil)
 )
 
 func newPRSource(gh *github.Client, pr PullRequest, log *slog.Logger) *prSource {
-	return &prSource{gh: gh, owner: pr.Owner, repo: pr.Repo, number: pr.Number, headSHA: pr.HeadSHA,
+	return &prSource{gh: gh, owner: pr.Owner, repo: pr.Repo, number: pr.Number, baseSHA: pr.BaseSHA, headSHA: pr.HeadSHA,
 		log: log, hunks: map[string][]review.LineRange{}, cache: map[string][]byte{}}
 }
 
@@ -243,6 +244,35 @@ func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	s.cache[p] = b
 	s.cacheMu.Unlock()
 	return b, nil
+}
+
+// ReadBaseFile fetches a file as it was at the base commit, through the
+// contents API (one request; the review asks only for edited migrations).
+func (s *prSource) ReadBaseFile(ctx context.Context, p string) ([]byte, error) {
+	if s.baseSHA == "" {
+		return nil, fmt.Errorf("%s at base: the base commit is unknown", p)
+	}
+	file, _, err := call(ctx, func(ctx context.Context) (*github.RepositoryContent, *github.Response, error) {
+		f, _, resp, err := s.gh.Repositories.GetContents(ctx, s.owner, s.repo, p,
+			&github.RepositoryContentGetOptions{Ref: s.baseSHA})
+		return f, resp, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read %s at base: %w", p, err)
+	}
+	if file == nil {
+		return nil, fmt.Errorf("%s at base: %w", p, review.ErrNotRegular)
+	}
+	text, err := file.GetContent()
+	if err != nil {
+		return nil, fmt.Errorf("decode %s at base: %w", p, err)
+	}
+	if text == "" && file.GetSize() > 0 {
+		// The contents API leaves out files over 1 MB.
+		return nil, fmt.Errorf("%s at base (%d bytes): %w", p, file.GetSize(), review.ErrTooLarge)
+	}
+	s.reads.Add(1)
+	return []byte(text), nil
 }
 
 // ReadFiles reads paths, a few at a time.

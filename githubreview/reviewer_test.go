@@ -850,7 +850,7 @@ func TestGitHubReviewEditedMigrations(t *testing.T) {
 		example  string
 		findings int
 	}{
-		"reformatted old migration":      {example: "not-null-without-default/pass-reformatted-old-migration"},
+		"reformatted old migration":       {example: "not-null-without-default/pass-reformatted-old-migration"},
 		"initial migration gains its own": {example: "not-null-without-default/pass-initial-migration-adds-its-own-fk"},
 	}
 	for name, tt := range tests {

@@ -116,7 +116,7 @@ func migMissingMessage(m *django.Model, d migDiff) string {
 }
 
 // migAppReadable reports whether app has a migrations package and the
-// index read every migration in it.
+// index read every migration in it, every operation included.
 func migAppReadable(p *Pass, app *django.App) bool {
 	prefix := app.Dir + "/migrations/"
 	found := false
@@ -126,7 +126,7 @@ func migAppReadable(p *Pass, app *django.App) bool {
 			continue
 		}
 		found = true
-		if rest != "__init__.py" && (f.Migration == nil || f.HasErrors) {
+		if rest != "__init__.py" && (f.Migration == nil || f.HasErrors || f.Migration.Opaque) {
 			return false
 		}
 	}
@@ -369,6 +369,10 @@ func migTuple(names []string) string {
 
 // migConstraintDiffs compares Meta.constraints by name.
 func migConstraintDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.ModelState) []migDiff {
+	opaque := func(c *django.Constraint) bool { return c.Opaque }
+	if slices.ContainsFunc(m.Constraints, opaque) || slices.ContainsFunc(st.Options.Constraints, opaque) {
+		return nil // what one side enforces is unknown: no claim either way
+	}
 	var out []migDiff
 	table := st.Table()
 	names := map[string]bool{}

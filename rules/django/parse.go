@@ -263,8 +263,9 @@ var djangoFields = map[string]bool{
 }
 
 // isDjangoField reports whether a field constructor's callee, as written,
-// names one of Django's own field classes: a known name, bare or behind a
-// module of Django's ("models.", "django.db.models.", "fields.", ...).
+// names one of Django's own field classes: a known name, bare, behind a
+// module alias ("models.", "fields.") or behind Django's package path
+// ("django.contrib.postgres.fields.").
 // Anything else (a project's or a library's subclass) may force null=True,
 // add a default or contribute several columns in its __init__.
 func isDjangoField(callee string) bool {
@@ -272,11 +273,9 @@ func isDjangoField(callee string) bool {
 	if i := strings.LastIndexByte(callee, '.'); i >= 0 {
 		mod, name = callee[:i], callee[i+1:]
 	}
-	if !djangoFields[name] {
-		return false
-	}
-	last := mod[strings.LastIndexByte(mod, '.')+1:]
-	return mod == "" || strings.HasPrefix(mod, "django.") || last == "models" || last == "fields"
+	// Bare, behind an alias of a module ("models.", "m."), or behind
+	// Django's own package path.
+	return djangoFields[name] && (!strings.Contains(mod, ".") || strings.HasPrefix(mod, "django."))
 }
 
 // parseField reads a field constructor call; nil when it is not one.
@@ -423,17 +422,22 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 		return nil
 	}
 	callee := t.DottedName(call.Func)
-	var kind ConstraintKind
+	c := &Constraint{Line: pyast.Line(call.Node), EndLine: pyast.EndLine(call.Node)}
 	switch callee[strings.LastIndexByte(callee, '.')+1:] {
 	case "UniqueConstraint":
-		kind = ConstraintUnique
+		c.Kind = ConstraintUnique
 	case "CheckConstraint":
-		kind = ConstraintCheck
+		c.Kind = ConstraintCheck
 	default:
-		return nil
+		c.Opaque = true // ExclusionConstraint and the like
+		return c
 	}
-	c := &Constraint{Kind: kind, Line: pyast.Line(call.Node), EndLine: pyast.EndLine(call.Node)}
-	c.Name, _ = t.String(call.Kwargs["name"])
+	kind := c.Kind
+	var named bool
+	c.Name, named = t.String(call.Kwargs["name"])
+	if !named {
+		c.Opaque = true // a computed name cannot be compared
+	}
 	if v, ok := call.Kwargs["fields"]; ok {
 		c.Fields, _ = t.Strings(v)
 	}

@@ -46,7 +46,9 @@ func parseMigration(t *pyast.Tree, f *File) *Migration {
 		case "replaces":
 			m.Replaces = parseRefs(t, right)
 		case "operations":
-			m.Operations = parseOperations(t, right, f.Path)
+			var complete bool
+			m.Operations, complete = parseOperations(t, right, f.Path)
+			m.Opaque = !complete
 		}
 	}
 	return m
@@ -65,17 +67,30 @@ func parseRefs(t *pyast.Tree, list *sitter.Node) []MigrationRef {
 	return out
 }
 
-func parseOperations(t *pyast.Tree, list *sitter.Node, p string) []*Operation {
+// parseOperations reads a literal list of operation calls. complete is
+// false when the list is built by code (a comprehension, a concatenation,
+// a name, a spliced *list) or holds an element that is not a call: then
+// what the migration does is not all known.
+func parseOperations(t *pyast.Tree, list *sitter.Node, p string) (ops []*Operation, complete bool) {
 	if pyast.Kind(list) != "list" && pyast.Kind(list) != "tuple" {
-		return nil
+		return nil, false
 	}
-	var ops []*Operation
+	complete = true
 	for _, e := range pyast.Children(list) {
-		if op := parseOperation(t, e, p); op != nil {
-			ops = append(ops, op)
+		if pyast.Kind(e) == "comment" {
+			continue
 		}
+		op := parseOperation(t, e, p)
+		if op == nil {
+			complete = false
+			continue
+		}
+		if op.Kind == "SeparateDatabaseAndState" && op.partial {
+			complete = false
+		}
+		ops = append(ops, op)
 	}
-	return ops
+	return ops, complete
 }
 
 // parseOperation reads one operation call. Unknown operations are kept with
@@ -140,10 +155,14 @@ func parseOperation(t *pyast.Tree, n *sitter.Node, p string) *Operation {
 		}
 	case "SeparateDatabaseAndState":
 		if l := pyast.Unwrap(call.Arg(0, "database_operations")); l != nil {
-			op.DatabaseOperations = parseOperations(t, l, p)
+			var complete bool
+			op.DatabaseOperations, complete = parseOperations(t, l, p)
+			op.partial = op.partial || !complete
 		}
 		if l := pyast.Unwrap(call.Arg(1, "state_operations")); l != nil {
-			op.StateOperations = parseOperations(t, l, p)
+			var complete bool
+			op.StateOperations, complete = parseOperations(t, l, p)
+			op.partial = op.partial || !complete
 		}
 	default:
 		// Other operations (AddIndex, third-party ones) may name their

@@ -33,3 +33,56 @@ func TestUniqueTogetherForms(t *testing.T) {
 		})
 	}
 }
+
+// TestWhatTheIndexCannotRead: operations built by code make a migration
+// opaque; constraints of other kinds, or whose name is computed, are opaque.
+func TestWhatTheIndexCannotRead(t *testing.T) {
+	for name, tc := range map[string]struct {
+		ops                   string
+		migration, constraint bool
+	}{
+		"literal operations":      {ops: `[migrations.AddConstraint(model_name="item", constraint=models.UniqueConstraint(fields=["a"], name="u"))]`},
+		"comprehension":           {ops: `[migrations.DeleteModel(name=n) for n in OLD]`, migration: true},
+		"concatenation":           {ops: `[migrations.DeleteModel(name="a")] + EXTRA`, migration: true},
+		"spliced list":            {ops: `[*EXTRA, migrations.DeleteModel(name="a")]`, migration: true},
+		"exclusion constraint":    {ops: `[migrations.AddConstraint(model_name="item", constraint=ExclusionConstraint(name="x", expressions=[]))]`, constraint: true},
+		"constraint without name": {ops: `[migrations.AddConstraint(model_name="item", constraint=utils.models.UniqueConstraint(fields=["a"]))]`, constraint: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = " + tc.ops + "\n"
+			m := ParseMigrationSource("stock/migrations/0002_x.py", []byte(src))
+			if m == nil {
+				t.Fatal("no migration parsed")
+			}
+			if m.Opaque != tc.migration {
+				t.Errorf("migration opaque = %v, want %v", m.Opaque, tc.migration)
+			}
+			var c *Constraint
+			for _, op := range m.Operations {
+				if op.Constraint != nil {
+					c = op.Constraint
+				}
+			}
+			if got := c != nil && c.Opaque; got != tc.constraint {
+				t.Errorf("constraint opaque = %v, want %v (%+v)", got, tc.constraint, c)
+			}
+		})
+	}
+}
+
+func TestIsDjangoField(t *testing.T) {
+	for callee, want := range map[string]bool{
+		"models.CharField": true,
+		"m.CharField":      true,
+		"CharField":        true,
+		"django.contrib.postgres.fields.ArrayField": true,
+		"oscar.models.fields.NullCharField":         false,
+		"NullCharField":                             false,
+		"utils.fields.CharField":                    false,
+		"MoneyField":                                false,
+	} {
+		if got := isDjangoField(callee); got != want {
+			t.Errorf("isDjangoField(%q) = %v, want %v", callee, got, want)
+		}
+	}
+}

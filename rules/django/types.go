@@ -165,6 +165,10 @@ type Constraint struct {
 	Check     string   // CheckConstraint check (or condition, Django 5.1+), source text
 	Line      int
 	EndLine   int
+	// Opaque marks a constraint the index cannot read: another kind
+	// (ExclusionConstraint, a project's own class) or a name computed
+	// rather than written (a subclass that names itself).
+	Opaque bool
 }
 
 // Migration is one migration module.
@@ -177,6 +181,10 @@ type Migration struct {
 	Initial      bool
 	Atomic       *bool
 	Operations   []*Operation
+	// Opaque marks a migration whose operations the index could not all
+	// read (built by code, or not calls): rules that need to know all it
+	// does say nothing about its app.
+	Opaque bool
 }
 
 // MigrationRef names a migration ("shop", "0001_initial"). Name may be
@@ -212,6 +220,7 @@ type Operation struct {
 	// SeparateDatabaseAndState.
 	StateOperations    []*Operation
 	DatabaseOperations []*Operation
+	partial            bool // one of the two lists was not read whole
 }
 
 // IsDataStep reports whether the operation can change rows (RunPython or

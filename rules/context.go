@@ -7,7 +7,8 @@ import (
 
 // ContextFiles picks, from every path of the head tree, the files a review
 // of the changed paths starts from: the changed Python files themselves,
-// the model modules and apps.py of the apps the change touches, the
+// the model modules and apps.py (or, without one, the package's
+// __init__.py) of the apps the change touches, the
 // migrations of the apps whose models or migrations it changes (view rules
 // never read migrations), and settings modules (ATOMIC_REQUESTS). It decides from paths alone, so a GitHub review can
 // choose what to fetch before fetching it; django.Load then follows imports
@@ -29,6 +30,12 @@ func ContextFiles(all, changed []string) []string {
 			want[p] = true
 		}
 	}
+	hasAppsPy := map[string]bool{}
+	for _, p := range all {
+		if path.Base(p) == "apps.py" {
+			hasAppsPy[path.Dir(p)] = true
+		}
+	}
 	for _, p := range all {
 		if !strings.HasSuffix(p, ".py") {
 			continue
@@ -38,6 +45,8 @@ func ContextFiles(all, changed []string) []string {
 		switch {
 		case (base == "models.py" || base == "apps.py") && touched[dir]:
 			want[p] = true
+		case base == "__init__.py" && touched[dir] && !hasAppsPy[dir]:
+			want[p] = true // an app without apps.py may set its label there
 		case path.Base(dir) == "models" && touched[path.Dir(dir)]:
 			want[p] = true
 		case strings.HasPrefix(base, "settings") || path.Base(dir) == "settings":

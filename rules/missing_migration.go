@@ -58,7 +58,7 @@ func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, k := range keys {
 		m := p.Project.Models[k]
-		if m.Abstract || m.Proxy || !m.Managed || m.App == nil || m.App.Dir == "" || h.OpaqueApps[m.App.Label] {
+		if m.Abstract || m.Proxy || !m.Managed || m.App == nil || m.App.Dir == "" || m.App.Ambiguous || h.OpaqueApps[m.App.Label] {
 			continue
 		}
 		cls := m.ClassOf()

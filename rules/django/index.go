@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
 	"path"
 	"runtime"
 	"slices"
@@ -111,10 +112,33 @@ func (p *Project) findApps() {
 		}
 		p.appsByDir[dir] = &App{Label: path.Base(dir), Dir: dir, Migrations: map[string]*Migration{}}
 	}
-	for dir, app := range p.appsByDir {
-		app.Label = appConfigLabel(p.Files[dir+"/apps.py"], app.Label)
+	// In directory order, so that the same tree always gives the same
+	// index: two apps that claim one label are both marked ambiguous, and
+	// the label keeps the first.
+	for _, dir := range slices.Sorted(maps.Keys(p.appsByDir)) {
+		app := p.appsByDir[dir]
+		app.Label = appLabel(p.Files, dir)
+		if other := p.Apps[app.Label]; other != nil {
+			other.Ambiguous, app.Ambiguous = true, true
+			continue
+		}
 		p.Apps[app.Label] = app
 	}
+}
+
+// appLabel returns the label of the app in dir: what an AppConfig in its
+// apps.py, or in its __init__.py (an AppConfig subclass with an explicit
+// label), sets, else the directory's name.
+func appLabel(files map[string]*File, dir string) string {
+	label := appConfigLabel(files[dir+"/apps.py"], path.Base(dir))
+	if f := files[dir+"/__init__.py"]; f != nil && label == path.Base(dir) {
+		for _, c := range f.Classes {
+			if c.AppConfigLabel && slices.ContainsFunc(c.Bases, func(b string) bool { return strings.HasSuffix(b, "AppConfig") }) {
+				label = c.AppConfig
+			}
+		}
+	}
+	return label
 }
 
 // appDir returns the directory of the app that file p belongs to by

@@ -248,3 +248,32 @@ func keys[V any](m map[string]V) []string {
 	}
 	return out
 }
+
+// TestAppLabels: an AppConfig in the package's __init__.py names the app;
+// two apps that claim one label are both ambiguous, whatever the order the
+// files come in.
+func TestAppLabels(t *testing.T) {
+	files := map[string]string{
+		"store/core/__init__.py":   "from django.apps import AppConfig\n\n\nclass CoreConfig(AppConfig):\n    name = \"store.core\"\n    label = \"store\"\n",
+		"store/core/models.py":     "from django.db import models\n\n\nclass Order(models.Model):\n    pass\n",
+		"billing/models.py":        "from django.db import models\n\n\nclass Invoice(models.Model):\n    pass\n",
+		"legacy/billing/models.py": "from django.db import models\n\n\nclass Invoice(models.Model):\n    pass\n",
+	}
+	for range 5 { // map order varies between runs
+		var srcs []SourceFile
+		for p, s := range files {
+			srcs = append(srcs, SourceFile{Path: p, Src: []byte(s)})
+		}
+		p, err := Build(t.Context(), srcs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if app := p.Apps["store"]; app == nil || app.Dir != "store/core" {
+			t.Fatalf("label store = %+v, want the app in store/core", app)
+		}
+		app := p.Apps["billing"]
+		if app == nil || app.Dir != "billing" || !app.Ambiguous {
+			t.Fatalf("label billing = %+v, want the first directory, marked ambiguous", app)
+		}
+	}
+}

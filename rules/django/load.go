@@ -148,6 +148,8 @@ func (l *loader) wanted() []string {
 				for _, p := range l.all {
 					if path.Base(p) == "apps.py" {
 						want(p)
+					} else if path.Base(p) == "__init__.py" && isAppDir(labels, path.Dir(p)) {
+						want(p) // an AppConfig may sit in the app's package
 					}
 				}
 			}
@@ -266,7 +268,7 @@ func appLabels(all []string, parsed map[string]*File) map[string][]string {
 		if dir == "." || dir == "" {
 			continue
 		}
-		label := appConfigLabel(parsed[dir+"/apps.py"], path.Base(dir))
+		label := appLabel(parsed, dir)
 		labels[label] = append(labels[label], dir)
 	}
 	return labels
@@ -308,4 +310,14 @@ func modelModules(all []string, dirs []string) []string {
 		}
 	}
 	return out
+}
+
+// isAppDir reports whether dir is the directory of an app in labels.
+func isAppDir(labels map[string][]string, dir string) bool {
+	for _, dirs := range labels {
+		if slices.Contains(dirs, dir) {
+			return true
+		}
+	}
+	return false
 }

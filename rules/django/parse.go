@@ -187,6 +187,7 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 			case "label", "name":
 				if v, ok := t.String(right); ok && (name == "label" || c.AppConfig == "") {
 					c.AppConfig = v
+					c.AppConfigLabel = name == "label"
 					if name == "name" {
 						c.AppConfig = v[strings.LastIndexByte(v, '.')+1:]
 					}

@@ -54,6 +54,8 @@ type Class struct {
 	Managers  []string // attribute names assigned a manager (objects = ...)
 	Methods   []string // names of the methods defined in the class body
 	AppConfig string   // for AppConfig subclasses: the label or name set
+	// AppConfigLabel is set when AppConfig comes from `label = "..."`.
+	AppConfigLabel bool
 }
 
 // Meta is a model's inner Meta class.
@@ -76,6 +78,9 @@ type App struct {
 	Dir        string // slash path relative to the repository root
 	Models     []*Model
 	Migrations map[string]*Migration // by name ("0002_product_sku")
+	// Ambiguous marks an app whose label another app of the tree claims
+	// too: which of them a reference means is not known.
+	Ambiguous bool
 }
 
 // Model is a resolved model class.

@@ -27,7 +27,8 @@ type Pass struct {
 	// (configuration paths.views, less paths.exclude).
 	IsWritePath func(path string) bool
 
-	history *migstate.History // see History
+	history  *migstate.History // see History
+	baseCode map[string]string // see unchangedCode
 }
 
 // History replays the project's migrations on first use; the rules of
@@ -56,10 +57,12 @@ type ChangedFile struct {
 }
 
 // NeedsBase reports whether a rule compares path with its content before
-// the change, so that the review reads it: an edited migration, whose old
-// operations have already run wherever it was deployed.
+// the change, so that the review reads it: every edited Python file. An
+// edited migration's old operations have already run wherever it was
+// deployed; a function the change only reformatted or moved holds no
+// hazard the change introduced.
 func NeedsBase(path string) bool {
-	return strings.HasSuffix(path, ".py") && strings.Contains("/"+path, "/migrations/")
+	return strings.HasSuffix(path, ".py")
 }
 
 // Touches reports whether any line in [start, end] of path changed or
@@ -106,4 +109,46 @@ func (c Change) IsNew(path string) bool {
 // finding builds a Finding of rule r.
 func (r *Rule) finding(path string, start, end int, key, msg string) Finding {
 	return Finding{Rule: r.Slug, Severity: r.Severity, Path: path, StartLine: start, EndLine: end, Key: key, Message: msg}
+}
+
+// unchangedCode reports whether code, a piece of path at head, was already
+// in the file before the change, up to layout: white space, quote style and
+// trailing commas, which formatters change. False when the file is new or
+// its old content is unknown.
+func unchangedCode(p *Pass, path, code string) bool {
+	cf := p.Change[path]
+	if cf == nil || cf.Added || cf.Base == nil {
+		return false
+	}
+	if p.baseCode == nil {
+		p.baseCode = map[string]string{}
+	}
+	base, ok := p.baseCode[path]
+	if !ok {
+		base = layoutFree(string(cf.Base))
+		p.baseCode[path] = base
+	}
+	c := layoutFree(code)
+	return c != "" && strings.Contains(base, c)
+}
+
+// layoutFree drops what formatters change: white space, the difference
+// between quote characters, and a comma before a closing bracket.
+func layoutFree(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', '\f', '\v', '\\':
+			continue
+		case '\'':
+			c = '"'
+		case ')', ']', '}':
+			if n := len(b); n > 0 && b[n-1] == ',' {
+				b = b[:n-1]
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }

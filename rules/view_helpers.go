@@ -47,14 +47,47 @@ func viewSites(p *Pass) []viewSite {
 }
 
 // viewTouches reports whether the change touches any of the line ranges
-// (pairs of start, end) of path.
+// (pairs of start, end) of path, in a function the change did more than
+// reformat or move: a hazard in code that was there before, token for
+// token, is not one the change introduced.
 func viewTouches(p *Pass, path string, ranges ...int) bool {
 	for i := 0; i+1 < len(ranges); i += 2 {
 		if ranges[i] > 0 && p.Change.Touches(path, ranges[i], ranges[i+1]) {
-			return true
+			return !unchangedFunction(p, path, ranges[0])
 		}
 	}
 	return false
+}
+
+// unchangedFunction reports whether the innermost function around line of
+// path, decorators included, stood in the file before the change with the
+// same code (see unchangedCode).
+func unchangedFunction(p *Pass, path string, line int) bool {
+	f := p.Project.Files[path]
+	if f == nil {
+		return false
+	}
+	var fn *writesite.Function
+	for _, g := range f.Functions {
+		if g.Line <= line && line <= g.EndLine && (fn == nil || g.Line >= fn.Line) {
+			fn = g
+		}
+	}
+	if fn == nil {
+		return false
+	}
+	start := fn.Line
+	if fn.AtomicLine > 0 {
+		start = min(start, fn.AtomicLine)
+	}
+	lines := srclines.Split(string(f.Src))
+	for start > 1 && strings.HasPrefix(strings.TrimSpace(lines[start-2]), "@") {
+		start-- // other decorators
+	}
+	if fn.EndLine > len(lines) {
+		return false
+	}
+	return unchangedCode(p, path, strings.Join(lines[start-1:fn.EndLine], "\n"))
 }
 
 // viewUnique is a set of columns the database keeps unique.

@@ -95,6 +95,13 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
 		got, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
+		for _, f := range got {
+			if _, ok := change[f.Path]; ok {
+				log.Debug("read changed file", "path", f.Path)
+			} else {
+				log.Debug("read as context", "path", f.Path)
+			}
+		}
 		return got, err
 	}
 	var project *django.Project

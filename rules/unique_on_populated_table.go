@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -140,7 +141,7 @@ func migUniqueAlterField(rule *Rule, p *Pass, x migOp) *Finding {
 
 func migUniqueConstraint(rule *Rule, p *Pass, x migOp, c *django.Constraint) *Finding {
 	s := x.before
-	if len(c.Fields) > 0 && migCoveredUnique(p, x, c.Fields) {
+	if len(c.Fields) > 0 && migCoveredUnique(p, x, c.Fields, c.Condition) {
 		return nil
 	}
 	what := fmt.Sprintf("AddConstraint adds the unique constraint `%s` on `%s`", c.Name, s.Table())
@@ -163,7 +164,7 @@ func migUniqueTogether(rule *Rule, p *Pass, x migOp) *Finding {
 	}
 	var added [][]string
 	for _, set := range x.op.UniqueTogether {
-		if !have[strings.Join(set, ",")] && !migCoveredUnique(p, x, set) {
+		if !have[strings.Join(set, ",")] && !migCoveredUnique(p, x, set, "") {
 			added = append(added, set)
 		}
 	}
@@ -251,10 +252,12 @@ func migDedupe(s *migstate.ModelState, fields []string, condition string) string
 // just before x, the table has a unique set (a unique column, a
 // unique_together set, an unconditional UniqueConstraint over fields)
 // contained in fields: rows distinct on a subset are distinct on the
-// whole. The common cases are a unique key on a column added in the same
+// whole, and a partial constraint with the same condition covers the same
+// rows. The common cases are a unique key on a column added in the same
 // migration, unique=True replaced by a unique_together holding the field,
-// and a UniqueConstraint removed and added again on a Django upgrade.
-func migCoveredUnique(p *Pass, x migOp, fields []string) bool {
+// and a UniqueConstraint removed and added again (renamed, or on a Django
+// upgrade).
+func migCoveredUnique(p *Pass, x migOp, fields []string, condition string) bool {
 	want := map[string]bool{}
 	for _, f := range migColumns(x.before, fields) {
 		want[strings.ToLower(f)] = true
@@ -266,7 +269,7 @@ func migCoveredUnique(p *Pass, x migOp, fields []string) bool {
 		}
 	}
 	for _, s := range []*migstate.ModelState{start, x.before} {
-		for _, set := range migUniqueSets(s) {
+		for _, set := range migUniqueSets(s, condition) {
 			if len(set) > 0 && !slices.ContainsFunc(set, func(c string) bool { return !want[strings.ToLower(c)] }) {
 				return true
 			}
@@ -291,8 +294,10 @@ func migAllNull(start, before *migstate.ModelState, name string) bool {
 	return known && null && migFill(f) == ""
 }
 
-// migUniqueSets lists the column sets s enforces as unique.
-func migUniqueSets(s *migstate.ModelState) [][]string {
+// migUniqueSets lists the column sets s enforces as unique over the rows
+// that meet condition (source text; "" for every row): unconditional sets,
+// and partial constraints with the same condition up to layout.
+func migUniqueSets(s *migstate.ModelState, condition string) [][]string {
 	if s == nil {
 		return nil
 	}
@@ -306,9 +311,46 @@ func migUniqueSets(s *migstate.ModelState) [][]string {
 		out = append(out, migColumns(s, set))
 	}
 	for _, c := range s.Options.Constraints {
-		if c.Kind == django.ConstraintUnique && c.Condition == "" && len(c.Fields) > 0 {
+		if c.Kind != django.ConstraintUnique || c.Opaque || len(c.Fields) == 0 {
+			continue
+		}
+		if c.Condition == "" || condition != "" && migConditionKey(c.Condition) == migConditionKey(condition) {
 			out = append(out, migColumns(s, c.Fields))
 		}
 	}
 	return out
 }
+
+// migConditionKey writes a Q condition so that the forms Django and people
+// write compare equal: layout aside, makemigrations writes a keyword
+// lookup as a ("name", value) pair, Q(("deleted_at__isnull", True)) for
+// Q(deleted_at__isnull=True).
+func migConditionKey(cond string) string {
+	s := layoutFree(cond)
+	var b strings.Builder
+	var closers []bool // per open paren: drop its closer (it was a pair)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '(':
+			if m := migPairStart.FindStringSubmatch(s[i:]); m != nil {
+				b.WriteString(m[1] + "=")
+				i += len(m[0]) - 1
+				closers = append(closers, true)
+				continue
+			}
+			closers = append(closers, false)
+		case ')':
+			if n := len(closers); n > 0 {
+				drop := closers[n-1]
+				closers = closers[:n-1]
+				if drop {
+					continue
+				}
+			}
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+var migPairStart = regexp.MustCompile(`^\("([A-Za-z_][A-Za-z0-9_]*)",`)

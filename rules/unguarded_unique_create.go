@@ -19,9 +19,6 @@ var unguardedUniqueCreate = &Rule{
 	check:    checkUnguardedUniqueCreate,
 }
 
-// viewGenerated are calls whose values do not collide in practice.
-var viewGenerated = []string{"uuid1(", "uuid4(", "uuid7(", "token_hex(", "token_urlsafe(", "get_random_string(", "ulid(", "ULID("}
-
 func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewSites(p) {
@@ -85,7 +82,7 @@ func viewIsGenerated(w *writesite.Write, m *django.Model, name string) bool {
 		if n, ok := viewFieldName(m, kw.Name); !ok || n != name {
 			continue
 		}
-		return kw.Fresh || slices.ContainsFunc(viewGenerated, func(g string) bool { return strings.Contains(kw.Value, g) })
+		return kw.Fresh || writesite.GeneratedValue(kw.Value)
 	}
 	return false
 }

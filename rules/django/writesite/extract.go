@@ -93,6 +93,8 @@ type binding struct {
 	ctorStmt Span
 	attrs    []Kwarg
 	escaped  bool // see Write.Escaped
+	// generated: a value no other request can hold (uuid4(), a token).
+	generated bool
 	// positional: the constructor passes fields by position.
 	positional bool
 	// For querysets and checks: the chain, its last method, and the line

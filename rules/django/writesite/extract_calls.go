@@ -140,17 +140,35 @@ func (x *extractor) kwargs(c *pyast.Call, sc scope) []Kwarg {
 	for _, k := range c.KwOrder {
 		v := c.Kwargs[k]
 		kw := Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Request: x.taint(v, sc), Idents: x.idents(v)}
-		if u := pyast.Unwrap(v); u != nil && pyast.Kind(u) == "identifier" {
-			if b := x.lookup(sc, kw.Value); b != nil && b.kind == bindInstance && (b.insert || WriteKind(b.method) == WriteCreate) {
-				kw.Fresh = true
-			}
-		}
+		kw.Fresh = x.fresh(pyast.Unwrap(v), sc)
 		if p := v.Parent(); p != nil && pyast.Kind(p) == "keyword_argument" {
 			kw.Start, kw.End = p.StartByte(), p.EndByte()
 		}
 		out = append(out, kw)
 	}
 	return out
+}
+
+// fresh reports whether v is a value no other request can hold: a name
+// bound to an instance created earlier in the function, its id or pk, or a
+// name bound to a generated value (uuid4(), a random token).
+func (x *extractor) fresh(v *sitter.Node, sc scope) bool {
+	if v == nil {
+		return false
+	}
+	if pyast.Kind(v) == "attribute" {
+		attr := x.t.Text(pyast.Field(v, "attribute"))
+		if obj := pyast.Field(v, "object"); (attr == "id" || attr == "pk") && pyast.Kind(obj) == "identifier" {
+			b := x.lookup(sc, x.t.Text(obj))
+			return b != nil && b.kind == bindInstance && (b.insert || WriteKind(b.method) == WriteCreate)
+		}
+		return false
+	}
+	if pyast.Kind(v) != "identifier" {
+		return false
+	}
+	b := x.lookup(sc, x.t.Text(v))
+	return b != nil && (b.generated || b.kind == bindInstance && (b.insert || WriteKind(b.method) == WriteCreate))
 }
 
 // exprs visits the calls of an expression in source order. stmt is the

@@ -109,6 +109,9 @@ func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 	if callee == nil {
 		return other
 	}
+	if name != "" && GeneratedValue(x.t.Text(right)) && !strings.Contains(x.t.Text(right), "\n") {
+		return &binding{kind: bindOther, generated: true} // uuid4(), a random token
+	}
 	line, endLine := pyast.Line(stmt), pyast.EndLine(stmt)
 	if name != "" && lastSeg(name) == "get_object_or_404" && len(c.Args) > 0 {
 		return &binding{kind: bindInstance, model: x.t.DottedName(c.Args[0])}

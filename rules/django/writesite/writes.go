@@ -2,6 +2,7 @@ package writesite
 
 import (
 	"slices"
+	"strings"
 )
 
 // WriteKind is what a write site does: the ORM method it calls, which is
@@ -70,9 +71,10 @@ type Kwarg struct {
 	Request string
 	// Idents are the local names the value mentions.
 	Idents []string
-	// Fresh: the value is a name holding an instance created earlier in
-	// the function (X.objects.create() or X(...)), a row no other request
-	// can reference yet.
+	// Fresh: the value is one no other request can hold yet: a name for
+	// an instance created earlier in the function (X.objects.create() or
+	// X(...)) or its id or pk, or a name bound to a generated value
+	// (uuid4(), a random token).
 	Fresh bool
 }
 
@@ -277,3 +279,18 @@ func (fn *Function) DBCallIn(start, end int) bool {
 
 // writeMarkers are looked for before a file is searched for writes.
 var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update(")}
+
+// generatedCalls make values that do not repeat: a unique column written
+// one cannot collide.
+var generatedCalls = []string{"uuid1(", "uuid4(", "uuid7(", "token_hex(", "token_urlsafe(", "get_random_string(", "ulid(", "ULID("}
+
+// GeneratedValue reports whether the source text of a value calls one of
+// the generators of values that do not repeat (uuid4(), a random token).
+func GeneratedValue(text string) bool {
+	for _, g := range generatedCalls {
+		if strings.Contains(text, g) {
+			return true
+		}
+	}
+	return false
+}

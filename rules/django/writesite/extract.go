@@ -95,6 +95,8 @@ type binding struct {
 	escaped  bool // see Write.Escaped
 	// generated: a value no other request can hold (uuid4(), a token).
 	generated bool
+	// saved: save() was called on the instance already.
+	saved bool
 	// positional: the constructor passes fields by position.
 	positional bool
 	// For querysets and checks: the chain, its last method, and the line

@@ -517,7 +517,7 @@ func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, s
 		return
 	}
 	w := &Write{
-		Kind: WriteSave, Model: b.model, Ref: b.ref, Instance: name, Insert: b.insert, Positional: b.positional, Escaped: b.escaped,
+		Kind: WriteSave, Model: b.model, Ref: b.ref, Instance: name, Insert: b.insert && !b.saved, Positional: b.positional, Escaped: b.escaped,
 		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: b.star || c.StarArgs,
 		Options: map[string]string{},
 	}
@@ -541,6 +541,13 @@ func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, s
 		args = &s
 	}
 	x.addWrite(w, n, sc, stmt, args)
+	// The row exists after this save: a later save() of the same instance
+	// is an UPDATE, which writes back the values this one stored (they
+	// cannot collide with the row's own) and whatever is assigned after it.
+	// When this save is conditional, the later one may still insert: then
+	// it is not reported, rather than reported wrongly.
+	// What it writes that could collide is what is assigned from now on.
+	b.saved, b.kwargs, b.attrs, b.ctorStmt = true, nil, nil, Span{}
 }
 
 // addWrite fills the statement, function, guard and checks of w.

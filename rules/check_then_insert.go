@@ -101,7 +101,7 @@ func viewRaceOf(s viewSite, check *writesite.Check) *viewRace {
 
 func checkCheckThenInsert(rule *Rule, p *Pass) []Finding {
 	var out []Finding
-	for _, s := range viewSites(p) {
+	for _, s := range viewRaceSites(p) {
 		r := viewCheckThenInsert(p.Project, s)
 		if r == nil {
 			continue

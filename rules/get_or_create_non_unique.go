@@ -26,7 +26,7 @@ var getOrCreateNonUnique = &Rule{
 
 func checkGetOrCreateNonUnique(rule *Rule, p *Pass) []Finding {
 	var out []Finding
-	for _, s := range viewSites(p) {
+	for _, s := range viewRaceSites(p) {
 		w, m := s.w, s.m
 		if m == nil || w.StarArgs || (w.Kind != writesite.WriteGetOrCreate && w.Kind != writesite.WriteUpdateOrCreate) {
 			continue

@@ -21,7 +21,7 @@ var unguardedUniqueCreate = &Rule{
 
 func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 	var out []Finding
-	for _, s := range viewSites(p) {
+	for _, s := range viewRaceSites(p) {
 		w, m := s.w, s.m
 		if m == nil || w.StarArgs || w.Guard.Try != nil || w.Guard.Broad != nil {
 			continue

@@ -46,6 +46,17 @@ func viewSites(p *Pass) []viewSite {
 	return out
 }
 
+// viewRaceSites returns the write sites that can run concurrently with
+// themselves: a management command is run by hand, once at a time, and a
+// data migration runs once, in the deploy, so a race between two runs of
+// either cannot happen.
+func viewRaceSites(p *Pass) []viewSite {
+	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool {
+		path := "/" + s.f.Path
+		return strings.Contains(path, "/management/commands/") || strings.Contains(path, "/migrations/")
+	})
+}
+
 // viewTouches reports whether the change touches any of the line ranges
 // (pairs of start, end) of path, in a function the change did more than
 // reformat or move: a hazard in code that was there before, token for

@@ -105,44 +105,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	event := github.WebHookType(r)
 	log := h.log.With(slog.String("delivery", delivery), slog.String("event", event))
 
-	// Only the SHA-256 signature counts (the SHA-1 header is never read),
-	// and it must carry a sha256 digest.
-	sig := r.Header.Get(github.SHA256SignatureHeader)
-	if !strings.HasPrefix(sig, "sha256=") {
-		log.Warn("webhook rejected: no X-Hub-Signature-256")
-		http.Error(w, "missing X-Hub-Signature-256", http.StatusUnauthorized)
-		return
-	}
-	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
-		log.Warn("webhook rejected: content type", slog.String("content_type", r.Header.Get("Content-Type")))
-		http.Error(w, "content type must be application/json", http.StatusBadRequest)
-		return
-	}
-	// Read the capped body first, so that too large (413) is told apart from
-	// a signature that does not match (401). A declared length over the cap
-	// is refused without reading; a chunked body is cut off at the cap.
-	if r.ContentLength > h.maxBody {
-		log.Warn("webhook rejected: body too large", slog.Int64("content_length", r.ContentLength))
-		http.Error(w, fmt.Sprintf("body larger than %d bytes", h.maxBody), http.StatusRequestEntityTooLarge)
-		return
-	}
-	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			log.Warn("webhook rejected: body too large", slog.Int64("limit", tooBig.Limit))
-			http.Error(w, fmt.Sprintf("body larger than %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
-			return
-		}
-		log.Warn("webhook rejected: reading body", slog.Any("error", err))
-		http.Error(w, "cannot read body", http.StatusBadRequest)
-		return
-	}
-	// The body is read and its content type checked: the signature is all
-	// that ValidatePayload would add.
-	if err := github.ValidateSignature(sig, payload, h.secret); err != nil {
-		log.Warn("webhook rejected: signature", slog.Any("error", err))
-		http.Error(w, "signature does not match", http.StatusUnauthorized)
+	payload, ok := h.authenticate(w, r, log)
+	if !ok {
 		return
 	}
 	if event == "" {
@@ -154,38 +118,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "malformed JSON payload", http.StatusBadRequest)
 		return
 	}
-
-	var jobs []Job
-	var reason string
-	switch event {
-	case "ping", "pull_request", "check_run", "check_suite", "installation", "installation_repositories":
-		parsed, err := github.ParseWebHook(event, payload)
-		if err != nil {
-			log.Warn("webhook rejected: payload", slog.Any("error", err))
-			http.Error(w, "malformed payload", http.StatusBadRequest)
-			return
-		}
-		switch e := parsed.(type) {
-		case *github.PingEvent:
-			log.Info("webhook ping", slog.Int64("hook_id", e.GetHookID()), slog.String("zen", e.GetZen()))
-			w.WriteHeader(http.StatusOK)
-			io.WriteString(w, "pong\n")
-			return
-		case *github.InstallationEvent:
-			h.logInstallation(log, e)
-			reason = "installation event logged"
-		case *github.InstallationRepositoriesEvent:
-			h.logInstallationRepositories(log, e)
-			reason = "installation event logged"
-		case *github.PullRequestEvent:
-			jobs, reason = h.pullRequestJobs(e)
-		case *github.CheckRunEvent:
-			jobs, reason = h.checkRunJobs(e)
-		case *github.CheckSuiteEvent:
-			jobs, reason = h.checkSuiteJobs(e)
-		}
-	default:
-		reason = "event not handled"
+	jobs, reason, answered := h.route(w, event, payload, log)
+	if answered {
+		return
 	}
 	if len(jobs) == 0 {
 		log.Debug("webhook ignored", slog.String("reason", reason))
@@ -198,23 +133,113 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing X-GitHub-Delivery", http.StatusBadRequest)
 		return
 	}
-
-	queued, dup := 0, 0
 	for i := range jobs {
 		jobs[i].DeliveryID = delivery
 		jobs[i].Event = event
 		jobs[i].Received = start
-		err := h.queue.Enqueue(r.Context(), jobs[i])
+	}
+	h.enqueue(w, r, jobs, start, log)
+}
+
+// authenticate reads the body of a signed JSON delivery and checks its
+// signature. When it returns false it has answered the request.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog.Logger) ([]byte, bool) {
+	// Only the SHA-256 signature counts (the SHA-1 header is never read),
+	// and it must carry a sha256 digest.
+	sig := r.Header.Get(github.SHA256SignatureHeader)
+	if !strings.HasPrefix(sig, "sha256=") {
+		log.Warn("webhook rejected: no X-Hub-Signature-256")
+		http.Error(w, "missing X-Hub-Signature-256", http.StatusUnauthorized)
+		return nil, false
+	}
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || ct != "application/json" {
+		log.Warn("webhook rejected: content type", slog.String("content_type", r.Header.Get("Content-Type")))
+		http.Error(w, "content type must be application/json", http.StatusBadRequest)
+		return nil, false
+	}
+	// Read the capped body first, so that too large (413) is told apart from
+	// a signature that does not match (401). A declared length over the cap
+	// is refused without reading; a chunked body is cut off at the cap.
+	if r.ContentLength > h.maxBody {
+		log.Warn("webhook rejected: body too large", slog.Int64("content_length", r.ContentLength))
+		http.Error(w, fmt.Sprintf("body larger than %d bytes", h.maxBody), http.StatusRequestEntityTooLarge)
+		return nil, false
+	}
+	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			log.Warn("webhook rejected: body too large", slog.Int64("limit", tooBig.Limit))
+			http.Error(w, fmt.Sprintf("body larger than %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
+			return nil, false
+		}
+		log.Warn("webhook rejected: reading body", slog.Any("error", err))
+		http.Error(w, "cannot read body", http.StatusBadRequest)
+		return nil, false
+	}
+	// The body is read and its content type checked: the signature is all
+	// that ValidatePayload would add.
+	if err := github.ValidateSignature(sig, payload, h.secret); err != nil {
+		log.Warn("webhook rejected: signature", slog.Any("error", err))
+		http.Error(w, "signature does not match", http.StatusUnauthorized)
+		return nil, false
+	}
+	return payload, true
+}
+
+// route turns an authenticated event into the jobs it asks for, or the
+// reason it asks for none. answered is set when it has answered the
+// request itself (a ping, a malformed payload).
+func (h *Handler) route(w http.ResponseWriter, event string, payload []byte, log *slog.Logger) (jobs []Job, reason string, answered bool) {
+	switch event {
+	case "ping", "pull_request", "check_run", "check_suite", "installation", "installation_repositories":
+	default:
+		return nil, "event not handled", false
+	}
+	parsed, err := github.ParseWebHook(event, payload)
+	if err != nil {
+		log.Warn("webhook rejected: payload", slog.Any("error", err))
+		http.Error(w, "malformed payload", http.StatusBadRequest)
+		return nil, "", true
+	}
+	switch e := parsed.(type) {
+	case *github.PingEvent:
+		log.Info("webhook ping", slog.Int64("hook_id", e.GetHookID()), slog.String("zen", e.GetZen()))
+		w.WriteHeader(http.StatusOK)
+		io.WriteString(w, "pong\n")
+		return nil, "", true
+	case *github.InstallationEvent:
+		h.logInstallation(log, e)
+		reason = "installation event logged"
+	case *github.InstallationRepositoriesEvent:
+		h.logInstallationRepositories(log, e)
+		reason = "installation event logged"
+	case *github.PullRequestEvent:
+		jobs, reason = h.pullRequestJobs(e)
+	case *github.CheckRunEvent:
+		jobs, reason = h.checkRunJobs(e)
+	case *github.CheckSuiteEvent:
+		jobs, reason = h.checkSuiteJobs(e)
+	}
+	return jobs, reason, false
+}
+
+// enqueue queues the jobs of one delivery and answers 202, or 503 when the
+// queue refuses one, so that GitHub's redelivery can try again.
+func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, jobs []Job, start time.Time, log *slog.Logger) {
+	queued, dup := 0, 0
+	for _, job := range jobs {
+		err := h.queue.Enqueue(r.Context(), job)
 		switch {
 		case errors.Is(err, ErrDuplicate):
 			dup++
 		case err != nil:
-			h.log.Error("webhook: queueing job failed", append(jobs[i].LogAttrs(), slog.Any("error", err))...)
+			h.log.Error("webhook: queueing job failed", append(job.LogAttrs(), slog.Any("error", err))...)
 			http.Error(w, "could not queue the review; redeliver later", http.StatusServiceUnavailable)
 			return
 		default:
 			queued++
-			h.log.Info("webhook job queued", append(jobs[i].LogAttrs(), slog.Int64("took_ms", h.now().Sub(start).Milliseconds()))...)
+			h.log.Info("webhook job queued", append(job.LogAttrs(), slog.Int64("took_ms", h.now().Sub(start).Milliseconds()))...)
 		}
 	}
 	w.WriteHeader(http.StatusAccepted)

@@ -260,8 +260,29 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 		Bases:    bases,
 		class:    c,
 	}
-	// Fields of abstract bases come first, as in Django; a field of the
-	// child with the same name overrides.
+	inherit(m, c, bases)
+	m.Fields = append(m.Fields, c.Fields...)
+	if c.Meta.UniqueTogether != nil {
+		m.UniqueTogether = c.Meta.UniqueTogether
+	}
+	m.Constraints = append(m.Constraints, c.Meta.Constraints...)
+	m.Table = c.Meta.DBTable
+	if m.Table == "" {
+		m.Table = app.Label + "_" + strings.ToLower(c.Name)
+	}
+	p.classes[c] = m
+	if !m.Abstract && app.Label != "" {
+		p.Models[m.Key()] = m
+		app.Models = append(app.Models, m)
+	}
+	return m
+}
+
+// inherit gives m what its abstract bases declare: their fields first, as
+// in Django (a field of the child with the same name overrides), and their
+// unique_together and constraints when the child has no Meta, or a Meta
+// that subclasses theirs and does not assign them itself.
+func inherit(m *Model, c *Class, bases []*Model) {
 	own := map[string]bool{}
 	for _, fl := range c.Fields {
 		own[fl.Name] = true
@@ -299,21 +320,6 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 			}
 		}
 	}
-	m.Fields = append(m.Fields, c.Fields...)
-	if c.Meta.UniqueTogether != nil {
-		m.UniqueTogether = c.Meta.UniqueTogether
-	}
-	m.Constraints = append(m.Constraints, c.Meta.Constraints...)
-	m.Table = c.Meta.DBTable
-	if m.Table == "" {
-		m.Table = app.Label + "_" + strings.ToLower(c.Name)
-	}
-	p.classes[c] = m
-	if !m.Abstract && app.Label != "" {
-		p.Models[m.Key()] = m
-		app.Models = append(app.Models, m)
-	}
-	return m
 }
 
 // qualify turns a dotted name used in file f into a fully qualified name

@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/go-github/v60/github"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/review"
 )
 
@@ -148,7 +149,7 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 		return c, true, nil
 	}
 	c.Lines = map[int]bool{}
-	for i := range len(review.FileLines(b)) {
+	for i := range len(srclines.Lines(b)) {
 		c.Lines[i+1] = true
 	}
 	return c, true, nil

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules"
 	"github.com/djintegrity/djintegrity/rules/django"
 )
@@ -80,10 +81,6 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		}
 	}
 
-	if err := readBases(ctx, src, changed, change, log); err != nil {
-		return nil, err
-	}
-
 	paths, err := listFiles(ctx, src, log)
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
@@ -122,7 +119,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath}
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
 	all := rules.Analyze(pass, cfg.enabled)
 
 	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}}
@@ -134,30 +131,36 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	return res, nil
 }
 
-// readBases reads the old content of the edited files the rules compare
-// with their past. A file whose past cannot be read keeps a nil Base, and
-// the rules say nothing about it rather than guess.
-func readBases(ctx context.Context, src Source, changed []ChangedFile, change rules.Change, log *slog.Logger) error {
+// baseFiles returns the rules' BaseFile: a changed file's content before
+// the change, read on first ask through src's BaseReader (at its old path
+// when renamed). A file whose past cannot be read is reported at debug
+// level and stays unknown: the rules then say nothing rather than guess.
+func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog.Logger) func(string) ([]byte, bool) {
 	br, ok := src.(BaseReader)
 	if !ok {
 		return nil
 	}
+	oldPath := map[string]string{}
 	for _, f := range changed {
-		cf := change[f.Path]
-		if cf == nil || cf.Added || !rules.NeedsBase(f.Path) {
-			continue
-		}
-		b, err := br.ReadBaseFile(ctx, cmp.Or(f.OldPath, f.Path))
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			log.Debug("old content not read: the file's old operations are unknown", "path", f.Path, "error", err)
-			continue
-		}
-		cf.Base = b
+		oldPath[f.Path] = cmp.Or(f.OldPath, f.Path)
 	}
-	return nil
+	type entry struct {
+		data []byte
+		ok   bool
+	}
+	cache := map[string]entry{}
+	return func(p string) ([]byte, bool) {
+		if e, seen := cache[p]; seen {
+			return e.data, e.ok
+		}
+		b, err := br.ReadBaseFile(ctx, oldPath[p])
+		if err != nil {
+			log.Debug("old content not read: the rules compare nothing with it", "path", p, "error", err)
+		}
+		e := entry{b, err == nil}
+		cache[p] = e
+		return e.data, e.ok
+	}
 }
 
 // finish applies the configuration's severities, drops suppressed
@@ -168,7 +171,7 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
 		if !ok {
-			ls = FileLines(srcs[p])
+			ls = srclines.Lines(srcs[p])
 			lineCache[p] = ls
 		}
 		return ls
@@ -201,7 +204,7 @@ func markDeletedAtEnd(change rules.Change, srcs map[string][]byte) {
 		if !ok || len(c.Removed) == 0 {
 			continue
 		}
-		last := len(FileLines(src))
+		last := len(srclines.Lines(src))
 		for l := range c.Removed {
 			if l > last {
 				delete(c.Removed, l)

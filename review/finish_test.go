@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -50,7 +51,7 @@ func TestSuppressed(t *testing.T) {
 
 func fingerprints(src string, fs []rules.Finding) []string {
 	fs = append([]rules.Finding(nil), fs...)
-	lines := FileLines([]byte(src))
+	lines := srclines.Lines([]byte(src))
 	setFingerprints(fs, func(string) []string { return lines })
 	var out []string
 	for _, f := range fs {
@@ -102,7 +103,7 @@ func TestFingerprintOccurrences(t *testing.T) {
 }
 
 func TestSuggestionOK(t *testing.T) {
-	lines := FileLines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
+	lines := srclines.Lines([]byte("def v(request):\n    if not P.objects.filter(sku=s).exists():\n        P.objects.create(sku=s)\n    return ok\n"))
 	good := "    try:\n        P.objects.create(sku=s)\n    except IntegrityError:\n        pass"
 	f := func(start, end int, s *string) rules.Finding {
 		return rules.Finding{Path: "v.py", StartLine: start, EndLine: end, Suggestion: s}

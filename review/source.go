@@ -43,9 +43,9 @@ type BatchReader interface {
 }
 
 // BaseReader is implemented by sources that can read a file as it was
-// before the change. Analyze asks only for the few files the rules compare
-// with their past (rules.NeedsBase); without it, those rules stay silent
-// on edited files.
+// before the change. Analyze reads only the few files the rules compare
+// with their past (rules.Pass.BaseFile); without it, those rules stay
+// silent on edited files.
 type BaseReader interface {
 	// ReadBaseFile returns the content of path (a path at base) before the
 	// change.

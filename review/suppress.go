@@ -13,21 +13,6 @@ import (
 // `# djintegrity: ignore[rule-a, rule-b]`.
 var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*ignore\b(?:\[([^\]]*)\])?`)
 
-// FileLines splits a file's content into lines without their line ends;
-// line n is lines[n-1].
-func FileLines(src []byte) []string {
-	s := string(src)
-	s = strings.TrimSuffix(s, "\n")
-	if s == "" {
-		return nil
-	}
-	ls := strings.Split(s, "\n")
-	for i, l := range ls {
-		ls[i] = strings.TrimSuffix(l, "\r")
-	}
-	return ls
-}
-
 // suppressed reports whether a `# djintegrity: ignore` comment on the
 // finding's start line, or on the line above, names its rule (or names no
 // rule at all).

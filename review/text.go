@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -48,7 +49,7 @@ func writeIndented(w io.Writer, prefix, line string) {
 // flaggedLines returns the head lines StartLine..EndLine of f, when the
 // result carries the file.
 func flaggedLines(r *Result, f rules.Finding) []string {
-	ls := FileLines(r.Sources[f.Path])
+	ls := srclines.Lines(r.Sources[f.Path])
 	if f.StartLine < 1 || f.EndLine > len(ls) || f.EndLine < f.StartLine {
 		return nil
 	}

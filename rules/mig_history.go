@@ -36,7 +36,7 @@ func migChangedOps(p *Pass) []migOp {
 		if !ok || len(m.Replaces) > 0 {
 			continue
 		}
-		old, known := migOldOps(cf, m.Path)
+		old, known := migOldOps(p, cf, m.Path)
 		if !known {
 			continue
 		}
@@ -82,15 +82,16 @@ func (s migOpSet) take(op *django.Operation, prefix string) bool {
 // migOldOps returns the operations a changed migration had before the
 // change: none for a new file; known is false when an edited migration's
 // old content was not read.
-func migOldOps(cf *ChangedFile, path string) (old migOpSet, known bool) {
+func migOldOps(p *Pass, cf *ChangedFile, path string) (old migOpSet, known bool) {
 	old = migOpSet{}
 	if cf.Added {
 		return old, true
 	}
-	if cf.Base == nil {
+	src, ok := p.base(path)
+	if !ok {
 		return nil, false
 	}
-	m := django.ParseMigrationSource(path, cf.Base)
+	m := django.ParseMigrationSource(path, src)
 	if m == nil {
 		return old, true // not a migration before: every operation is new
 	}

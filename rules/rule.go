@@ -26,6 +26,12 @@ type Pass struct {
 	// IsWritePath reports whether a file is one where view rules apply
 	// (configuration paths.views, less paths.exclude).
 	IsWritePath func(path string) bool
+	// BaseFile returns a changed file's content before the change, or
+	// false when it cannot be read; nil reads nothing. Rules ask only for
+	// the few files they compare with their past (an edited migration, a
+	// file with a finding in a function the change may only have
+	// reformatted), so the review reads only those.
+	BaseFile func(path string) ([]byte, bool)
 
 	history  *migstate.History // see History
 	baseCode map[string]string // see unchangedCode
@@ -51,18 +57,6 @@ type ChangedFile struct {
 	// than it adds, the head line that now follows it, or the last line
 	// when the block ended the file.
 	Removed map[int]bool
-	// Base is the file's content before the change, for the files NeedsBase
-	// names; nil when the file is new or its past could not be read.
-	Base []byte
-}
-
-// NeedsBase reports whether a rule compares path with its content before
-// the change, so that the review reads it: every edited Python file. An
-// edited migration's old operations have already run wherever it was
-// deployed; a function the change only reformatted or moved holds no
-// hazard the change introduced.
-func NeedsBase(path string) bool {
-	return strings.HasSuffix(path, ".py")
 }
 
 // Touches reports whether any line in [start, end] of path changed or
@@ -116,20 +110,29 @@ func (r *Rule) finding(path string, start, end int, key, msg string) Finding {
 // trailing commas, which formatters change. False when the file is new or
 // its old content is unknown.
 func unchangedCode(p *Pass, path, code string) bool {
-	cf := p.Change[path]
-	if cf == nil || cf.Added || cf.Base == nil {
-		return false
-	}
 	if p.baseCode == nil {
 		p.baseCode = map[string]string{}
 	}
 	base, ok := p.baseCode[path]
 	if !ok {
-		base = layoutFree(string(cf.Base))
+		if b, known := p.base(path); known {
+			base = layoutFree(string(b))
+		}
 		p.baseCode[path] = base
 	}
 	c := layoutFree(code)
-	return c != "" && strings.Contains(base, c)
+	return base != "" && c != "" && strings.Contains(base, c)
+}
+
+// base returns the content of a file the change edited (not added) as it
+// was before the change; false when the file is new or its past is not
+// known.
+func (p *Pass) base(path string) ([]byte, bool) {
+	cf := p.Change[path]
+	if cf == nil || cf.Added || p.BaseFile == nil {
+		return nil, false
+	}
+	return p.BaseFile(path)
 }
 
 // layoutFree drops what formatters change: white space, the difference

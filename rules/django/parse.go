@@ -445,7 +445,7 @@ func parseConstraint(t *pyast.Tree, n *sitter.Node) *Constraint {
 	if kind == ConstraintUnique {
 		c.Condition = t.Text(call.Kwargs["condition"])
 		if len(c.Fields) == 0 && len(call.Args) > 0 {
-			c.Fields = []string{} // expression-based: no plain field list
+			c.Fields = plainFieldExpressions(t, call.Args) // expression-based: no plain field list unless all are F("name")
 		}
 	} else {
 		// Django 5.1 renamed check= to condition=.
@@ -480,4 +480,27 @@ func findAtomicRequests(t *pyast.Tree) bool {
 		return !found
 	})
 	return found
+}
+
+// plainFieldExpressions returns the field names of expressions that are all
+// F("name"), a unique constraint on those fields written the long way; an
+// empty list for anything else (Lower("email"), a function of a field).
+func plainFieldExpressions(t *pyast.Tree, args []*sitter.Node) []string {
+	names := []string{}
+	for _, a := range args {
+		c := t.Call(a)
+		if c == nil || len(c.Args) != 1 || len(c.Kwargs) > 0 {
+			return []string{}
+		}
+		callee := t.DottedName(c.Func)
+		if callee[strings.LastIndexByte(callee, '.')+1:] != "F" {
+			return []string{}
+		}
+		name, ok := t.String(c.Args[0])
+		if !ok || strings.Contains(name, "__") {
+			return []string{}
+		}
+		names = append(names, name)
+	}
+	return names
 }

@@ -86,3 +86,27 @@ func TestIsDjangoField(t *testing.T) {
 		}
 	}
 }
+
+func TestUniqueConstraintExpressions(t *testing.T) {
+	for name, tc := range map[string]struct {
+		args string
+		want []string
+	}{
+		"fields keyword":    {`fields=["a", "b"], name="u"`, []string{"a", "b"}},
+		"F expressions":     {`models.F("a"), models.F("b"), name="u"`, []string{"a", "b"}},
+		"function of field": {`Lower("email"), name="u"`, []string{}},
+		"F across relation": {`F("owner__email"), name="u"`, []string{}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n" +
+				"    operations = [migrations.AddConstraint(model_name=\"item\", constraint=models.UniqueConstraint(" + tc.args + "))]\n"
+			m := ParseMigrationSource("stock/migrations/0002_x.py", []byte(src))
+			if m == nil || len(m.Operations) != 1 || m.Operations[0].Constraint == nil {
+				t.Fatalf("parsed %+v", m)
+			}
+			if diff := cmp.Diff(tc.want, m.Operations[0].Constraint.Fields); diff != "" {
+				t.Errorf("fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -62,7 +62,7 @@ func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		cls := m.ClassOf()
-		if cls == nil || !migModelInChange(p, m) || !p.Project.BasesKnown(m) {
+		if cls == nil || !migModelInChange(p, m) || !p.Project.BasesKnown(m) || migModelUnchanged(p, m) {
 			continue
 		}
 		ok, seen := readable[m.App]
@@ -527,4 +527,39 @@ func migMetaLine(p *Pass, path string, cls *django.Class, attr string) (start, e
 		return i, end, true
 	}
 	return 0, 0, false
+}
+
+// migModelUnchanged reports whether the change left the model as it was:
+// its class and those of its bases in the repository stand in their files
+// as before, up to layout (a formatter sweep), and no migration of its app
+// changed. A disagreement with the migrations is then older than the
+// change (or comes from code the index does not follow, such as a field
+// changed after the class), not something the change did.
+func migModelUnchanged(p *Pass, m *django.Model) bool {
+	prefix := m.App.Dir + "/migrations/"
+	for path := range p.Change {
+		if strings.HasPrefix(path, prefix) {
+			return false
+		}
+	}
+	seen := map[*django.Model]bool{}
+	var same func(m *django.Model) bool
+	same = func(m *django.Model) bool {
+		if seen[m] {
+			return true
+		}
+		seen[m] = true
+		if _, changed := p.Change[m.Path]; changed {
+			if cls := m.ClassOf(); cls == nil || !unchangedDef(p, m.Path, cls.Name) {
+				return false
+			}
+		}
+		for _, b := range m.Bases {
+			if !same(b) {
+				return false
+			}
+		}
+		return true
+	}
+	return same(m)
 }

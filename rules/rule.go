@@ -1,7 +1,9 @@
 package rules
 
 import (
-	"strings"
+	sitter "github.com/tree-sitter/go-tree-sitter"
+
+	"github.com/djintegrity/djintegrity/rules/pyast"
 
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/migstate"
@@ -33,8 +35,8 @@ type Pass struct {
 	// reformatted), so the review reads only those.
 	BaseFile func(path string) ([]byte, bool)
 
-	history  *migstate.History // see History
-	baseCode map[string]string // see unchangedCode
+	history *migstate.History               // see History
+	defs    map[string][2]map[string]string // see unchangedDef: before, after
 }
 
 // History replays the project's migrations on first use; the rules of
@@ -105,23 +107,54 @@ func (r *Rule) finding(path string, start, end int, key, msg string) Finding {
 	return Finding{Rule: r.Slug, Severity: r.Severity, Path: path, StartLine: start, EndLine: end, Key: key, Message: msg}
 }
 
-// unchangedCode reports whether code, a piece of path at head, was already
-// in the file before the change, up to layout: white space, quote style and
-// trailing commas, which formatters change. False when the file is new or
-// its old content is unknown.
-func unchangedCode(p *Pass, path, code string) bool {
-	if p.baseCode == nil {
-		p.baseCode = map[string]string{}
+// unchangedDef reports whether the definition (class or function, by its
+// dotted name within the module: "Order", "OrderView.post", "handler")
+// stood in path before the change with the same code, up to layout: white
+// space, quote style and trailing commas, which formatters change. False
+// when the file is new, its old content is unknown, or either side has no
+// definition of that name.
+func unchangedDef(p *Pass, path, name string) bool {
+	if p.defs == nil {
+		p.defs = map[string][2]map[string]string{}
 	}
-	base, ok := p.baseCode[path]
+	d, ok := p.defs[path]
 	if !ok {
 		if b, known := p.base(path); known {
-			base = layoutFree(string(b))
+			d[0] = definitions(b)
+			if f := p.Project.Files[path]; f != nil {
+				d[1] = definitions(f.Src)
+			}
 		}
-		p.baseCode[path] = base
+		p.defs[path] = d
 	}
-	c := layoutFree(code)
-	return base != "" && c != "" && strings.Contains(base, c)
+	old, okOld := d[0][name]
+	now, okNow := d[1][name]
+	return okOld && okNow && old == now
+}
+
+// definitions maps the dotted names of a module's classes and functions,
+// nested ones included, to their layout-free source, decorators included.
+func definitions(src []byte) map[string]string {
+	t := pyast.Parse(src)
+	defer t.Close()
+	out := map[string]string{}
+	var walk func(n *sitter.Node, prefix string)
+	walk = func(n *sitter.Node, prefix string) {
+		for _, c := range pyast.Children(n) {
+			def, whole := c, c
+			if pyast.Kind(c) == "decorated_definition" {
+				def = pyast.Field(c, "definition")
+			}
+			if def == nil || pyast.Kind(def) != "class_definition" && pyast.Kind(def) != "function_definition" {
+				continue
+			}
+			name := prefix + t.Text(pyast.Field(def, "name"))
+			out[name] = layoutFree(t.Text(whole))
+			walk(pyast.Field(def, "body"), name+".")
+		}
+	}
+	walk(t.Root(), "")
+	return out
 }
 
 // base returns the content of a file the change edited (not added) as it

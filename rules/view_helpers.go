@@ -72,7 +72,7 @@ func viewTouches(p *Pass, path string, ranges ...int) bool {
 
 // unchangedFunction reports whether the innermost function around line of
 // path, decorators included, stood in the file before the change with the
-// same code (see unchangedCode).
+// same code (see unchangedDef).
 func unchangedFunction(p *Pass, path string, line int) bool {
 	f := p.Project.Files[path]
 	if f == nil {
@@ -87,18 +87,11 @@ func unchangedFunction(p *Pass, path string, line int) bool {
 	if fn == nil {
 		return false
 	}
-	start := fn.Line
-	if fn.AtomicLine > 0 {
-		start = min(start, fn.AtomicLine)
+	name := fn.Name
+	if fn.Class != "" {
+		name = fn.Class + "." + fn.Name
 	}
-	lines := srclines.Split(string(f.Src))
-	for start > 1 && strings.HasPrefix(strings.TrimSpace(lines[start-2]), "@") {
-		start-- // other decorators
-	}
-	if fn.EndLine > len(lines) {
-		return false
-	}
-	return unchangedCode(p, path, strings.Join(lines[start-1:fn.EndLine], "\n"))
+	return unchangedDef(p, path, name)
 }
 
 // viewUnique is a set of columns the database keeps unique.

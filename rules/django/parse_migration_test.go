@@ -110,3 +110,25 @@ func TestUniqueConstraintExpressions(t *testing.T) {
 		})
 	}
 }
+
+func TestRunSQLDataStep(t *testing.T) {
+	for sql, want := range map[string]bool{
+		`"ALTER TABLE shop_order DROP CONSTRAINT shop_order_total_check"`:        false,
+		`"CREATE INDEX CONCURRENTLY i ON shop_order (total); DROP INDEX old_i;"`: false,
+		`["ALTER TABLE a ADD COLUMN b int", "COMMENT ON TABLE a IS 'x'"]`:        false,
+		`"UPDATE shop_order SET total = 0 WHERE total < 0"`:                      true,
+		`"""DELETE FROM shop_order WHERE id IN (SELECT id FROM dupes)"""`:        true,
+		`FIX_TOTALS_SQL`: true,
+		`"ALTER TABLE a DROP CONSTRAINT c; UPDATE a SET n = 1"`: true,
+		`migrations.RunSQL.noop`:                                false,
+	} {
+		src := "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.RunSQL(" + sql + ")]\n"
+		m := ParseMigrationSource("shop/migrations/0002_x.py", []byte(src))
+		if m == nil || len(m.Operations) != 1 {
+			t.Fatalf("%s: parsed %+v", sql, m)
+		}
+		if got := m.Operations[0].IsDataStep(); got != want {
+			t.Errorf("RunSQL(%s): data step = %v, want %v", sql, got, want)
+		}
+	}
+}

@@ -1,6 +1,11 @@
 package django
 
-import "github.com/djintegrity/djintegrity/rules/django/writesite"
+import (
+	"regexp"
+	"strings"
+
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
+)
 
 // Project is the index of a tree of Python files.
 type Project struct {
@@ -228,8 +233,50 @@ type Operation struct {
 	partial            bool // one of the two lists was not read whole
 }
 
-// IsDataStep reports whether the operation can change rows (RunPython or
-// RunSQL that is not a no-op).
+// IsDataStep reports whether the operation can change rows: RunPython or
+// RunSQL that is not a no-op, and for RunSQL, SQL that is not schema
+// statements only (ALTER TABLE ... DROP CONSTRAINT, CREATE INDEX: they fix
+// no row).
 func (o *Operation) IsDataStep() bool {
-	return (o.Kind == "RunPython" || o.Kind == "RunSQL") && !o.Noop
+	switch {
+	case o.Noop:
+		return false
+	case o.Kind == "RunPython":
+		return true
+	case o.Kind == "RunSQL":
+		return !ddlOnly(o.Code)
+	}
+	return false
 }
+
+// ddlOnly reports whether sql, the source text of RunSQL's argument, is a
+// string literal (or a list of them) whose every statement changes the
+// schema, not rows. Anything else (a name, an f-string, DML) may change rows.
+func ddlOnly(sql string) bool {
+	s := strings.TrimSpace(sql)
+	s = strings.Trim(s, "[]()")
+	var stmts []string
+	for _, lit := range stringLiterals.FindAllString(s, -1) {
+		body := strings.Trim(lit, `"'`)
+		stmts = append(stmts, strings.Split(body, ";")...)
+	}
+	if len(stmts) == 0 || strings.ContainsAny(stringLiterals.ReplaceAllString(s, ""), "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") {
+		return false // not only literals: a name, a call, a concatenation of them
+	}
+	seen := false
+	for _, st := range stmts {
+		st = strings.ToUpper(strings.TrimSpace(st))
+		if st == "" {
+			continue
+		}
+		seen = true
+		if !strings.HasPrefix(st, "ALTER ") && !strings.HasPrefix(st, "CREATE ") && !strings.HasPrefix(st, "DROP ") && !strings.HasPrefix(st, "COMMENT ") {
+			return false
+		}
+	}
+	return seen
+}
+
+// stringLiterals matches Python string literals without prefixes, single
+// or triple quoted (no escapes of the quote inside).
+var stringLiterals = regexp.MustCompile(`(?s)"""(.*?)"""|'\''\''(.*?)'\''\''|"[^"\n]*"|'[^'\n]*'`)

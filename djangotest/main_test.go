@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,10 +83,17 @@ func runTests(m *testing.M) int {
 	return code
 }
 
+// stopCluster stops the drivers, then the cluster.
 func stopCluster() {
 	suite.mu.Lock()
-	c := suite.cluster
+	c, r := suite.cluster, suite.runner
 	suite.mu.Unlock()
+	if err := r.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "djangotest:", err)
+	}
+	if testing.Verbose() {
+		printCPU(c)
+	}
 	if err := c.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "djangotest:", err)
 	}
@@ -115,7 +123,14 @@ func harness(t *testing.T) *Runner {
 		suite.mu.Lock()
 		suite.cluster = c
 		suite.mu.Unlock()
-		suite.runner = &Runner{Driver: filepath.Join(suite.root, "djangotest", "driver.py"), Cluster: c}
+		r, err := StartRunner(filepath.Join(suite.root, "djangotest", "driver.py"), c.Dir, c, runtime.GOMAXPROCS(0))
+		if err != nil {
+			suite.err = err
+			return
+		}
+		suite.mu.Lock()
+		suite.runner = r
+		suite.mu.Unlock()
 	})
 	if suite.err != nil {
 		t.Fatal(suite.err)

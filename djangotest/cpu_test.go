@@ -31,23 +31,50 @@ func printCPU(c *Cluster) {
 		serverCPU(c).Round(10*time.Millisecond))
 }
 
-// serverCPU is the CPU time of the postmaster and of the backends it has
-// reaped (utime, stime, cutime and cstime of /proc/PID/stat).
+// serverCPU is the CPU time of the postmaster, of the backends it has
+// reaped, and of its processes still running (checkpointer, WAL writer...).
 func serverCPU(c *Cluster) time.Duration {
-	pid := postmasterPID(filepath.Join(c.Dir, "data"))
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	pm := postmasterPID(filepath.Join(c.Dir, "data"))
+	if pm <= 0 {
 		return 0
 	}
+	total := procTicks(pm, true)
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		pid, _ := strconv.Atoi(filepath.Base(p))
+		if f := procStat(pid); len(f) > 1 && f[1] == strconv.Itoa(pm) {
+			total += procTicks(pid, false)
+		}
+	}
+	return time.Duration(total) * time.Second / 100 // USER_HZ
+}
+
+// procStat returns the fields of /proc/PID/stat after the command: state,
+// ppid, ...
+func procStat(pid int) []string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil
+	}
 	_, rest, _ := strings.Cut(string(b), ") ")
-	f := strings.Fields(rest)
+	return strings.Fields(rest)
+}
+
+// procTicks is utime plus stime of a process, and with reaped its reaped
+// children's too.
+func procTicks(pid int, reaped bool) int64 {
+	f := procStat(pid)
 	if len(f) < 15 {
 		return 0
 	}
-	var ticks int64
-	for _, s := range f[11:15] {
-		n, _ := strconv.ParseInt(s, 10, 64)
-		ticks += n
+	n := 2
+	if reaped {
+		n = 4
 	}
-	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+	var ticks int64
+	for _, s := range f[11 : 11+n] {
+		t, _ := strconv.ParseInt(s, 10, 64)
+		ticks += t
+	}
+	return ticks
 }

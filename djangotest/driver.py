@@ -251,7 +251,7 @@ def run_database(request, db):
         )
         admin = postgres_admin(db)
         with admin.cursor() as cur:
-            cur.execute('CREATE DATABASE "%s"' % db["name"])
+            cur.execute('CREATE DATABASE "%s" STRATEGY FILE_COPY' % db["name"])
     settings.configure(
         DEBUG=False,
         SECRET_KEY="djangotest-not-a-secret",

@@ -99,11 +99,14 @@ func stopCluster() {
 	}
 }
 
-// harness returns the runner, starting the cluster on first use. Without
-// the Debian packages the test is skipped, naming them; under CI=true that
-// is a failure.
+// harness returns the runner, starting the cluster and the drivers on
+// first use. Without the Debian packages the test is skipped, naming them;
+// under CI=true that is a failure. With -short the test is skipped.
 func harness(t *testing.T) *Runner {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the proofs by execution are skipped (CI runs them)")
+	}
 	suite.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()

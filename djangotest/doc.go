@@ -7,8 +7,13 @@
 //
 // The Go side prepares a temporary copy of an example's head tree (never a
 // reviewed project's code), applies suggestions with review.ApplySuggestion,
-// and starts driver.py (/usr/bin/python3 with Debian's python3-django and
-// python3-psycopg2) once per case; the driver configures Django in-process
-// for each database, runs the scenario's steps and reports what happened as
-// JSON. Scenarios are data: testdata/<slug>/<case>.json.
+// and sends the run to driver.py (/usr/bin/python3 with Debian's
+// python3-django and python3-psycopg2). One driver per database runs for the
+// whole package: it imports Django once and forks a child per run, which
+// configures Django in-process for the tree, runs the scenario's steps on a
+// fresh database (a new SQLite file, or a database created in the package's
+// one PostgreSQL cluster and dropped after) and reports what happened as a
+// JSON line. Runs go on in parallel, as many at a time as GOMAXPROCS, each on
+// both databases at once. Scenarios are data: testdata/<slug>/<case>.json.
+// With -short the proofs are skipped.
 package djangotest

@@ -1,24 +1,30 @@
-"""Run one djintegrity rule example under real Django and report what happened.
+"""Run djintegrity rule examples under real Django and report what happened.
 
 Started by the Go tests of package djangotest as /usr/bin/python3 driver.py,
-with a JSON request on stdin:
+once per database for the whole test run. It reads requests from stdin, one
+JSON object per line:
 
-    {"tree": dir, "base_migrations": {app: [name, ...]}, "scenario": {...},
-     "databases": [{"vendor": "sqlite", "name": file},
-                   {"vendor": "postgresql", "name": db, "host": h, "port": p,
-                    "user": u}],
-     "race_runs": n}
+    {"id": n, "tree": dir, "base_migrations": {app: [name, ...]},
+     "scenario": {...}, "race_runs": n,
+     "database": {"vendor": "sqlite", "name": file}
+              or {"vendor": "postgresql", "name": db, "host": h, "port": p,
+                  "user": u}}
 
-`tree` is a temporary copy of one example's head tree (this repository's
-examples only, never a reviewed project). The driver imports Django once,
-then forks one child per database (Django can be configured only once per
-process); the children run at the same time, each on its own copy of the
-tree. A child configures Django in-process (settings.configure) for the
-tree's apps, runs the scenario's steps and sends back, for every step, what
-happened: the exception raised (class, message, PostgreSQL's diagnostics),
-HTTP status, rows, race rounds. The parent prints
-{"databases": {vendor: {"steps": [...]} or {"fatal": text}}} as one JSON
-object on stdout. Expectations are checked by the Go tests, not here.
+and writes one JSON line per request on stdout, in the order the runs end:
+
+    {"id": n, "result": {"steps": [...]} or {"fatal": text}}
+
+(or {"cancel": n} stops the run of request n). `tree` is a temporary copy of
+one example's head tree (this repository's examples only, never a reviewed
+project). The driver imports Django once, then forks one child per request
+(Django can be configured only once per process, and each run needs its own
+settings and apps); the children run at the same time, each on its own copy
+of the tree and its own database. A child configures Django in-process
+(settings.configure) for the tree's apps, runs the scenario's steps and
+sends back, for every step, what happened: the exception raised (class,
+message, PostgreSQL's diagnostics), HTTP status, rows, race rounds, and what
+the run wrote to stderr. Expectations are checked by the Go tests, not here.
+At the end of stdin the driver waits for its children and exits.
 
 Steps ("do"): migrate (to "base" or "head"), insert (rows through the
 historical model of the migrations applied so far), sql, orm, call (a view
@@ -31,9 +37,12 @@ on; on the others it is reported as skipped.
 import ast
 import datetime
 import decimal
+import gc
 import json
 import os
+import select
 import shutil
+import signal
 import sys
 import threading
 import time
@@ -43,10 +52,11 @@ import uuid
 import django
 from django.conf import settings
 
+STDERR_TAIL = 64 * 1024  # of a run's stderr, what the result carries
+
 
 def main():
-    request = json.load(sys.stdin)
-    # Imported once here, before the fork, rather than in each child.
+    # Imported once here, before the forks, rather than in each child.
     import django.core.handlers.base  # noqa: F401
     import django.core.management  # noqa: F401
     import django.db.backends.postgresql.base  # noqa: F401
@@ -55,25 +65,68 @@ def main():
     import django.db.migrations.executor  # noqa: F401
     import django.test  # noqa: F401
 
-    # The databases run at the same time, each in its own child.
-    children = [(db["vendor"],) + fork_database(request, db) for db in request["databases"]]
-    out = {vendor: collect(vendor, pid, rfd) for vendor, pid, rfd in children}
-    json.dump({"databases": out}, sys.stdout, default=jsonable)
-    sys.stdout.write("\n")
+    # What the children inherit stays out of their collections (and their
+    # pages stay shared): the parent allocates little from here on.
+    gc.collect()
+    gc.freeze()
+    serve(sys.stdin.fileno(), sys.stdout)
 
 
-def fork_database(request, db):
-    """Starts a child that runs the scenario on one database; returns its
-    pid and the read end of the pipe its result comes through."""
+def serve(infd, out):
+    """Forks a child per request line; writes each result as a line when
+    the child ends. Single-threaded, so that forking is safe."""
+    pending = b""
+    eof = False
+    children = {}  # read end of the child's result pipe -> run
+    by_id = {}
+    while not eof or children:
+        fds = list(children) + ([] if eof else [infd])
+        readable, _, _ = select.select(fds, [], [])
+        for fd in readable:
+            if fd == infd:
+                data = os.read(infd, 1 << 16)
+                if not data:
+                    eof = True
+                    continue
+                pending += data
+                while b"\n" in pending:
+                    line, pending = pending.split(b"\n", 1)
+                    if not line.strip():
+                        continue
+                    request = json.loads(line)
+                    if "cancel" in request:
+                        run = by_id.get(request["cancel"])
+                        if run:
+                            os.kill(run["pid"], signal.SIGKILL)
+                        continue
+                    run = start_run(request, list(children))
+                    children[run["rfd"]] = run
+                    by_id[run["id"]] = run
+                continue
+            run = children[fd]
+            chunk = os.read(fd, 1 << 16)
+            if chunk:
+                run["data"].append(chunk)
+                continue
+            del children[fd]
+            del by_id[run["id"]]
+            os.close(fd)
+            out.write(json.dumps({"id": run["id"], "result": finish_run(run)}) + "\n")
+            out.flush()
+
+
+def start_run(request, inherited):
+    """Forks the child that runs one request; returns what the parent keeps
+    of it."""
     rfd, wfd = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
-        os.close(rfd)
         code = 0
         try:
-            # The example's own prints must not corrupt the JSON on stdout.
-            sys.stdout = sys.stderr
-            result = run_database(request, db)
+            os.close(rfd)
+            for fd in inherited + [sys.stdin.fileno()]:
+                os.close(fd)
+            result = run_child(request)
         except BaseException:  # a broken example must become a report, not a hang
             result = {"fatal": traceback.format_exc()}
             code = 1
@@ -81,20 +134,44 @@ def fork_database(request, db):
             data = json.dumps(result, default=jsonable).encode()
         except Exception:
             data = json.dumps({"fatal": traceback.format_exc()}).encode()
-        with os.fdopen(wfd, "wb") as f:
-            f.write(data)
-        os._exit(code)
+        try:
+            with os.fdopen(wfd, "wb") as f:
+                f.write(data)
+        finally:
+            os._exit(code)
     os.close(wfd)
-    return pid, rfd
+    return {"id": request.get("id"), "pid": pid, "rfd": rfd, "data": [], "vendor": request["database"]["vendor"]}
 
 
-def collect(vendor, pid, rfd):
-    with os.fdopen(rfd, "rb") as f:
-        data = f.read()
-    _, status = os.waitpid(pid, 0)
+def finish_run(run):
+    _, status = os.waitpid(run["pid"], 0)
+    data = b"".join(run["data"])
     if not data:
-        return {"fatal": "driver child for %s died (wait status %d) with no result" % (vendor, status)}
+        return {"fatal": "driver child for %s died (wait status %d) with no result" % (run["vendor"], status)}
     return json.loads(data)
+
+
+def run_child(request):
+    """Runs one request in the child: the example's own output (print, a
+    C library) goes to a log file beside the tree, never into the protocol
+    on stdout, and its tail comes back with the result."""
+    log_path = request["tree"] + "-" + request["database"]["vendor"] + ".log"
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(log, 1)
+    os.dup2(log, 2)
+    os.close(log)
+    sys.stdout = sys.stderr
+    os.chdir(os.path.dirname(request["tree"]))
+    try:
+        result = run_database(request, request["database"])
+    except BaseException:
+        result = {"fatal": traceback.format_exc()}
+    sys.stderr.flush()
+    with open(log_path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        f.seek(max(0, f.tell() - STDERR_TAIL))
+        result["stderr"] = f.read().decode("utf-8", "replace")
+    return result
 
 
 # --- Django set-up -----------------------------------------------------------
@@ -174,7 +251,7 @@ def run_database(request, db):
         )
         admin = postgres_admin(db)
         with admin.cursor() as cur:
-            cur.execute('CREATE DATABASE "%s"' % db["name"])
+            cur.execute('CREATE DATABASE "%s" STRATEGY FILE_COPY' % db["name"])
     settings.configure(
         DEBUG=False,
         SECRET_KEY="djangotest-not-a-secret",

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -247,17 +248,55 @@ func addImports(src []byte, imports []string) []byte {
 	return []byte(strings.Join(lines[:at], "") + block + strings.Join(lines[at:], ""))
 }
 
-// Runner starts the driver.
+// Runner runs scenarios on the drivers: one long-lived driver.py process
+// per database, which imports Django once and forks a child per run.
 type Runner struct {
-	Driver  string   // path of driver.py
 	Cluster *Cluster // the PostgreSQL the scenarios run on
+	drivers map[string]*driver
+	slots   chan struct{} // bounds the runs at the same time
 	seq     atomic.Int64
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// StartRunner starts a driver per database (Vendors), running in dir. At
+// most parallel scenarios run at the same time, each on every database at
+// once.
+func StartRunner(driverPath, dir string, c *Cluster, parallel int) (*Runner, error) {
+	r := &Runner{Cluster: c, drivers: map[string]*driver{}, slots: make(chan struct{}, max(1, parallel))}
+	for _, vendor := range Vendors {
+		d, err := startDriver(driverPath, vendor, dir)
+		if err != nil {
+			r.Close()
+			return nil, err
+		}
+		r.drivers[vendor] = d
+	}
+	return r, nil
+}
+
+// Close ends the drivers: they finish the runs under way and exit.
+func (r *Runner) Close() error {
+	if r == nil {
+		return nil
+	}
+	r.closeOnce.Do(func() {
+		var errs []error
+		for _, vendor := range Vendors {
+			if d := r.drivers[vendor]; d != nil {
+				errs = append(errs, d.close())
+			}
+		}
+		r.closeErr = errors.Join(errs...)
+	})
+	return r.closeErr
 }
 
 // Report is what the driver observed on each database.
 type Report struct {
 	Databases map[string]*DBReport `json:"databases"`
-	Stderr    string               `json:"-"`
+	Stderr    string               `json:"-"` // what the runs wrote to stderr, per database
 	Duration  time.Duration        `json:"-"`
 }
 
@@ -266,47 +305,60 @@ type DBReport struct {
 	Fatal  string           `json:"fatal"`
 	Django string           `json:"django"`
 	Steps  []map[string]any `json:"steps"`
+	Stderr string           `json:"stderr"` // the tail of what the run wrote to stderr
 }
 
 // Run runs the scenario on the prepared tree, on SQLite (a file in the
-// tree's parent directory) and on a fresh database of the cluster; race
-// steps repeat raceRuns times.
+// tree's parent directory) and on a fresh database of the cluster, at the
+// same time; race steps repeat raceRuns times.
 func (r *Runner) Run(ctx context.Context, tree string, base map[string][]string, sc *Scenario, raceRuns int) (*Report, error) {
+	select {
+	case r.slots <- struct{}{}:
+		defer func() { <-r.slots }()
+	case <-ctx.Done():
+		return nil, fmt.Errorf("run %s: %w", sc.File, ctx.Err())
+	}
 	start := time.Now()
 	steps, err := json.Marshal(sc.Steps)
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", sc.File, err)
 	}
 	n := r.seq.Add(1)
-	req := map[string]any{
-		"tree":            tree,
-		"base_migrations": base,
-		"scenario":        map[string]any{"steps": json.RawMessage(steps)},
-		"race_runs":       raceRuns,
-		"databases": []map[string]any{
-			{"vendor": "sqlite", "name": filepath.Join(filepath.Dir(tree), fmt.Sprintf("db%d.sqlite3", n))},
-			{"vendor": "postgresql", "name": fmt.Sprintf("djangotest_%d_%d", os.Getpid(), n),
-				"host": r.Cluster.Host, "port": r.Cluster.Port, "user": r.Cluster.User},
-		},
+	dbs := map[string]map[string]any{
+		"sqlite": {"vendor": "sqlite", "name": filepath.Join(filepath.Dir(tree), fmt.Sprintf("db%d.sqlite3", n))},
+		"postgresql": {"vendor": "postgresql", "name": fmt.Sprintf("djangotest_%d_%d", os.Getpid(), n),
+			"host": r.Cluster.Host, "port": r.Cluster.Port, "user": r.Cluster.User},
 	}
-	in, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("run %s: %w", sc.File, err)
+	rep := &Report{Databases: map[string]*DBReport{}}
+	errs := make([]error, len(Vendors))
+	results := make([]*DBReport, len(Vendors))
+	var wg sync.WaitGroup
+	for i, vendor := range Vendors {
+		wg.Go(func() {
+			results[i], errs[i] = r.drivers[vendor].run(ctx, map[string]any{
+				"id":              n,
+				"tree":            tree,
+				"base_migrations": base,
+				"scenario":        map[string]any{"steps": json.RawMessage(steps)},
+				"race_runs":       raceRuns,
+				"database":        dbs[vendor],
+			})
+		})
 	}
-	cmd := exec.CommandContext(ctx, Python, "-I", "-B", r.Driver)
-	cmd.Dir = filepath.Dir(tree)
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout = &stdout
-	cmd.Stderr = &stderr
-	cmd.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1")
-	runErr := cmd.Run()
-	rep := &Report{Stderr: stderr.String(), Duration: time.Since(start)}
-	if err := json.Unmarshal(stdout.Bytes(), rep); err != nil {
-		return rep, fmt.Errorf("driver for %s: %w (run: %v)\nstdout: %s\nstderr: %s", sc.File, err, runErr, stdout.Bytes(), stderr.Bytes())
+	wg.Wait()
+	var stderr strings.Builder
+	for i, vendor := range Vendors {
+		if results[i] != nil {
+			rep.Databases[vendor] = results[i]
+			if results[i].Stderr != "" {
+				fmt.Fprintf(&stderr, "--- %s\n%s", vendor, results[i].Stderr)
+			}
+		}
 	}
-	if runErr != nil {
-		return rep, fmt.Errorf("driver for %s: %w\nstderr: %s", sc.File, runErr, stderr.Bytes())
+	rep.Stderr = stderr.String()
+	rep.Duration = time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		return rep, fmt.Errorf("driver for %s: %w\nstderr: %s", sc.File, err, rep.Stderr)
 	}
 	return rep, nil
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -82,20 +83,30 @@ func runTests(m *testing.M) int {
 	return code
 }
 
+// stopCluster stops the drivers, then the cluster.
 func stopCluster() {
 	suite.mu.Lock()
-	c := suite.cluster
+	c, r := suite.cluster, suite.runner
 	suite.mu.Unlock()
+	if err := r.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "djangotest:", err)
+	}
+	if testing.Verbose() {
+		printCPU(c)
+	}
 	if err := c.Stop(); err != nil {
 		fmt.Fprintln(os.Stderr, "djangotest:", err)
 	}
 }
 
-// harness returns the runner, starting the cluster on first use. Without
-// the Debian packages the test is skipped, naming them; under CI=true that
-// is a failure.
+// harness returns the runner, starting the cluster and the drivers on
+// first use. Without the Debian packages the test is skipped, naming them;
+// under CI=true that is a failure. With -short the test is skipped.
 func harness(t *testing.T) *Runner {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: the proofs by execution are skipped (CI runs them)")
+	}
 	suite.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
@@ -115,7 +126,14 @@ func harness(t *testing.T) *Runner {
 		suite.mu.Lock()
 		suite.cluster = c
 		suite.mu.Unlock()
-		suite.runner = &Runner{Driver: filepath.Join(suite.root, "djangotest", "driver.py"), Cluster: c}
+		r, err := StartRunner(filepath.Join(suite.root, "djangotest", "driver.py"), c.Dir, c, runtime.GOMAXPROCS(0))
+		if err != nil {
+			suite.err = err
+			return
+		}
+		suite.mu.Lock()
+		suite.runner = r
+		suite.mu.Unlock()
 	})
 	if suite.err != nil {
 		t.Fatal(suite.err)

@@ -3,10 +3,12 @@ package githubtest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"os"
@@ -70,9 +72,60 @@ func loadDescription(t testing.TB) *description {
 }
 
 func parseDescription(path string) (*description, error) {
+	pd, err := prunedDescriptionOf(path)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(pd.Doc)
+	if err != nil {
+		return nil, fmt.Errorf("load description: %w", err)
+	}
+	// The fake listens on a loopback port, not api.github.com: match any
+	// host. (doc.Validate is not called: the description carries examples
+	// that do not match their own schemas, which says nothing of requests.)
+	doc.Servers = nil
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		return nil, fmt.Errorf("route description: %w", err)
+	}
+	all := make([]*regexp.Regexp, len(pd.Paths))
+	for i, p := range pd.Paths {
+		all[i] = templatePattern(p)
+	}
+	return &description{router: router, all: all}, nil
+}
+
+// prunedDescription is what the fake keeps of the description: the pruned
+// copy, and the path of every operation of the whole.
+type prunedDescription struct {
+	Doc   json.RawMessage `json:"doc"`
+	Paths []string        `json:"paths"`
+}
+
+// prunedCacheVersion names the form of the cached pruned description;
+// change it when prune keeps something else.
+const prunedCacheVersion = "1"
+
+// prunedDescriptionOf prunes the description at path, or reads the copy
+// pruned before from the cache file beside it. Decoding the 13 MB
+// description takes about 2 s of CPU under -race, in every test binary
+// that starts a fake; the cache file is named by a hash of the
+// description, the served paths and prunedCacheVersion, so any change
+// prunes again. A cache that cannot be written is only a slower start.
+func prunedDescriptionOf(path string) (*prunedDescription, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read description: %w", err)
+	}
+	h := sha256.New()
+	h.Write(b)
+	fmt.Fprintf(h, "\x00%s\x00%s", prunedCacheVersion, strings.Join(servedPaths, "\x00"))
+	cache := filepath.Join(filepath.Dir(path), fmt.Sprintf(".djintegrity-pruned-%x.json", h.Sum(nil)[:12]))
+	if c, err := os.ReadFile(cache); err == nil {
+		pd := &prunedDescription{}
+		if json.Unmarshal(c, pd) == nil && len(pd.Doc) > 0 && len(pd.Paths) > 0 {
+			return pd, nil
+		}
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
@@ -88,30 +141,42 @@ func parseDescription(path string) (*description, error) {
 	if err != nil {
 		return nil, fmt.Errorf("marshal pruned description: %w", err)
 	}
-	doc, err := openapi3.NewLoader().LoadFromData(data)
-	if err != nil {
-		return nil, fmt.Errorf("load description: %w", err)
+	pd := &prunedDescription{Doc: data, Paths: all}
+	if c, err := json.Marshal(pd); err == nil {
+		writeAtomically(cache, c)
 	}
-	// The fake listens on a loopback port, not api.github.com: match any
-	// host. (doc.Validate is not called: the description carries examples
-	// that do not match their own schemas, which says nothing of requests.)
-	doc.Servers = nil
-	router, err := gorillamux.NewRouter(doc)
+	return pd, nil
+}
+
+// writeAtomically writes data to path through a temporary file renamed into
+// place, so that a concurrent reader sees all of it or nothing; errors are
+// ignored.
+func writeAtomically(path string, data []byte) {
+	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
-		return nil, fmt.Errorf("route description: %w", err)
+		return
 	}
-	return &description{router: router, all: all}, nil
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+	}
 }
 
 // prune keeps the served paths and the components they reference, with
 // their responses replaced by a stub: the fake checks requests, and writes
 // its own responses.
-func prune(raw map[string]any) (map[string]any, []*regexp.Regexp, error) {
+func prune(raw map[string]any) (map[string]any, []string, error) {
 	paths, _ := raw["paths"].(map[string]any)
-	var all []*regexp.Regexp
-	for p := range paths {
-		all = append(all, templatePattern(p))
-	}
+	all := slices.Sorted(maps.Keys(paths))
 	keptPaths := map[string]any{}
 	for _, p := range servedPaths {
 		item, ok := paths[p].(map[string]any)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/internal/cputime"
 	"github.com/djintegrity/djintegrity/internal/projectgen"
+	"github.com/djintegrity/djintegrity/internal/testtree"
 )
 
 // benchTrees writes the generated 200-app project (~200,000 lines) as a
@@ -44,12 +45,16 @@ git add -A && git -c user.name=b -c user.email=b@example.com commit -q -m head`
 	return repo, nil
 })
 
-// TestMain removes the generated benchmark trees (about 45 MB) after the run.
+// TestMain puts the temporary directories on tmpfs when there is one (the
+// tests copy example trees and make git repositories: thousands of files)
+// and removes the generated benchmark trees (about 45 MB) after the run.
 func TestMain(m *testing.M) {
+	restore := testtree.UseMemoryTempDir()
 	code := m.Run()
 	if benchRoot != "" {
 		os.RemoveAll(benchRoot)
 	}
+	restore()
 	os.Exit(code)
 }
 

@@ -22,6 +22,7 @@ func TestContextLosesNothing(t *testing.T) {
 	}
 	for _, dir := range cases {
 		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
+			t.Parallel()
 			src := NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head"))
 			whole, err := analyze(t.Context(), src, DefaultConfig(), true)
 			if err != nil {

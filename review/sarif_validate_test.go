@@ -84,9 +84,11 @@ type validationLog struct {
 }
 
 func TestSARIFValidates(t *testing.T) {
+	t.Parallel() // each Multitool run takes a second or more
 	bin := sarifMultitool(t)
 	for name, res := range map[string]*Result{"findings": sampleResult(), "empty": {FilesAnalyzed: 1}} {
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			dir := t.TempDir()
 			in, out := filepath.Join(dir, "in.sarif"), filepath.Join(dir, "validation.sarif")
 			var sarif strings.Builder
@@ -147,6 +149,7 @@ func TestSARIFValidates(t *testing.T) {
 // TestSARIFValidationCatchesErrors makes sure the validation test above can
 // fail: a SARIF log with a schema error must be reported.
 func TestSARIFValidationCatchesErrors(t *testing.T) {
+	t.Parallel()
 	bin := sarifMultitool(t)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "bad.sarif"), filepath.Join(dir, "validation.sarif")

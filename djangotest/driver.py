@@ -237,7 +237,7 @@ def run_database(request, db):
     scenario = request["scenario"]
     sys.path.insert(0, tree)
     found = example_settings(tree)
-    apps = scenario.get("installed_apps", []) + discover_apps(tree)
+    apps = (scenario.get("installed_apps") or []) + discover_apps(tree)
     conf = {"ATOMIC_REQUESTS": found["atomic_requests"]}
     if db["vendor"] == "sqlite":
         conf.update(ENGINE="django.db.backends.sqlite3", NAME=db["name"])

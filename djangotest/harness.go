@@ -71,6 +71,13 @@ type Scenario struct {
 	// differs between the databases, the page says so.
 	DocsSays []string                     `json:"docs_says"`
 	Steps    []map[string]json.RawMessage `json:"steps"`
+	// InstalledApps are apps to install besides the tree's top-level
+	// packages, such as an app in a subpackage ("store.core").
+	InstalledApps []string `json:"installed_apps"`
+	// BaseEdited lists the base migrations (slash paths in the tree) that
+	// the change edits without changing what they do: the driver migrates
+	// the base with the head's copies, so only such edits are allowed.
+	BaseEdited []string `json:"base_edited"`
 }
 
 // Failing reports whether the scenario shows a hazard (a fail- case, or a
@@ -130,8 +137,10 @@ func (s *Scenario) Findings(ctx context.Context, root string) ([]rules.Finding, 
 
 // PrepareTree copies the example's head tree into dst and returns the
 // migrations of its base tree per app, which the driver migrates to first.
-// The driver replays them from the head's copies, so they must be equal.
-func PrepareTree(example, dst string) (map[string][]string, error) {
+// The driver replays them from the head's copies, so they must be equal,
+// but for the edited ones the scenario lists (a reformat, which does what
+// it did).
+func PrepareTree(example, dst string, edited []string) (map[string][]string, error) {
 	head := filepath.Join(example, "head")
 	err := filepath.WalkDir(head, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -170,7 +179,7 @@ func PrepareTree(example, dst string) (map[string][]string, error) {
 			return nil, fmt.Errorf("read base migration: %w", err)
 		}
 		now, err := os.ReadFile(filepath.Join(head, rel))
-		if err != nil || !bytes.Equal(was, now) {
+		if err != nil || !bytes.Equal(was, now) && !slices.Contains(edited, filepath.ToSlash(rel)) {
 			return nil, fmt.Errorf("base migration %s is not in the head tree unchanged: the driver migrates the base with the head's copy", rel)
 		}
 		app := filepath.Base(filepath.Dir(filepath.Dir(f)))
@@ -339,7 +348,7 @@ func (r *Runner) Run(ctx context.Context, tree string, base map[string][]string,
 				"id":              n,
 				"tree":            tree,
 				"base_migrations": base,
-				"scenario":        map[string]any{"steps": json.RawMessage(steps)},
+				"scenario":        map[string]any{"steps": json.RawMessage(steps), "installed_apps": sc.InstalledApps},
 				"race_runs":       raceRuns,
 				"database":        dbs[vendor],
 			})

@@ -204,7 +204,7 @@ func runVariant(r *Runner, sc *Scenario, v Variant, runs int, mutate func([]rule
 	}
 	defer os.RemoveAll(dir)
 	tree := filepath.Join(dir, "tree")
-	base, err := PrepareTree(filepath.Join(suite.root, sc.Source), tree)
+	base, err := PrepareTree(filepath.Join(suite.root, sc.Source), tree, sc.BaseEdited)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -532,13 +532,13 @@ func migMetaLine(p *Pass, path string, cls *django.Class, attr string) (start, e
 // migModelUnchanged reports whether the change left the model as it was:
 // its class and those of its bases in the repository stand in their files
 // as before, up to layout (a formatter sweep), and no migration of its app
-// changed. A disagreement with the migrations is then older than the
+// changed what it does. A disagreement with the migrations is then older than the
 // change (or comes from code the index does not follow, such as a field
 // changed after the class), not something the change did.
 func migModelUnchanged(p *Pass, m *django.Model) bool {
 	prefix := m.App.Dir + "/migrations/"
-	for path := range p.Change {
-		if strings.HasPrefix(path, prefix) {
+	for path, cf := range p.Change {
+		if strings.HasPrefix(path, prefix) && !migOnlyReformatted(p, cf, path) {
 			return false
 		}
 	}
@@ -562,4 +562,35 @@ func migModelUnchanged(p *Pass, m *django.Model) bool {
 		return true
 	}
 	return same(m)
+}
+
+// migOnlyReformatted reports whether a changed file of a migrations
+// package does what it did before: an edited migration with the same
+// operations (by what they do to which model), or a file that is not a
+// migration.
+func migOnlyReformatted(p *Pass, cf *ChangedFile, path string) bool {
+	f := p.Project.Files[path]
+	if f == nil || f.Migration == nil {
+		return !strings.HasSuffix(path, ".py") || f != nil
+	}
+	old, known := migOldOps(p, cf, path)
+	if !known || cf.Added {
+		return false
+	}
+	for _, op := range f.Migration.Operations {
+		if !old.take(op, "") {
+			return false
+		}
+		for _, o := range op.DatabaseOperations {
+			if !old.take(o, "database:") {
+				return false
+			}
+		}
+	}
+	for _, n := range old {
+		if n > 0 {
+			return false // an operation was removed
+		}
+	}
+	return true
 }

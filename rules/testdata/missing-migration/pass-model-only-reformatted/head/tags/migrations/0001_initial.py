@@ -11,14 +11,14 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Group",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("name", models.CharField(max_length=50)),
             ],
         ),
         migrations.CreateModel(
             name="Tag",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("label", models.CharField(max_length=50)),
                 ("group", models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, to="tags.group")),
             ],

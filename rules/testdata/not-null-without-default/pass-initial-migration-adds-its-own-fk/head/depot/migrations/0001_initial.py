@@ -11,14 +11,14 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Warehouse",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("name", models.CharField(max_length=100)),
             ],
         ),
         migrations.CreateModel(
             name="Bin",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("label", models.CharField(max_length=20)),
             ],
         ),

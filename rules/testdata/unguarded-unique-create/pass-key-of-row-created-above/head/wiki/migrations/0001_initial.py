@@ -11,14 +11,14 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name="Page",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("title", models.CharField(max_length=200)),
             ],
         ),
         migrations.CreateModel(
             name="ProjectPage",
             fields=[
-                ("id", models.AutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 ("project", models.CharField(max_length=50)),
                 ("page", models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to="wiki.page")),
             ],

@@ -88,7 +88,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	p := placement{}
 	var candidates []rules.Finding
 	for _, f := range res.Findings {
-		if src.inDiff(f.Path, f.StartLine, f.EndLine) {
+		if src.inDiff(f.Path, f.StartLine, f.EndLine) && inline(f) {
 			candidates = append(candidates, f)
 		} else {
 			p.annotate = append(p.annotate, f)
@@ -112,6 +112,14 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
 		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
 	return out, nil
+}
+
+// inline reports whether a finding may be a review comment: a demoted
+// rule (rules.Rule.Demoted) is too often wrong on real code to comment,
+// and speaks only in the check run.
+func inline(f rules.Finding) bool {
+	r := rules.Lookup(f.Rule)
+	return r == nil || r.Demoted == ""
 }
 
 // placement says where each finding goes.

@@ -229,11 +229,16 @@ func TestGitHubReviewShop(t *testing.T) {
 	}
 	// A finding whose lines were all added lies inside a hunk of the
 	// diff, so it must be commented inline (the fake refuses any comment
-	// off the diff); and every suggestion rides along.
+	// off the diff), unless its rule is demoted to the check run; and
+	// every suggestion rides along.
 	changed := localChanged(t, base, head)
 	suggestions, wantSuggestions := 0, 0
 	for _, p := range got {
-		if allAdded(changed[p.Path], p.StartLine, p.EndLine) && !p.Inline {
+		demoted := rules.Lookup(p.Rule).Demoted != ""
+		switch {
+		case demoted && p.Inline:
+			t.Errorf("%s at %s:%d-%d was commented inline, but the rule is demoted to the check run", p.Rule, p.Path, p.StartLine, p.EndLine)
+		case !demoted && allAdded(changed[p.Path], p.StartLine, p.EndLine) && !p.Inline:
 			t.Errorf("%s at %s:%d-%d is on added lines but was not commented inline", p.Rule, p.Path, p.StartLine, p.EndLine)
 		}
 		if p.Inline && p.HasSuggestion {

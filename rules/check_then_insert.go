@@ -16,9 +16,10 @@ import (
 // the row.
 var checkThenInsert = &Rule{
 	Slug:     "check-then-insert",
-	Severity: Error,
+	Severity: Notice,
 	Views:    true,
 	Summary:  "An existence check followed by an insert races under concurrent requests.",
+	Demoted:  "on the judged findings of the ecosystem check it was right 0 times in 9: the races it saw were in code the change only touched, in background jobs keyed by a fresh uuid, or behind checks it does not follow; it speaks in the check run until it tells them apart",
 	check:    checkCheckThenInsert,
 }
 

@@ -18,9 +18,10 @@ import (
 // calls insert duplicates and later ones raise MultipleObjectsReturned.
 var getOrCreateNonUnique = &Rule{
 	Slug:     "get-or-create-non-unique",
-	Severity: Warning,
+	Severity: Notice,
 	Views:    true,
 	Summary:  "get_or_create/update_or_create whose lookup no unique constraint covers.",
+	Demoted:  "on the judged findings of the ecosystem check it was right once in 5: it does not yet see soft-delete managers that match a partial unique constraint, singletons, or callers that never run concurrently; it speaks in the check run until it does",
 	check:    checkGetOrCreateNonUnique,
 }
 

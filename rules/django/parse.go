@@ -483,11 +483,16 @@ func findAtomicRequests(t *pyast.Tree) bool {
 }
 
 // plainFieldExpressions returns the field names of expressions that are all
-// F("name"), a unique constraint on those fields written the long way; an
+// F("name") or "name", a unique constraint on those fields written the long
+// way; an
 // empty list for anything else (Lower("email"), a function of a field).
 func plainFieldExpressions(t *pyast.Tree, args []*sitter.Node) []string {
 	names := []string{}
 	for _, a := range args {
+		if name, ok := t.String(a); ok && !strings.Contains(name, "__") {
+			names = append(names, name) // Django makes F(name) of a string
+			continue
+		}
 		c := t.Call(a)
 		if c == nil || len(c.Args) != 1 || len(c.Kwargs) > 0 {
 			return []string{}

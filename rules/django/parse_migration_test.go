@@ -94,6 +94,7 @@ func TestUniqueConstraintExpressions(t *testing.T) {
 	}{
 		"fields keyword":    {`fields=["a", "b"], name="u"`, []string{"a", "b"}},
 		"F expressions":     {`models.F("a"), models.F("b"), name="u"`, []string{"a", "b"}},
+		"strings":           {`"a", "b", name="u"`, []string{"a", "b"}},
 		"function of field": {`Lower("email"), name="u"`, []string{}},
 		"F across relation": {`F("owner__email"), name="u"`, []string{}},
 	} {

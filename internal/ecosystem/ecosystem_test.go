@@ -13,6 +13,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/internal/testtree"
 	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/rules"
 )
 
 // snapshot makes a bare repository under dir/owner+name/repo holding two
@@ -236,6 +237,50 @@ func TestReadLedgerErrors(t *testing.T) {
 // committed findings and ledger give. Regenerate it with
 // `go run ./cmd/ecosystem -stats`.
 func TestREADMETableIsTheLedgers(t *testing.T) {
+	fs, l := committed(t)
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := ReplaceTable(string(readme), PrecisionTable(Stats(fs, l)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(readme) {
+		t.Errorf("README's precision table is not the ledger's: run `go run ./cmd/ecosystem -stats`")
+	}
+	// Every judged finding names the rule its finding has.
+	for _, f := range fs {
+		if j, ok := l[f.Key()]; ok && j.Rule != f.Rule {
+			t.Errorf("ledger judges %s %s as %s, the finding is %s", f.Project, f.Fingerprint, j.Rule, f.Rule)
+		}
+	}
+}
+
+// minJudged is how many judged findings it takes to hold a rule to the bar.
+const minJudged = 5
+
+// TestRulesBelowTheBarAreDemoted keeps the catalog to the design's rule: a
+// rule that is right less than 95% of the time on its judged findings on
+// real projects does not comment inline. It is demoted to a notice, with
+// the reason, until a fix brings it back.
+func TestRulesBelowTheBarAreDemoted(t *testing.T) {
+	fs, l := committed(t)
+	for _, s := range Stats(fs, l) {
+		r := rules.Lookup(s.Rule)
+		if r.Demoted != "" && r.Severity != rules.Notice {
+			t.Errorf("%s is demoted but its default severity is %s, not notice", s.Rule, r.Severity)
+		}
+		if s.Judged >= minJudged && s.Precision() < 0.95 && r.Demoted == "" {
+			t.Errorf("%s is right on %d of %d judged findings (%.0f%%), under 95%%, and still comments inline: demote it (rules.Rule.Demoted) or fix it",
+				s.Rule, s.Right, s.Judged, 100*s.Precision())
+		}
+	}
+}
+
+// committed reads the committed findings file and ledger.
+func committed(t *testing.T) ([]Finding, Ledger) {
+	t.Helper()
 	ff, err := os.Open("../../ecosystem/findings.tsv")
 	if err != nil {
 		t.Fatal(err)
@@ -254,21 +299,5 @@ func TestREADMETableIsTheLedgers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := ReplaceTable(string(readme), PrecisionTable(Stats(fs, l)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want != string(readme) {
-		t.Errorf("README's precision table is not the ledger's: run `go run ./cmd/ecosystem -stats`")
-	}
-	// Every judged finding names the rule its finding has.
-	for _, f := range fs {
-		if j, ok := l[f.Key()]; ok && j.Rule != f.Rule {
-			t.Errorf("ledger judges %s %s as %s, the finding is %s", f.Project, f.Fingerprint, j.Rule, f.Rule)
-		}
-	}
+	return fs, l
 }

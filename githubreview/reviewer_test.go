@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-github/v60/github"
 
 	"github.com/djintegrity/djintegrity/githubtest"
+	"github.com/djintegrity/djintegrity/internal/testtree"
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
 	"github.com/djintegrity/djintegrity/webhook"
@@ -97,8 +98,8 @@ func prOf(s *githubtest.Server, delivery string) PullRequest {
 func localFindings(t *testing.T, base, head githubtest.Tree) []rules.Finding {
 	t.Helper()
 	b, h := t.TempDir(), t.TempDir()
-	writeTree(t, b, base)
-	writeTree(t, h, head)
+	testtree.Write(t, b, base)
+	testtree.Write(t, h, head)
 	res, err := review.Analyze(t.Context(), review.NewDirSource(b, h), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -311,8 +312,8 @@ func TestGitHubReviewShop(t *testing.T) {
 func localChanged(t *testing.T, base, head githubtest.Tree) map[string]review.ChangedFile {
 	t.Helper()
 	b, h := t.TempDir(), t.TempDir()
-	writeTree(t, b, base)
-	writeTree(t, h, head)
+	testtree.Write(t, b, base)
+	testtree.Write(t, h, head)
 	cs, err := review.NewDirSource(b, h).Changed(t.Context())
 	if err != nil {
 		t.Fatal(err)

@@ -53,11 +53,11 @@ func TestOnChange(t *testing.T) {
 func TestAnalyzeSkipsBadFiles(t *testing.T) {
 	dir := t.TempDir()
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
-	writeTree(t, base, map[string]string{
+	testtree.Write(t, base, map[string]string{
 		"shop/models.py": "from django.db import models\n",
 		"shop/gone.py":   "x = 1\n",
 	})
-	writeTree(t, head, map[string]string{
+	testtree.Write(t, head, map[string]string{
 		"shop/models.py":  "from django.db import models\n\nclass P(models.Model):\n    sku = models.CharField(max_length=3, unique=True)\n",
 		"shop/views.py":   "def f(:\n    broken python(\n",
 		"shop/binary.py":  "x = 1\x00\n",
@@ -86,8 +86,8 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 func TestAnalyzeLogsToConfigLogger(t *testing.T) {
 	dir := t.TempDir()
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
-	writeTree(t, base, map[string]string{"shop/models.py": "from django.db import models\n", "shop/gone.py": "x = 1\n"})
-	writeTree(t, head, map[string]string{"shop/models.py": "from django.db import models\n", "shop/binary.py": "x = 1\x00\n"})
+	testtree.Write(t, base, map[string]string{"shop/models.py": "from django.db import models\n", "shop/gone.py": "x = 1\n"})
+	testtree.Write(t, head, map[string]string{"shop/models.py": "from django.db import models\n", "shop/binary.py": "x = 1\x00\n"})
 	if err := os.Symlink("models.py", filepath.Join(head, "shop/link.py")); err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestAnalyzeLogsToConfigLogger(t *testing.T) {
 
 func TestAnalyzeNoDjango(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, filepath.Join(dir, "head"), map[string]string{"main.go": "package main\n", "tool.py": "print('hi')\n"})
+	testtree.Write(t, filepath.Join(dir, "head"), map[string]string{"main.go": "package main\n", "tool.py": "print('hi')\n"})
 	res, err := Analyze(t.Context(), NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head")), nil)
 	if err != nil {
 		t.Fatalf("Analyze: %v", err)
@@ -130,7 +130,7 @@ func TestAnalyzeBadSource(t *testing.T) {
 
 func TestAnalyzeCanceled(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, filepath.Join(dir, "head"), map[string]string{"a.py": "x = 1\n"})
+	testtree.Write(t, filepath.Join(dir, "head"), map[string]string{"a.py": "x = 1\n"})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	if _, err := Analyze(ctx, NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head")), nil); err == nil {
@@ -233,8 +233,8 @@ func TestDeletionsReviewed(t *testing.T) {
 			if base == head {
 				t.Fatal("base and head are the same")
 			}
-			writeTree(t, filepath.Join(dir, "base"), map[string]string{tt.path: base})
-			writeTree(t, filepath.Join(dir, "head"), map[string]string{tt.path: head})
+			testtree.Write(t, filepath.Join(dir, "base"), map[string]string{tt.path: base})
+			testtree.Write(t, filepath.Join(dir, "head"), map[string]string{tt.path: head})
 			res, err := Analyze(t.Context(), NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head")), nil)
 			if err != nil {
 				t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djintegrity/djintegrity/internal/testtree"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -96,7 +97,7 @@ func TestLoadConfig(t *testing.T) {
 	if _, err := LoadConfig(filepath.Join(dir, ConfigPath)); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("LoadConfig of a missing file: got %v, want not-exist", err)
 	}
-	writeTree(t, dir, map[string]string{ConfigPath: "fail_on: warning\n"})
+	testtree.Write(t, dir, map[string]string{ConfigPath: "fail_on: warning\n"})
 	cfg, err := LoadConfig(filepath.Join(dir, ConfigPath))
 	if err != nil || cfg.FailOn != rules.Warning {
 		t.Errorf("LoadConfig = %+v, %v; want fail_on warning", cfg, err)

@@ -9,13 +9,15 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/djintegrity/djintegrity/internal/testtree"
 )
 
 func TestDirSourceChanged(t *testing.T) {
 	dir := t.TempDir()
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head with space")
 	long := strings.Repeat("line\n", 30)
-	writeTree(t, base, map[string]string{
+	testtree.Write(t, base, map[string]string{
 		"shop/models.py":  "a\nb\nc\n",
 		"shop/old.py":     "x\n",
 		"shop/same.py":    "same\n",
@@ -24,7 +26,7 @@ func TestDirSourceChanged(t *testing.T) {
 		"shop/mode.py":    "m\n",
 		"assets/logo.png": "\x00\x01\x02",
 	})
-	writeTree(t, head, map[string]string{
+	testtree.Write(t, head, map[string]string{
 		"shop/models.py":  "a\nB\nc\nd\n",
 		"shop/same.py":    "same\n",
 		"shop/new.py":     "1\n2\n",
@@ -64,7 +66,7 @@ func TestDirSourceChanged(t *testing.T) {
 func TestDirSourceMissingBase(t *testing.T) {
 	dir := t.TempDir()
 	head := filepath.Join(dir, "head")
-	writeTree(t, head, map[string]string{"a.py": "x\ny\n", "pkg/b.py": "z\n"})
+	testtree.Write(t, head, map[string]string{"a.py": "x\ny\n", "pkg/b.py": "z\n"})
 	got, err := NewDirSource(filepath.Join(dir, "nope"), head).Changed(t.Context())
 	if err != nil {
 		t.Fatalf("Changed: %v", err)
@@ -80,8 +82,8 @@ func TestDirSourceMissingBase(t *testing.T) {
 
 func TestDirSourceIdentical(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, filepath.Join(dir, "b"), map[string]string{"a.py": "x\n"})
-	writeTree(t, filepath.Join(dir, "h"), map[string]string{"a.py": "x\n"})
+	testtree.Write(t, filepath.Join(dir, "b"), map[string]string{"a.py": "x\n"})
+	testtree.Write(t, filepath.Join(dir, "h"), map[string]string{"a.py": "x\n"})
 	got, err := NewDirSource(filepath.Join(dir, "b"), filepath.Join(dir, "h")).Changed(t.Context())
 	if err != nil || len(got) != 0 {
 		t.Errorf("Changed of identical trees = %v, %v; want none", got, err)
@@ -98,7 +100,7 @@ func TestDirSourceMissingHead(t *testing.T) {
 
 func TestDirSourceFilesAndRead(t *testing.T) {
 	head := t.TempDir()
-	writeTree(t, head, map[string]string{"a.py": "x\n", "pkg/b.py": "z\n", ".git/config": "", "pkg/.git/x": ""})
+	testtree.Write(t, head, map[string]string{"a.py": "x\n", "pkg/b.py": "z\n", ".git/config": "", "pkg/.git/x": ""})
 	if err := os.Symlink("a.py", filepath.Join(head, "link.py")); err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +162,7 @@ rename to s.py
 
 func TestDirSourceOverlap(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"head/a.py": "x\n"})
+	testtree.Write(t, dir, map[string]string{"head/a.py": "x\n"})
 	if _, err := NewDirSource(dir, filepath.Join(dir, "head")).Changed(t.Context()); err == nil || !strings.Contains(err.Error(), "overlap") {
 		t.Errorf("Changed of nested trees: got %v, want overlap error", err)
 	}

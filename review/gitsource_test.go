@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/djintegrity/djintegrity/internal/testtree"
 )
 
 // gitRepo makes a repository in a temporary directory with a "main" branch.
@@ -57,14 +59,14 @@ func sortedChanged(t *testing.T, src Source) []ChangedFile {
 func TestGitSourceRevisions(t *testing.T) {
 	repo := gitRepo(t)
 	long := strings.Repeat("line\n", 30)
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py": "a\nb\nc\n",
 		"shop/old.py":    "x\n",
 		"shop/moved.py":  long,
 		"logo.png":       "\x00\x01",
 	})
 	base := commitAll(t, repo, "base")
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py": "a\nB\nc\nd\n",
 		"shop/new.py":    "1\n2\n",
 		"core/moved.py":  long + "tail\n",
@@ -81,7 +83,7 @@ func TestGitSourceRevisions(t *testing.T) {
 	}
 	commitAll(t, repo, "head")
 	// Uncommitted edits must not show when the head is a revision.
-	writeTree(t, repo, map[string]string{"shop/models.py": "dirty\n", "untracked.py": "u\n"})
+	testtree.Write(t, repo, map[string]string{"shop/models.py": "dirty\n", "untracked.py": "u\n"})
 
 	src := NewGitSource(filepath.Join(repo, "shop"), base, "HEAD") // any directory of the repository
 	want := []ChangedFile{
@@ -127,13 +129,13 @@ func TestGitSourceRevisions(t *testing.T) {
 
 func TestGitSourceWorkingTree(t *testing.T) {
 	repo := gitRepo(t)
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py": "a\nb\nc\n",
 		"shop/staged.py": "s\n",
 		".gitignore":     "*.log\nbuild/\n",
 	})
 	base := commitAll(t, repo, "base")
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py":   "a\nb\nC\n", // unstaged
 		"shop/staged.py":   "s\nt\n",
 		"shop/views.py":    "v1\nv2\nv3", // untracked, no final newline
@@ -171,7 +173,7 @@ func TestGitSourceWorkingTree(t *testing.T) {
 
 func TestGitSourceErrors(t *testing.T) {
 	repo := gitRepo(t)
-	writeTree(t, repo, map[string]string{"a.py": "x\n"})
+	testtree.Write(t, repo, map[string]string{"a.py": "x\n"})
 	commitAll(t, repo, "one")
 	tests := map[string]struct {
 		repo, base, head string
@@ -197,10 +199,10 @@ func TestGitSourceErrors(t *testing.T) {
 
 func TestDefaultBase(t *testing.T) {
 	repo := gitRepo(t)
-	writeTree(t, repo, map[string]string{"a.py": "x\n"})
+	testtree.Write(t, repo, map[string]string{"a.py": "x\n"})
 	first := commitAll(t, repo, "one")
 	run(t, repo, "checkout", "-q", "-b", "feature")
-	writeTree(t, repo, map[string]string{"a.py": "y\n"})
+	testtree.Write(t, repo, map[string]string{"a.py": "y\n"})
 	commitAll(t, repo, "two")
 	got, err := DefaultBase(t.Context(), repo)
 	if err != nil || got != first {
@@ -222,7 +224,7 @@ func TestDefaultBase(t *testing.T) {
 	}
 
 	lone := gitRepo(t)
-	writeTree(t, lone, map[string]string{"a.py": "x\n"})
+	testtree.Write(t, lone, map[string]string{"a.py": "x\n"})
 	run(t, lone, "checkout", "-q", "-b", "dev")
 	commitAll(t, lone, "one")
 	if _, err := DefaultBase(t.Context(), lone); err == nil || !strings.Contains(err.Error(), "no default branch") {
@@ -232,7 +234,7 @@ func TestDefaultBase(t *testing.T) {
 
 func TestGitSourceChecksRevisions(t *testing.T) {
 	repo := gitRepo(t)
-	writeTree(t, repo, map[string]string{"a.py": "x\n"})
+	testtree.Write(t, repo, map[string]string{"a.py": "x\n"})
 	commitAll(t, repo, "one")
 	if _, err := NewGitSource(repo, "nope", "").Changed(t.Context()); err == nil || !strings.Contains(err.Error(), `bad revision "nope"`) {
 		t.Errorf("Changed(bad base): got %v", err)
@@ -246,12 +248,12 @@ func TestGitSourceChecksRevisions(t *testing.T) {
 // Analyze, which reads the head tree in one batch.
 func TestAnalyzeGit(t *testing.T) {
 	repo := gitRepo(t)
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py": "from django.db import models\n\nclass Product(models.Model):\n    sku = models.CharField(max_length=32)\n",
 		"README.md":      "shop\n",
 	})
 	base := commitAll(t, repo, "base")
-	writeTree(t, repo, map[string]string{
+	testtree.Write(t, repo, map[string]string{
 		"shop/models.py": "from django.db import models\n\nclass Product(models.Model):\n    sku = models.CharField(max_length=32, unique=True)\n",
 		"shop/views.py":  "def v(request):\n    pass\n",
 		"shop/huge.py":   strings.Repeat("#", MaxFileSize+1),

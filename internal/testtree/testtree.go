@@ -33,3 +33,18 @@ func Copy(t testing.TB, src, dst string) {
 		t.Fatalf("copy %s: %v", src, err)
 	}
 }
+
+// Write writes files (slash path -> content) under dir, making directories
+// as needed.
+func Write(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for p, content := range files {
+		full := filepath.Join(dir, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

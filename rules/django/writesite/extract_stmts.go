@@ -123,23 +123,17 @@ func (x *extractor) bind(right, stmt *sitter.Node, sc scope) *binding {
 		b.ctorStmt = x.span(stmt)
 		return b
 	}
-	if pyast.Kind(callee) != "attribute" {
+	method, full, ch := x.queryMethod(callee, sc)
+	if full == nil {
 		return other
 	}
-	method := x.t.Text(pyast.Field(callee, "attribute"))
-	ch := x.chain(pyast.Field(callee, "object"), sc)
-	if ch == nil || !ch.upper {
-		return other
-	}
-	full := *ch
-	full.methods = append([]string{method}, ch.methods...)
 	if lookupMethods[method] {
 		full.lookup = append(slices.Clone(ch.lookup), x.kwargs(c, sc)...)
 		if len(c.Args) > 0 || c.StarArgs {
 			full.unknown = true
 		}
 	}
-	b := &binding{model: ch.model, ref: ch.ref, chain: &full, method: method, line: line, endLine: endLine}
+	b := &binding{model: ch.model, ref: ch.ref, chain: full, method: method, line: line, endLine: endLine}
 	switch wk := WriteKind(method); {
 	case method == "exists" || method == "count":
 		b.kind = bindCheck
@@ -315,17 +309,10 @@ func (x *extractor) checkExpr(n *sitter.Node, sc scope) *condInfo {
 		ci.chain, ci.line, ci.endLine, ci.varName = b.chain, b.line, b.endLine, x.t.Text(n)
 	case "call":
 		c := x.t.Call(n)
-		callee := pyast.Unwrap(c.Func)
-		if callee == nil || pyast.Kind(callee) != "attribute" {
+		method, full, ch := x.queryMethod(pyast.Unwrap(c.Func), sc)
+		if full == nil {
 			return nil
 		}
-		method := x.t.Text(pyast.Field(callee, "attribute"))
-		ch := x.chain(pyast.Field(callee, "object"), sc)
-		if ch == nil || !ch.upper {
-			return nil
-		}
-		full := *ch
-		full.methods = append([]string{method}, ch.methods...)
 		switch {
 		case checkMethods[method]:
 		case method == "filter" || passMethods[method]:
@@ -336,7 +323,7 @@ func (x *extractor) checkExpr(n *sitter.Node, sc scope) *condInfo {
 		default:
 			return nil
 		}
-		ci.chain = &full
+		ci.chain = full
 	default:
 		return nil
 	}
@@ -627,4 +614,22 @@ func (x *extractor) withStmt(s *sitter.Node, sc scope) {
 		}
 	}
 	x.walkBlock(pyast.Field(s, "body"), inner)
+}
+
+// queryMethod takes apart a method called on a query chain
+// (X.objects.filter(...).exists): the method, the chain with the method
+// first, and the chain it was called on. full is nil when callee is not a
+// method of a chain that starts at a model.
+func (x *extractor) queryMethod(callee *sitter.Node, sc scope) (method string, full, ch *chainInfo) {
+	if callee == nil || pyast.Kind(callee) != "attribute" {
+		return "", nil, nil
+	}
+	method = x.t.Text(pyast.Field(callee, "attribute"))
+	ch = x.chain(pyast.Field(callee, "object"), sc)
+	if ch == nil || !ch.upper {
+		return "", nil, nil
+	}
+	f := *ch
+	f.methods = append([]string{method}, ch.methods...)
+	return method, &f, ch
 }

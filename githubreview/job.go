@@ -181,28 +181,19 @@ func (j *job) getPull(ctx context.Context) (*github.PullRequest, error) {
 // loadConfig reads .github/djintegrity.yml at the base commit: a pull
 // request cannot switch off its own checks. No file is the defaults.
 func (j *job) loadConfig(ctx context.Context) (*review.Config, error) {
-	file, _, err := call(ctx, func(ctx context.Context) (*github.RepositoryContent, *github.Response, error) {
-		f, _, resp, err := j.gh.Repositories.GetContents(ctx, j.pr.Owner, j.pr.Repo, review.ConfigPath,
-			&github.RepositoryContentGetOptions{Ref: j.pr.BaseSHA})
-		return f, resp, err
-	})
-	if statusOf(err) == http.StatusNotFound {
+	text, err := readContents(ctx, j.gh, j.pr.Owner, j.pr.Repo, review.ConfigPath, j.pr.BaseSHA)
+	var tooLarge *tooLargeError
+	switch {
+	case statusOf(err) == http.StatusNotFound:
 		return review.DefaultConfig(), nil
-	}
-	if err != nil {
+	case errors.Is(err, review.ErrNotRegular):
+		return nil, &configError{fmt.Errorf("%s is a directory", review.ConfigPath)}
+	case errors.As(err, &tooLarge):
+		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", review.ConfigPath, tooLarge.size)}
+	case err != nil:
 		return nil, fmt.Errorf("read %s at base: %w", review.ConfigPath, err)
 	}
-	if file == nil {
-		return nil, &configError{fmt.Errorf("%s is a directory", review.ConfigPath)}
-	}
-	text, err := file.GetContent()
-	if err != nil {
-		return nil, fmt.Errorf("decode %s: %w", review.ConfigPath, err)
-	}
-	if text == "" && file.GetSize() > 0 {
-		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", review.ConfigPath, file.GetSize())}
-	}
-	cfg, err := review.ParseConfig(review.ConfigPath, []byte(text))
+	cfg, err := review.ParseConfig(review.ConfigPath, text)
 	if err != nil {
 		return nil, &configError{err}
 	}

@@ -248,33 +248,52 @@ func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 }
 
 // ReadBaseFile fetches a file as it was at the base commit, through the
-// contents API (one request; the review asks only for edited migrations).
+// contents API (one request; the review asks only for edited migrations
+// and files it compares with their past).
 func (s *prSource) ReadBaseFile(ctx context.Context, p string) ([]byte, error) {
 	if s.baseSHA == "" {
 		return nil, fmt.Errorf("%s at base: the base commit is unknown", p)
 	}
+	b, err := readContents(ctx, s.gh, s.owner, s.repo, p, s.baseSHA)
+	if err != nil {
+		return nil, fmt.Errorf("%s at base: %w", p, err)
+	}
+	s.reads.Add(1)
+	return b, nil
+}
+
+// readContents reads one file at ref through the contents API. It fails
+// with the API's error (statusOf tells a 404), review.ErrNotRegular for a
+// directory, or a *tooLargeError wrapping review.ErrTooLarge for a file
+// the API leaves out (over 1 MB).
+func readContents(ctx context.Context, gh *github.Client, owner, repo, p, ref string) ([]byte, error) {
 	file, _, err := call(ctx, func(ctx context.Context) (*github.RepositoryContent, *github.Response, error) {
-		f, _, resp, err := s.gh.Repositories.GetContents(ctx, s.owner, s.repo, p,
-			&github.RepositoryContentGetOptions{Ref: s.baseSHA})
+		f, _, resp, err := gh.Repositories.GetContents(ctx, owner, repo, p, &github.RepositoryContentGetOptions{Ref: ref})
 		return f, resp, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read %s at base: %w", p, err)
+		return nil, err
 	}
 	if file == nil {
-		return nil, fmt.Errorf("%s at base: %w", p, review.ErrNotRegular)
+		return nil, review.ErrNotRegular
 	}
 	text, err := file.GetContent()
 	if err != nil {
-		return nil, fmt.Errorf("decode %s at base: %w", p, err)
+		return nil, fmt.Errorf("decode: %w", err)
 	}
 	if text == "" && file.GetSize() > 0 {
-		// The contents API leaves out files over 1 MB.
-		return nil, fmt.Errorf("%s at base (%d bytes): %w", p, file.GetSize(), review.ErrTooLarge)
+		return nil, &tooLargeError{size: file.GetSize()}
 	}
-	s.reads.Add(1)
 	return []byte(text), nil
 }
+
+// tooLargeError is a file the contents API did not return for its size.
+type tooLargeError struct{ size int }
+
+func (e *tooLargeError) Error() string {
+	return fmt.Sprintf("%d bytes: %v", e.size, review.ErrTooLarge)
+}
+func (e *tooLargeError) Unwrap() error { return review.ErrTooLarge }
 
 // ReadFiles reads paths, a few at a time.
 func (s *prSource) ReadFiles(ctx context.Context, paths []string) ([]review.FileContent, error) {

@@ -95,13 +95,20 @@ func migOldOps(p *Pass, cf *ChangedFile, path string) (old migOpSet, known bool)
 	if m == nil {
 		return old, true // not a migration before: every operation is new
 	}
-	for _, op := range m.Operations {
-		old[migOpKey(op, "")]++
+	return migOps(m.Operations), true
+}
+
+// migOps counts operations, and the database operations of a
+// SeparateDatabaseAndState, by migOpKey.
+func migOps(ops []*django.Operation) migOpSet {
+	set := migOpSet{}
+	for _, op := range ops {
+		set[migOpKey(op, "")]++
 		for _, o := range op.DatabaseOperations {
-			old[migOpKey(o, "database:")]++
+			set[migOpKey(o, "database:")]++
 		}
 	}
-	return old, true
+	return set
 }
 
 // migPopulated reports whether the table x works on may hold rows in

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -574,23 +575,5 @@ func migOnlyReformatted(p *Pass, cf *ChangedFile, path string) bool {
 		return !strings.HasSuffix(path, ".py") || f != nil
 	}
 	old, known := migOldOps(p, cf, path)
-	if !known || cf.Added {
-		return false
-	}
-	for _, op := range f.Migration.Operations {
-		if !old.take(op, "") {
-			return false
-		}
-		for _, o := range op.DatabaseOperations {
-			if !old.take(o, "database:") {
-				return false
-			}
-		}
-	}
-	for _, n := range old {
-		if n > 0 {
-			return false // an operation was removed
-		}
-	}
-	return true
+	return known && !cf.Added && maps.Equal(old, migOps(f.Migration.Operations))
 }

@@ -87,11 +87,10 @@ func migOldOps(p *Pass, cf *ChangedFile, path string) (old migOpSet, known bool)
 	if cf.Added {
 		return old, true
 	}
-	src, ok := p.base(path)
+	m, ok := p.baseMigration(path)
 	if !ok {
 		return nil, false
 	}
-	m := django.ParseMigrationSource(path, src)
 	if m == nil {
 		return old, true // not a migration before: every operation is new
 	}

@@ -41,8 +41,9 @@ type Pass struct {
 	// reformatted), so the review reads only those.
 	BaseFile func(path string) ([]byte, bool)
 
-	history *migstate.History               // see History
-	defs    map[string][2]map[string]string // see unchangedDef: before, after
+	history  *migstate.History               // see History
+	defs     map[string][2]map[string]string // see unchangedDef: before, after
+	baseMigs map[string]*django.Migration    // see baseMigration
 }
 
 // History replays the project's migrations on first use; the rules of
@@ -193,4 +194,23 @@ func layoutFree(s string) string {
 		b = append(b, c)
 	}
 	return string(b)
+}
+
+// baseMigration parses, once for all the rules of the pass, an edited
+// migration as it was before the change: nil when it held no Migration
+// class; false when its old content is not known.
+func (p *Pass) baseMigration(path string) (*django.Migration, bool) {
+	if m, ok := p.baseMigs[path]; ok {
+		return m, true
+	}
+	src, ok := p.base(path)
+	if !ok {
+		return nil, false
+	}
+	if p.baseMigs == nil {
+		p.baseMigs = map[string]*django.Migration{}
+	}
+	m := django.ParseMigrationSource(path, src)
+	p.baseMigs[path] = m
+	return m, true
 }

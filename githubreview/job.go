@@ -105,7 +105,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		}
 	}
 	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
-	if err := j.completeCheckRun(ctx, res.Findings, p, src.capped, out.Failed); err != nil {
+	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
 		return out, err
 	}
 	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
@@ -344,13 +344,13 @@ func reviewBody(inline []rules.Finding) string {
 // completeCheckRun completes the check run: conclusion, summary, and the
 // annotations in batches of 50 (the first batches as updates in
 // progress, the last with the conclusion).
-func (j *job) completeCheckRun(ctx context.Context, findings []rules.Finding, p placement, capped, failed bool) error {
+func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, capped, failed bool) error {
 	conclusion := "success"
 	if failed {
 		conclusion = "failure"
 	}
-	title := github.String(checkTitle(findings))
-	summary := github.String(checkSummary(findings, p, capped))
+	title := github.String(checkTitle(res.Findings))
+	summary := github.String(checkSummary(res, p, capped))
 	anns := annotations(p.annotate)
 	for len(anns) > maxAnnotationsPerRequest {
 		batch := anns[:maxAnnotationsPerRequest]
@@ -422,9 +422,11 @@ func checkTitle(findings []rules.Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-func checkSummary(findings []rules.Finding, p placement, capped bool) string {
+func checkSummary(res *review.Result, p placement, capped bool) string {
+	findings := res.Findings
 	var b strings.Builder
 	b.WriteString(review.SummaryTable(findings))
+	b.WriteString(review.SkippedList(res.Skipped))
 	if len(findings) > 0 {
 		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))

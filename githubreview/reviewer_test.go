@@ -732,6 +732,30 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 	}
 }
 
+// TestGitHubReviewReportsSkippedFiles: a changed Python file the review
+// cannot read is named in the check run's summary with why; the rest of
+// the pull request is reviewed as before.
+func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
+	base, head := shopTrees(t)
+	head["shop/legacy.py"] = "NAME = '\xe9'\n"
+	head["shop/generated.py"] = "x = 1\n" + strings.Repeat("#", review.MaxFileSize)
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+	r := appReviewer(t, s, s.URL(), nil)
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+		t.Fatal(err)
+	}
+	run := s.CheckRuns()[0]
+	for _, want := range []string{
+		"- `shop/generated.py`: not reviewed: over 1 MiB\n",
+		"- `shop/legacy.py`: not reviewed: not UTF-8\n",
+		review.SummaryTable(localFindings(t, base, head)),
+	} {
+		if !strings.Contains(run.Summary, want) {
+			t.Errorf("summary lacks %q:\n%s", want, run.Summary)
+		}
+	}
+}
+
 // TestCompleteCheckRunBatches: annotations go 50 a request, the last batch
 // with the conclusion.
 func TestCompleteCheckRunBatches(t *testing.T) {
@@ -753,7 +777,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	for i := range 120 {
 		fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
 	}
-	if err := j.completeCheckRun(t.Context(), fs, placement{annotate: fs}, false, false); err != nil {
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
 		t.Fatal(err)
 	}
 	run := s.CheckRuns()[0]

@@ -35,6 +35,17 @@ type Result struct {
 	// Sources holds the head content of the files with findings, for
 	// writers that quote the flagged lines.
 	Sources map[string][]byte
+	// Skipped lists the Python files the review wanted but could not read,
+	// changed files first: what it says nothing about, so the output can
+	// say so rather than pass in silence.
+	Skipped []SkippedFile
+}
+
+// SkippedFile is a Python file left out of the review, and why.
+type SkippedFile struct {
+	Path    string `json:"path"`
+	Reason  string `json:"reason"`
+	Changed bool   `json:"changed"` // the change touches it
 }
 
 // Analyze reviews the change src describes: it indexes the Python files of
@@ -63,6 +74,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		return nil, fmt.Errorf("list changed files: %w", err)
 	}
 	change := rules.Change{}
+	var skipped []SkippedFile
 	for _, f := range changed {
 		switch {
 		case f.Status == Deleted:
@@ -70,6 +82,9 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 			continue
 		case f.Binary:
 			log.Debug("skipping binary file", "path", f.Path)
+			if strings.HasSuffix(f.Path, ".py") {
+				skipped = append(skipped, SkippedFile{Path: f.Path, Reason: reasonBinary, Changed: true})
+			}
 			continue
 		case f.Status == Renamed:
 			log.Debug("renamed file: reviewing the new path only", "path", f.Path, "old_path", f.OldPath)
@@ -90,8 +105,9 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	// and fingerprints need the text of the files with findings.
 	var files []django.SourceFile
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
-		got, err := readSources(ctx, src, want, log)
+		got, skip, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
+		skipped = append(skipped, skip...)
 		for _, f := range got {
 			if _, ok := change[f.Path]; ok {
 				log.Debug("read changed file", "path", f.Path)
@@ -122,7 +138,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
 	all := rules.Analyze(pass, cfg.enabled)
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}}
+	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change)}
 	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
 	for _, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
@@ -229,37 +245,71 @@ func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Fin
 	return out
 }
 
+// Why a file was skipped, as the output says it.
+const (
+	reasonNotRegular = "not a regular file"
+	reasonMissing    = "missing from the head tree"
+	reasonTooLarge   = "over 1 MiB"
+	reasonBinary     = "binary"
+	reasonNotUTF8    = "not UTF-8"
+)
+
 // readSources reads paths, in one batch when the source can or else in
-// parallel (each read may be a process or a request), and drops the files
-// the index must not see, with a debug line each.
-func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, error) {
+// parallel (each read may be a process or a request), and returns the
+// files the index may see and the ones it skipped, with why. A failure to
+// read (rather than a file that cannot be indexed) is an error.
+func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, []SkippedFile, error) {
 	contents, err := readAll(ctx, src, paths)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var files []django.SourceFile
+	var (
+		files   []django.SourceFile
+		skipped []SkippedFile
+	)
 	for i, c := range contents {
 		p, b := paths[i], c.Data
+		reason := ""
 		switch {
 		case errors.Is(c.Err, ErrNotRegular):
-			log.Debug("skipping file that is not regular", "path", p)
+			reason = reasonNotRegular
 		case errors.Is(c.Err, fs.ErrNotExist):
-			log.Debug("skipping file that vanished", "path", p)
-		case errors.Is(c.Err, ErrTooLarge):
-			log.Debug("skipping file over 1 MiB", "path", p)
+			reason = reasonMissing
+		case errors.Is(c.Err, ErrTooLarge), c.Err == nil && len(b) > MaxFileSize:
+			reason = reasonTooLarge
 		case c.Err != nil:
-			return nil, fmt.Errorf("read head tree: %w", c.Err)
-		case len(b) > MaxFileSize:
-			log.Debug("skipping file over 1 MiB", "path", p, "size", len(b))
+			return nil, nil, fmt.Errorf("read head tree: %w", c.Err)
 		case bytes.IndexByte(b, 0) >= 0:
-			log.Debug("skipping binary file", "path", p)
+			reason = reasonBinary
 		case !utf8.Valid(b):
-			log.Debug("skipping file that is not UTF-8", "path", p)
+			reason = reasonNotUTF8
 		default:
 			files = append(files, django.SourceFile{Path: p, Src: b})
+			continue
 		}
+		log.Debug("skipping file", "path", p, "reason", reason)
+		skipped = append(skipped, SkippedFile{Path: p, Reason: reason})
 	}
-	return files, nil
+	return files, skipped, nil
+}
+
+// sortSkipped marks the skipped files the change touches and sorts them
+// first, each path once.
+func sortSkipped(skipped []SkippedFile, change rules.Change) []SkippedFile {
+	for i := range skipped {
+		_, touched := change[skipped[i].Path]
+		skipped[i].Changed = skipped[i].Changed || touched
+	}
+	slices.SortFunc(skipped, func(a, b SkippedFile) int {
+		if a.Changed != b.Changed {
+			if a.Changed {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Path, b.Path)
+	})
+	return slices.CompactFunc(skipped, func(a, b SkippedFile) bool { return a.Path == b.Path })
 }
 
 // fileLister is implemented by this package's sources, which log the

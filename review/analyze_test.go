@@ -51,19 +51,22 @@ func TestOnChange(t *testing.T) {
 }
 
 func TestAnalyzeSkipsBadFiles(t *testing.T) {
+	hugeSettings := "DEBUG = False\n" + strings.Repeat("#", MaxFileSize)
 	dir := t.TempDir()
 	base, head := filepath.Join(dir, "base"), filepath.Join(dir, "head")
 	testtree.Write(t, base, map[string]string{
-		"shop/models.py": "from django.db import models\n",
-		"shop/gone.py":   "x = 1\n",
+		"shop/models.py":   "from django.db import models\n",
+		"shop/gone.py":     "x = 1\n",
+		"proj/settings.py": hugeSettings,
 	})
 	testtree.Write(t, head, map[string]string{
-		"shop/models.py":  "from django.db import models\n\nclass P(models.Model):\n    sku = models.CharField(max_length=3, unique=True)\n",
-		"shop/views.py":   "def f(:\n    broken python(\n",
-		"shop/binary.py":  "x = 1\x00\n",
-		"shop/latin1.py":  "s = '\xe9'\n",
-		"shop/huge.py":    "x = 1\n" + strings.Repeat("#", MaxFileSize),
-		"shop/readme.txt": "not python\n",
+		"proj/settings.py": hugeSettings,
+		"shop/models.py":   "from django.db import models\n\nclass P(models.Model):\n    sku = models.CharField(max_length=3, unique=True)\n",
+		"shop/views.py":    "def f(:\n    broken python(\n",
+		"shop/binary.py":   "x = 1\x00\n",
+		"shop/latin1.py":   "s = '\xe9'\n",
+		"shop/huge.py":     "x = 1\n" + strings.Repeat("#", MaxFileSize),
+		"shop/readme.txt":  "not python\n",
 	})
 	if err := os.Symlink("models.py", filepath.Join(head, "shop/link.py")); err != nil {
 		t.Fatal(err)
@@ -78,6 +81,17 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 	}
 	if res.Duration <= 0 {
 		t.Errorf("Duration = %v, want > 0", res.Duration)
+	}
+	// The Python files skipped are reported, each with why: none is read
+	// in silence. The text file is not Python, the link not a file.
+	want := []SkippedFile{
+		{Path: "shop/binary.py", Reason: "binary", Changed: true},
+		{Path: "shop/huge.py", Reason: "over 1 MiB", Changed: true},
+		{Path: "shop/latin1.py", Reason: "not UTF-8", Changed: true},
+		{Path: "proj/settings.py", Reason: "over 1 MiB"}, // read as context
+	}
+	if diff := cmp.Diff(want, res.Skipped); diff != "" {
+		t.Errorf("Skipped (-want +got):\n%s", diff)
 	}
 }
 

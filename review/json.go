@@ -10,18 +10,21 @@ import (
 )
 
 // jsonWriter writes the design's output contract:
-// {"findings": [...], "files_analyzed": N, "duration_ms": N}.
+// {"findings": [...], "files_analyzed": N, "duration_ms": N}, and
+// "skipped": [{"path", "reason", "changed"}] when a Python file could not
+// be read.
 type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
 	Findings      []rules.Finding `json:"findings"`
 	FilesAnalyzed int             `json:"files_analyzed"`
 	DurationMS    int64           `json:"duration_ms"`
+	Skipped       []SkippedFile   `json:"skipped,omitempty"`
 }
 
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
-	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds()}
+	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null
 	}

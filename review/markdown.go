@@ -21,6 +21,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	var b strings.Builder
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))
+	b.WriteString(SkippedList(r.Skipped))
 	for _, f := range r.Findings {
 		lines := fmt.Sprintf("line %d", f.StartLine)
 		if f.EndLine > f.StartLine {
@@ -33,6 +34,20 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 		return fmt.Errorf("write markdown: %w", err)
 	}
 	return nil
+}
+
+// SkippedList is the Markdown list of the Python files the review could
+// not read, or "" when it read them all.
+func SkippedList(skipped []SkippedFile) string {
+	if len(skipped) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n**Python files not read:**\n\n")
+	for _, sk := range skipped {
+		fmt.Fprintf(&b, "- `%s`: %s\n", sk.Path, SkipNote(sk))
+	}
+	return b.String()
 }
 
 // fingerprintMarker prefixes the hidden marker by which a later run knows

@@ -111,6 +111,10 @@ func TestWriters(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			golden(t, "findings."+ext[format], publish(t, format, sampleResult()))
 			golden(t, "empty."+ext[format], publish(t, format, &Result{FilesAnalyzed: 2, Duration: 3 * time.Millisecond}))
+			golden(t, "skipped."+ext[format], publish(t, format, &Result{FilesAnalyzed: 2, Duration: 3 * time.Millisecond, Skipped: []SkippedFile{
+				{Path: "shop/generated.py", Reason: "over 1 MiB", Changed: true},
+				{Path: "config/settings.py", Reason: "not UTF-8"},
+			}}))
 		})
 	}
 }

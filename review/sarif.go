@@ -36,9 +36,29 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool       sarifTool     `json:"tool"`
-	ColumnKind string        `json:"columnKind"`
-	Results    []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	ColumnKind  string            `json:"columnKind"`
+	Results     []sarifResult     `json:"results"`
+}
+
+// sarifInvocation carries the files the review could not read, as
+// tool-execution notifications: the review ran, but not over them.
+type sarifInvocation struct {
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications"`
+}
+
+type sarifNotification struct {
+	Level     string              `json:"level"`
+	Message   sarifText           `json:"message"`
+	Locations []sarifFileLocation `json:"locations"`
+}
+
+type sarifFileLocation struct {
+	PhysicalLocation struct {
+		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	} `json:"physicalLocation"`
 }
 
 type sarifTool struct {
@@ -131,6 +151,27 @@ func toolVersion() string {
 	return info.Main.Version
 }
 
+// sarifSkipped reports the skipped files as one invocation's
+// notifications: a warning for a changed file not reviewed, a note for one
+// not read as context.
+func sarifSkipped(skipped []SkippedFile) []sarifInvocation {
+	if len(skipped) == 0 {
+		return nil
+	}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, sk := range skipped {
+		n := sarifNotification{Level: "note", Message: sarifText{Text: sk.Path + ": " + SkipNote(sk)}}
+		if sk.Changed {
+			n.Level = "warning"
+		}
+		var loc sarifFileLocation
+		loc.PhysicalLocation.ArtifactLocation = sarifArtifact{URI: (&url.URL{Path: sk.Path}).String(), URIBaseID: srcRootBase}
+		n.Locations = []sarifFileLocation{loc}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	return []sarifInvocation{inv}
+}
+
 // Publish implements Writer.
 func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	driver := sarifDriver{Name: "djintegrity", Version: cmp.Or(s.Version, toolVersion()), InformationURI: projectURI}
@@ -175,7 +216,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool: sarifTool{Driver: driver}, ColumnKind: "utf16CodeUnits", Results: results,
+		Tool: sarifTool{Driver: driver}, Invocations: sarifSkipped(r.Skipped), ColumnKind: "utf16CodeUnits", Results: results,
 	}}}
 	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")

@@ -86,7 +86,9 @@ type validationLog struct {
 func TestSARIFValidates(t *testing.T) {
 	t.Parallel() // each Multitool run takes a second or more
 	bin := sarifMultitool(t)
-	for name, res := range map[string]*Result{"findings": sampleResult(), "empty": {FilesAnalyzed: 1}} {
+	skipped := sampleResult()
+	skipped.Skipped = []SkippedFile{{Path: "shop/big views.py", Reason: "over 1 MiB", Changed: true}, {Path: "settings.py", Reason: "not UTF-8"}}
+	for name, res := range map[string]*Result{"findings": sampleResult(), "empty": {FilesAnalyzed: 1}, "skipped files": skipped} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

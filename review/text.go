@@ -38,8 +38,30 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 			fmt.Fprintln(w) // set a long finding apart from the next
 		}
 	}
+	for _, sk := range r.Skipped {
+		fmt.Fprintf(w, "%s: %s\n", sk.Path, SkipNote(sk))
+	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()
+}
+
+// SkipNote says what skipping a file means for the review.
+func SkipNote(sk SkippedFile) string {
+	if sk.Changed {
+		return "not reviewed: " + sk.Reason
+	}
+	return "not read as context (" + sk.Reason + "): findings that depend on it may be missing"
+}
+
+// notReviewed counts the changed files the review could not read.
+func notReviewed(r *Result) int {
+	n := 0
+	for _, sk := range r.Skipped {
+		if sk.Changed {
+			n++
+		}
+	}
+	return n
 }
 
 func writeIndented(w io.Writer, prefix, line string) {
@@ -59,6 +81,14 @@ func flaggedLines(r *Result, f rules.Finding) []string {
 // summaryLine counts findings by severity: "2 errors, 1 warning in 14
 // files analyzed".
 func summaryLine(r *Result) string {
+	line := findingsLine(r)
+	if n := notReviewed(r); n > 0 {
+		line += fmt.Sprintf("; %s not reviewed", plural(n, "changed Python file"))
+	}
+	return line
+}
+
+func findingsLine(r *Result) string {
 	if len(r.Findings) == 0 {
 		return fmt.Sprintf("no findings in %s analyzed", plural(r.FilesAnalyzed, "file"))
 	}

@@ -7,6 +7,7 @@
 //
 //	go run ./cmd/ecosystem -repos DIR            # every project
 //	go run ./cmd/ecosystem -repos DIR -only wger-project/wger
+//	go run ./cmd/ecosystem -repos DIR -deep      # the deeper sample of migration history
 //	go run ./cmd/ecosystem -stats                # no review: the table from the committed files
 //
 // See CONTRIBUTING.md.
@@ -20,12 +21,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"os/signal"
 	"runtime"
-	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -45,12 +43,12 @@ func main() {
 }
 
 type flags struct {
-	repos, projects, findings, ledger, readme string
-	only                                      string
-	workers                                   int
-	timeout                                   time.Duration
-	statsOnly, verbose                        bool
-	unjudged                                  int
+	repos, projects, findings, deepFindings, ledger, readme string
+	only                                                    string
+	workers                                                 int
+	timeout                                                 time.Duration
+	deep, statsOnly, verbose                                bool
+	unjudged                                                int
 }
 
 func parse(args []string, stderr io.Writer) (*flags, error) {
@@ -60,6 +58,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.repos, "repos", os.Getenv("DJINTEGRITY_ECOSYSTEM_REPOS"), "`directory` of the projects' git snapshots (default $DJINTEGRITY_ECOSYSTEM_REPOS)")
 	fs.StringVar(&f.projects, "projects", "ecosystem/projects.yml", "pinned project list")
 	fs.StringVar(&f.findings, "findings", "ecosystem/findings.tsv", "findings file, rewritten")
+	fs.StringVar(&f.deepFindings, "deep-findings", "ecosystem/findings-deep.tsv", "the deep run's findings file, rewritten by -deep")
+	fs.BoolVar(&f.deep, "deep", false, "review each project's `deep` earlier commits that change migrations or models, not the default window")
 	fs.StringVar(&f.ledger, "ledger", "ecosystem/ledger.tsv", "ledger of judged findings")
 	fs.StringVar(&f.readme, "readme", "README.md", "README whose precision table is regenerated (\"\": none)")
 	fs.StringVar(&f.only, "only", "", "review only these comma-separated `owner/name`s; the other projects' lines are kept")
@@ -91,7 +91,17 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	old, err := readFindings(f.findings)
+	// The default run and the deep run each rewrite their own file; the
+	// precision table counts the findings of both.
+	path, other := f.findings, f.deepFindings
+	if f.deep {
+		path, other = other, path
+	}
+	old, err := readFindings(path)
+	if err != nil {
+		return err
+	}
+	kept, err := readFindings(other)
 	if err != nil {
 		return err
 	}
@@ -106,12 +116,12 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 		if err := ecosystem.WriteFindings(&buf, findings); err != nil {
 			return err
 		}
-		if err := os.WriteFile(f.findings, buf.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 			return fmt.Errorf("write findings: %w", err)
 		}
-		fmt.Fprintf(stdout, "findings: %d before, %d now (%s)\n", len(old), len(findings), f.findings)
+		fmt.Fprintf(stdout, "findings: %d before, %d now (%s)\n", len(old), len(findings), path)
 	}
-	if err := report(f, findings, stdout); err != nil {
+	if err := report(f, append(findings, kept...), stdout); err != nil {
 		return err
 	}
 	if len(failures) > 0 {
@@ -130,33 +140,28 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 	if err != nil {
 		return nil, nil, err
 	}
-	only := map[string]bool{}
-	for _, o := range strings.Split(f.only, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			only[o] = true
-		}
+	selected, err := ecosystem.Select(projects, f.only)
+	if err != nil {
+		return nil, nil, fmt.Errorf("-only: %w", err)
 	}
 	reviewed := map[string]bool{}
 	var targets []ecosystem.Target
-	for _, p := range projects {
-		if len(only) > 0 && !only[p.Repo] {
-			continue
-		}
-		delete(only, p.Repo)
+	for _, p := range selected {
 		dir := ecosystem.FindSnapshot(f.repos, p)
 		if dir == "" {
 			log.Warn("snapshot missing: project skipped, its earlier findings kept", "project", p.Repo, "repos", f.repos)
 			continue
 		}
-		ts, err := ecosystem.Plan(ctx, dir, p)
+		plan := ecosystem.Plan
+		if f.deep {
+			plan = ecosystem.PlanDeep
+		}
+		ts, err := plan(ctx, dir, p)
 		if err != nil {
 			return nil, nil, err
 		}
 		reviewed[p.Repo] = true
 		targets = append(targets, ts...)
-	}
-	if len(only) > 0 {
-		return nil, nil, fmt.Errorf("-only names projects not in %s: %s", f.projects, strings.Join(slices.Sorted(maps.Keys(only)), ", "))
 	}
 	start := time.Now()
 	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log})

@@ -16,12 +16,10 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// snapshot makes a bare repository under dir/owner+name/repo holding two
-// commits: the bundled example's base, then its head.
-func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
-	t.Helper()
-	work := t.TempDir()
-	git := func(args ...string) string {
+// gitIn returns a function that runs git in work, as a fixed author, and
+// returns its output.
+func gitIn(t *testing.T, work string) func(args ...string) string {
+	return func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("git", args...)
 		cmd.Dir = work
@@ -33,6 +31,14 @@ func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
 		}
 		return strings.TrimSpace(string(out))
 	}
+}
+
+// snapshot makes a bare repository under dir/owner+name/repo holding two
+// commits: the bundled example's base, then its head.
+func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
+	t.Helper()
+	work := t.TempDir()
+	git := gitIn(t, work)
 	git("init", "-q", "-b", "main")
 	testtree.Copy(t, "../../examples/shop/base", work)
 	git("add", "-A")
@@ -123,6 +129,63 @@ func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
 	}
 }
 
+// TestPlanDeep: the deep run reviews the earlier commits that change a
+// migration or a models module, and none that the default window holds.
+func TestPlanDeep(t *testing.T) {
+	work := t.TempDir()
+	git := gitIn(t, work)
+	git("init", "-q", "-b", "main")
+	ids := map[string]string{}
+	for _, c := range []struct{ name, path string }{
+		{"root", "shop/models.py"},
+		{"migration", "shop/migrations/0002_x.py"},
+		{"view", "shop/views.py"},
+		{"models-package", "billing/models/invoice.py"},
+		{"models-module", "shop/models.py"},
+		{"newest-migration", "shop/migrations/0003_y.py"},
+	} {
+		testtree.Write(t, work, map[string]string{c.path: "# " + c.name + "\n"})
+		git("add", "-A")
+		git("commit", "-q", "-m", c.name)
+		ids[c.name] = git("rev-parse", "HEAD")
+	}
+	labels := func(ts []Target) []string {
+		var out []string
+		for _, tg := range ts {
+			out = append(out, tg.Label)
+		}
+		return out
+	}
+	short := func(names ...string) []string {
+		var out []string
+		for _, n := range names {
+			out = append(out, ids[n][:shortID])
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name string
+		p    Project
+		want []string
+	}{
+		{"past the window", Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
+		{"limited", Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
+		{"no window", Project{Range: 1, Deep: 1}, short("newest-migration")},
+		{"none asked", Project{Commits: 1}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.p.Repo, tc.p.Commit = "acme/shop", ids["newest-migration"]
+			got, err := PlanDeep(t.Context(), work, tc.p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, labels(got)); diff != "" {
+				t.Errorf("deep targets (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestRunReportsAFailureWithItsCommand(t *testing.T) {
 	dir := t.TempDir()
 	path, _, head := snapshot(t, dir, "acme/shop")
@@ -137,18 +200,55 @@ func TestRunReportsAFailureWithItsCommand(t *testing.T) {
 	}
 }
 
+func TestSelect(t *testing.T) {
+	list := []Project{{Repo: "a/one"}, {Repo: "b/two"}, {Repo: "c/three"}}
+	for name, tc := range map[string]struct {
+		only string
+		want []string
+		err  string
+	}{
+		"all":            {only: "", want: []string{"a/one", "b/two", "c/three"}},
+		"one":            {only: "b/two", want: []string{"b/two"}},
+		"none after it":  {only: "a/one", want: []string{"a/one"}},
+		"list order":     {only: "c/three, a/one", want: []string{"a/one", "c/three"}},
+		"unknown":        {only: "b/two,z/zed", err: "not in the project list: z/zed"},
+		"spaces, commas": {only: " , b/two ,", want: []string{"b/two"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got, err := Select(list, tc.only)
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Fatalf("error %v, want %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var repos []string
+			for _, p := range got {
+				repos = append(repos, p.Repo)
+			}
+			if diff := cmp.Diff(tc.want, repos); diff != "" {
+				t.Errorf("selected (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestParseProjects(t *testing.T) {
 	sha := strings.Repeat("a", 40)
 	for name, tc := range map[string]struct {
 		in, err string
 	}{
-		"ok":           {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n", err: ""},
-		"unknown key":  {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n    depth: 2\n", err: "field depth not found"},
-		"short commit": {in: "projects:\n  - repo: a/b\n    commit: abc\n    commits: 3\n", err: "not a full commit id"},
-		"twice":        {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n  - repo: A/b\n    commit: " + sha + "\n    commits: 1\n", err: "listed twice"},
-		"nothing":      {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n", err: "one of them above 0"},
-		"bad repo":     {in: "projects:\n  - repo: a\n    commit: " + sha + "\n    commits: 1\n", err: "not owner/name"},
-		"empty":        {in: "projects: []\n", err: "no projects"},
+		"ok":            {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n", err: ""},
+		"unknown key":   {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n    depth: 2\n", err: "field depth not found"},
+		"short commit":  {in: "projects:\n  - repo: a/b\n    commit: abc\n    commits: 3\n", err: "not a full commit id"},
+		"twice":         {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 3\n  - repo: A/b\n    commit: " + sha + "\n    commits: 1\n", err: "listed twice"},
+		"nothing":       {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n", err: "commits or range above 0"},
+		"negative deep": {in: "projects:\n  - repo: a/b\n    commit: " + sha + "\n    commits: 1\n    deep: -1\n", err: "must not be negative"},
+		"bad repo":      {in: "projects:\n  - repo: a\n    commit: " + sha + "\n    commits: 1\n", err: "not owner/name"},
+		"empty":         {in: "projects: []\n", err: "no projects"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := ParseProjects([]byte(tc.in))
@@ -278,17 +378,22 @@ func TestRulesBelowTheBarAreDemoted(t *testing.T) {
 	}
 }
 
-// committed reads the committed findings file and ledger.
+// committed reads the committed findings files, the default run's and the
+// deep run's, and the ledger.
 func committed(t *testing.T) ([]Finding, Ledger) {
 	t.Helper()
-	ff, err := os.Open("../../ecosystem/findings.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ff.Close()
-	fs, err := ReadFindings(ff)
-	if err != nil {
-		t.Fatal(err)
+	var fs []Finding
+	for _, path := range []string{"../../ecosystem/findings.tsv", "../../ecosystem/findings-deep.tsv"} {
+		ff, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadFindings(ff)
+		ff.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs = append(fs, got...)
 	}
 	lf, err := os.Open("../../ecosystem/ledger.tsv")
 	if err != nil {

@@ -11,9 +11,11 @@ package ecosystem
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -31,6 +33,12 @@ type Project struct {
 	// Range is how many first-parent commits make the one pull-request-sized
 	// range reviewed as a whole; 0 reviews none.
 	Range int `yaml:"range"`
+	// Deep is how many earlier non-merge commits that change a migration or
+	// a models module the deep run (-deep) reviews one by one, past the
+	// Commits window. The default run leaves them out to stay fast; the
+	// deep run samples the history where the migration rules fire, so
+	// their precision rests on more than a few findings.
+	Deep int `yaml:"deep"`
 	// Shape says what the project brings to the check (size, age, layout,
 	// libraries), for whoever edits the list.
 	Shape string `yaml:"shape"`
@@ -76,12 +84,38 @@ func ParseProjects(b []byte) ([]Project, error) {
 			return nil, fmt.Errorf("project list: %s is listed twice", p.Repo)
 		case !commitRE.MatchString(p.Commit):
 			return nil, fmt.Errorf("project list: %s: commit %q is not a full commit id", p.Repo, p.Commit)
-		case p.Commits < 0 || p.Range < 0 || p.Commits+p.Range == 0:
-			return nil, fmt.Errorf("project list: %s: commits and range must be positive, and one of them above 0", p.Repo)
+		case p.Commits < 0 || p.Range < 0 || p.Deep < 0 || p.Commits+p.Range == 0:
+			return nil, fmt.Errorf("project list: %s: commits, range and deep must not be negative, and commits or range above 0", p.Repo)
 		}
 		seen[strings.ToLower(p.Repo)] = true
 	}
 	return doc.Projects, nil
+}
+
+// Select returns the projects named in only, a comma-separated list of
+// owner/name, in the list's order; every project when only is empty. A
+// name not in the list is an error.
+func Select(projects []Project, only string) ([]Project, error) {
+	want := map[string]bool{}
+	for _, o := range strings.Split(only, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			want[o] = true
+		}
+	}
+	if len(want) == 0 {
+		return projects, nil
+	}
+	var out []Project
+	for _, p := range projects {
+		if want[p.Repo] {
+			out = append(out, p)
+			delete(want, p.Repo)
+		}
+	}
+	if len(want) > 0 {
+		return nil, fmt.Errorf("not in the project list: %s", strings.Join(slices.Sorted(maps.Keys(want)), ", "))
+	}
+	return out, nil
 }
 
 // FindSnapshot returns the local git directory of p under dir, trying the

@@ -39,20 +39,11 @@ const shortID = 12
 // commits that change Python files against its first parent (a root commit
 // is passed over), and the range of its last Range first-parent commits.
 func Plan(ctx context.Context, dir string, p Project) ([]Target, error) {
-	var out []Target
-	if p.Commits > 0 {
-		ids, err := gitLines(ctx, dir, "rev-list", "--no-merges", fmt.Sprintf("--max-count=%d", p.Commits), p.Commit, "--", "*.py")
-		if err != nil {
-			return nil, fmt.Errorf("%s: list commits: %w", p.Repo, err)
-		}
-		for _, id := range ids {
-			parent, err := gitLines(ctx, dir, "rev-parse", "--verify", "--quiet", id+"^1")
-			if err != nil || len(parent) != 1 {
-				continue // a root commit: nothing to compare with
-			}
-			out = append(out, Target{Project: p, Dir: dir, Base: parent[0], Head: id, Label: id[:shortID]})
-		}
+	ids, err := recent(ctx, dir, p)
+	if err != nil {
+		return nil, err
 	}
+	out := commitTargets(ctx, dir, p, ids)
 	if p.Range > 0 {
 		ids, err := gitLines(ctx, dir, "rev-list", "--first-parent", fmt.Sprintf("--max-count=%d", p.Range+1), p.Commit)
 		if err != nil {
@@ -64,6 +55,56 @@ func Plan(ctx context.Context, dir string, p Project) ([]Target, error) {
 		}
 	}
 	return out, nil
+}
+
+// deepPaths are the files whose changes the migration rules and
+// missing-migration review (git pathspecs, where * also matches /).
+var deepPaths = []string{"*migrations/*.py", "*models.py", "*models/*.py"}
+
+// PlanDeep lists the targets of the deep run: each of the last Deep
+// non-merge commits that change a migration or a models module and are not
+// among the Commits that Plan reviews.
+func PlanDeep(ctx context.Context, dir string, p Project) ([]Target, error) {
+	if p.Deep == 0 {
+		return nil, nil
+	}
+	window, err := recent(ctx, dir, p)
+	if err != nil {
+		return nil, err
+	}
+	args := append([]string{"rev-list", "--no-merges", fmt.Sprintf("--max-count=%d", p.Deep+len(window)), p.Commit, "--"}, deepPaths...)
+	ids, err := gitLines(ctx, dir, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: list deep commits: %w", p.Repo, err)
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
+	return commitTargets(ctx, dir, p, ids[:min(len(ids), p.Deep)]), nil
+}
+
+// recent lists the last Commits non-merge commits that change Python files.
+func recent(ctx context.Context, dir string, p Project) ([]string, error) {
+	if p.Commits == 0 {
+		return nil, nil
+	}
+	ids, err := gitLines(ctx, dir, "rev-list", "--no-merges", fmt.Sprintf("--max-count=%d", p.Commits), p.Commit, "--", "*.py")
+	if err != nil {
+		return nil, fmt.Errorf("%s: list commits: %w", p.Repo, err)
+	}
+	return ids, nil
+}
+
+// commitTargets reviews each commit against its first parent; a root
+// commit has nothing to compare with and is passed over.
+func commitTargets(ctx context.Context, dir string, p Project, ids []string) []Target {
+	var out []Target
+	for _, id := range ids {
+		parent, err := gitLines(ctx, dir, "rev-parse", "--verify", "--quiet", id+"^1")
+		if err != nil || len(parent) != 1 {
+			continue
+		}
+		out = append(out, Target{Project: p, Dir: dir, Base: parent[0], Head: id, Label: id[:shortID]})
+	}
+	return out
 }
 
 // gitLines runs git in dir and returns its non-empty output lines.

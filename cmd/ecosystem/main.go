@@ -43,12 +43,12 @@ func main() {
 }
 
 type flags struct {
-	repos, projects, findings, deepFindings, ledger, readme string
-	only                                                    string
-	workers                                                 int
-	timeout                                                 time.Duration
-	deep, statsOnly, verbose                                bool
-	unjudged                                                int
+	repos, projects, findings, deepFindings, ledger, second, readme string
+	only                                                            string
+	workers                                                         int
+	timeout                                                         time.Duration
+	deep, statsOnly, verbose                                        bool
+	unjudged                                                        int
 }
 
 func parse(args []string, stderr io.Writer) (*flags, error) {
@@ -61,6 +61,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.deepFindings, "deep-findings", "ecosystem/findings-deep.tsv", "the deep run's findings file, rewritten by -deep")
 	fs.BoolVar(&f.deep, "deep", false, "review each project's `deep` earlier commits that change migrations or models, not the default window")
 	fs.StringVar(&f.ledger, "ledger", "ecosystem/ledger.tsv", "ledger of judged findings")
+	fs.StringVar(&f.second, "second", "ecosystem/ledger-second.tsv", "a blind second reading of a sample of the ledger (\"\": none)")
 	fs.StringVar(&f.readme, "readme", "README.md", "README whose precision table is regenerated (\"\": none)")
 	fs.StringVar(&f.only, "only", "", "review only these comma-separated `owner/name`s; the other projects' lines are kept")
 	fs.IntVar(&f.workers, "j", runtime.GOMAXPROCS(0), "reviews run at once")
@@ -193,6 +194,9 @@ func report(f *flags, findings []ecosystem.Finding, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := secondReading(f.second, ledger, stdout); err != nil {
+		return err
+	}
 	stats := ecosystem.Stats(findings, ledger)
 	table := ecosystem.PrecisionTable(stats)
 	fmt.Fprint(stdout, "\n", table)
@@ -220,6 +224,32 @@ func report(f *flags, findings []ecosystem.Finding, stdout io.Writer) error {
 		if err := os.WriteFile(f.readme, []byte(updated), 0o644); err != nil {
 			return fmt.Errorf("write README: %w", err)
 		}
+	}
+	return nil
+}
+
+// secondReading prints how far a blind second reading agrees with the
+// ledger, and each verdict it does not share.
+func secondReading(path string, ledger ecosystem.Ledger, stdout io.Writer) error {
+	if path == "" {
+		return nil
+	}
+	sf, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("open second reading: %w", err)
+	}
+	defer sf.Close()
+	second, err := ecosystem.ReadLedger(sf)
+	if err != nil {
+		return fmt.Errorf("second reading: %w", err)
+	}
+	read, agree, differ, err := ecosystem.Agreement(ledger, second)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "\nsecond reading: %d of %d verdicts agree with the ledger\n", agree, read)
+	for _, d := range differ {
+		fmt.Fprintf(stdout, "  %s %s %s: ledger %s, second reading %s (%s)\n", d.Rule, d.Project, d.Fingerprint, ledger[d.LedgerKey].Verdict, d.Verdict, d.Reason)
 	}
 	return nil
 }

@@ -357,6 +357,81 @@ func TestREADMETableIsTheLedgers(t *testing.T) {
 	}
 }
 
+func TestAgreement(t *testing.T) {
+	j := func(project, fp, rule string, v Verdict) Judgement {
+		return Judgement{LedgerKey: LedgerKey{project, fp}, Rule: rule, Verdict: v, Reason: "r"}
+	}
+	ledger := Ledger{}
+	for _, x := range []Judgement{j("a/b", "f1", "missing-migration", Right), j("a/b", "f2", "fk-do-nothing", Wrong), j("c/d", "f3", "missing-migration", Debatable)} {
+		ledger[x.LedgerKey] = x
+	}
+	for name, tc := range map[string]struct {
+		second       []Judgement
+		read, agree  int
+		differ, fail string
+	}{
+		"all agree": {second: []Judgement{j("a/b", "f1", "missing-migration", Right), j("c/d", "f3", "missing-migration", Debatable)}, read: 2, agree: 2},
+		"one differs": {second: []Judgement{j("a/b", "f2", "fk-do-nothing", Right), j("a/b", "f1", "missing-migration", Right)},
+			read: 2, agree: 1, differ: "f2"},
+		"not judged": {second: []Judgement{j("a/b", "f9", "missing-migration", Right)}, fail: "not in the ledger"},
+		"other rule": {second: []Judgement{j("a/b", "f1", "fk-do-nothing", Right)}, fail: "the ledger's is missing-migration"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			second := Ledger{}
+			for _, x := range tc.second {
+				second[x.LedgerKey] = x
+			}
+			read, agree, differ, err := Agreement(ledger, second)
+			if tc.fail != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.fail) {
+					t.Fatalf("error %v, want one containing %q", err, tc.fail)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, d := range differ {
+				got += d.Fingerprint
+			}
+			if read != tc.read || agree != tc.agree || got != tc.differ {
+				t.Errorf("Agreement = %d read, %d agree, differ %q; want %d, %d, %q", read, agree, got, tc.read, tc.agree, tc.differ)
+			}
+		})
+	}
+}
+
+// minAgreement is the share of a blind second reading's verdicts that must
+// agree with the ledger: below it, a verdict depends on who judged, and
+// the precision table measures the judges more than the rules.
+const minAgreement = 0.9
+
+// TestSecondReadingAgrees: the committed second reading judges findings of
+// the ledger, under the same rules, and mostly agrees with it.
+func TestSecondReadingAgrees(t *testing.T) {
+	_, l := committed(t)
+	f, err := os.Open("../../ecosystem/ledger-second.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	second, err := ReadLedger(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, agree, _, err := Agreement(l, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if read < 40 {
+		t.Errorf("the second reading covers %d findings, want a sample of 40 or more", read)
+	}
+	if float64(agree) < minAgreement*float64(read) {
+		t.Errorf("the second reading agrees on %d of %d verdicts, under %.0f%%", agree, read, 100*minAgreement)
+	}
+}
+
 // minJudged is how many judged findings it takes to hold a rule to the bar.
 const minJudged = 5
 

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -90,6 +91,32 @@ func WriteLedger(w io.Writer, l Ledger) error {
 		fmt.Fprintf(bw, "%s\t%s\t%s\t%s\t%s\n", j.Project, j.Fingerprint, j.Rule, j.Verdict, j.Reason)
 	}
 	return bw.Flush()
+}
+
+// Agreement compares a second, blind reading of a sample of the ledger's
+// findings with the ledger: how many were read, how many verdicts agree,
+// and the judgements of the second reading that do not. Judging is split
+// among readers; the second reading checks that a verdict does not depend
+// on who gave it.
+func Agreement(ledger, second Ledger) (read, agree int, differ []Judgement, err error) {
+	for _, k := range slices.SortedFunc(maps.Keys(second), func(a, b LedgerKey) int {
+		return cmp.Or(cmp.Compare(a.Project, b.Project), cmp.Compare(a.Fingerprint, b.Fingerprint))
+	}) {
+		j, s := ledger[k], second[k]
+		switch {
+		case j.Verdict == "":
+			return 0, 0, nil, fmt.Errorf("second reading of %s %s: not in the ledger", k.Project, k.Fingerprint)
+		case j.Rule != s.Rule:
+			return 0, 0, nil, fmt.Errorf("second reading of %s %s: rule %s, the ledger's is %s", k.Project, k.Fingerprint, s.Rule, j.Rule)
+		}
+		read++
+		if j.Verdict == s.Verdict {
+			agree++
+		} else {
+			differ = append(differ, s)
+		}
+	}
+	return read, agree, differ, nil
 }
 
 // RuleStats is one rule's line of the precision table.

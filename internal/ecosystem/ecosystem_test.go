@@ -411,15 +411,7 @@ const minAgreement = 0.9
 // the ledger, under the same rules, and mostly agrees with it.
 func TestSecondReadingAgrees(t *testing.T) {
 	_, l := committed(t)
-	f, err := os.Open("../../ecosystem/ledger-second.tsv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	second, err := ReadLedger(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	second := ledgerFile(t, "../../ecosystem/ledger-second.tsv")
 	read, agree, _, err := Agreement(l, second)
 	if err != nil {
 		t.Fatal(err)
@@ -470,14 +462,20 @@ func committed(t *testing.T) ([]Finding, Ledger) {
 		}
 		fs = append(fs, got...)
 	}
-	lf, err := os.Open("../../ecosystem/ledger.tsv")
+	return fs, ledgerFile(t, "../../ecosystem/ledger.tsv")
+}
+
+// ledgerFile reads a committed ledger.
+func ledgerFile(t *testing.T, path string) Ledger {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer lf.Close()
-	l, err := ReadLedger(lf)
+	defer f.Close()
+	l, err := ReadLedger(f)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fs, l
+	return l
 }

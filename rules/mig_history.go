@@ -185,6 +185,9 @@ func migHasDataStep(op *django.Operation) bool {
 // migFlag reads a boolean keyword of a field: its value, and whether it is
 // known (absent, True or False; an expression is unknown).
 func migFlag(f *django.Field, key string) (value, known bool) {
+	if key == "null" && f.Null && f.Type == "NullBooleanField" {
+		return true, true // its __init__ sets null=True, whatever is passed
+	}
 	v, ok := f.Kwargs[key]
 	switch {
 	case !ok:

@@ -302,7 +302,8 @@ func parseField(t *pyast.Tree, call *pyast.Call, name, p string) *Field {
 	flag := func(k string) bool { v, _ := pyast.Bool(call.Kwargs[k]); return v }
 	f.PrimaryKey = flag("primary_key")
 	f.Unique = flag("unique") || f.PrimaryKey || typ == "OneToOneField"
-	f.Null = flag("null")
+	// NullBooleanField sets null=True in its __init__, whatever is passed.
+	f.Null = flag("null") || (typ == "NullBooleanField" && !f.Opaque)
 	_, f.HasDefault = call.Kwargs["default"]
 	_, f.HasDBDefault = call.Kwargs["db_default"]
 	f.AutoNow = flag("auto_now") || flag("auto_now_add")

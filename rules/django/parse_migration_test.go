@@ -87,6 +87,33 @@ func TestIsDjangoField(t *testing.T) {
 	}
 }
 
+// TestFieldNullability: what a field's class forces counts, not only its
+// keywords.
+func TestFieldNullability(t *testing.T) {
+	for name, tc := range map[string]struct {
+		field      string
+		null, opaq bool
+	}{
+		"not null by default":   {field: "models.BooleanField()"},
+		"null keyword":          {field: "models.BooleanField(null=True)", null: true},
+		"null boolean field":    {field: "models.NullBooleanField()", null: true},
+		"null boolean, default": {field: "models.NullBooleanField(default=None)", null: true},
+		"a project's class":     {field: "fields.custom.NullBooleanField()", opaq: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			src := "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [migrations.AddField(model_name=\"answer\", name=\"agrees\", field=" + tc.field + ")]\n"
+			m := ParseMigrationSource("survey/migrations/0002_x.py", []byte(src))
+			if m == nil || len(m.Operations) != 1 || m.Operations[0].Field == nil {
+				t.Fatalf("no AddField parsed from %s", src)
+			}
+			f := m.Operations[0].Field
+			if f.Null != tc.null || f.Opaque != tc.opaq {
+				t.Errorf("Null, Opaque = %v, %v; want %v, %v", f.Null, f.Opaque, tc.null, tc.opaq)
+			}
+		})
+	}
+}
+
 func TestUniqueConstraintExpressions(t *testing.T) {
 	for name, tc := range map[string]struct {
 		args string

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"strings"
+
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/djintegrity/djintegrity/rules/pyast"
@@ -176,24 +178,56 @@ func (p *Pass) base(path string) ([]byte, bool) {
 }
 
 // layoutFree drops what formatters change: white space, the difference
-// between quote characters, and a comma before a closing bracket.
+// between quote characters, a comma before a closing bracket, and how a
+// number or a string prefix is spelled (black writes 0. as 0.0, 0XAB as
+// 0xAB and drops u"").
 func layoutFree(s string) string {
 	b := make([]byte, 0, len(s))
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		switch c {
-		case ' ', '\t', '\n', '\r', '\f', '\v', '\\':
+		word := i > 0 && isWordByte(s[i-1])
+		switch {
+		case c == ' ', c == '\t', c == '\n', c == '\r', c == '\f', c == '\v', c == '\\':
 			continue
-		case '\'':
+		case c == '\'':
 			c = '"'
-		case ')', ']', '}':
+		case c == ')', c == ']', c == '}':
 			if n := len(b); n > 0 && b[n-1] == ',' {
 				b = b[:n-1]
 			}
+		case (c == 'u' || c == 'U') && !word && i+1 < len(s) && (s[i+1] == '"' || s[i+1] == '\''):
+			continue // the u"" prefix, a no-op since Python 3
+		case !word && (isDigit(c) || c == '.' && i+1 < len(s) && isDigit(s[i+1]) && (i == 0 || !isCloser(s[i-1]))):
+			j := i
+			for j < len(s) && (isWordByte(s[j]) || s[j] == '.' || (s[j] == '+' || s[j] == '-') && (s[j-1] == 'e' || s[j-1] == 'E') && !strings.ContainsAny(s[i:j], "xXoObB")) {
+				j++
+			}
+			b = append(b, normalNumber(s[i:j])...)
+			i = j - 1
+			continue
 		}
 		b = append(b, c)
 	}
 	return string(b)
+}
+
+// normalNumber spells a numeric literal one way: lower case, and a float
+// with digits on both sides of its point.
+func normalNumber(n string) string {
+	n = strings.ToLower(n)
+	if strings.HasPrefix(n, ".") {
+		n = "0" + n
+	}
+	if i := strings.IndexByte(n, '.'); i >= 0 && (i+1 == len(n) || !isDigit(n[i+1])) && !strings.HasPrefix(n, "0x") {
+		n = n[:i+1] + "0" + n[i+1:]
+	}
+	return n
+}
+
+func isDigit(c byte) bool  { return '0' <= c && c <= '9' }
+func isCloser(c byte) bool { return c == ')' || c == ']' || c == '}' }
+func isWordByte(c byte) bool {
+	return isDigit(c) || c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
 }
 
 // baseMigration parses, once for all the rules of the pass, an edited

@@ -245,8 +245,8 @@ func migFieldDiffs(p *Pass, m *django.Model, cls *django.Class, st *migstate.Mod
 	var out []migDiff
 	explicitPK := slices.ContainsFunc(m.Fields, func(f *django.Field) bool { return f.PrimaryKey })
 	for _, mf := range m.Fields {
-		if mf.Type == "ManyToManyField" || mf.Opaque || !p.Change.Touches(mf.Path, mf.Line, mf.EndLine) {
-			continue // an opaque field's columns and constraints are unknown
+		if mf.Type == "ManyToManyField" || mf.Opaque || !p.Change.Edits(mf.Path, mf.Line, mf.EndLine) {
+			continue // an opaque field's columns and constraints are unknown; a field the change left alone is not its doing
 		}
 		name := m.Key() + "." + mf.Name
 		sf := st.Field(mf.Name)

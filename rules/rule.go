@@ -90,6 +90,26 @@ func (c Change) Touches(path string, start, end int) bool {
 	return false
 }
 
+// Edits reports whether the change edits the statement at [start, end] of
+// path itself: a line in it changed, or lines were deleted inside it. A
+// deletion just above it (the mark on start) is another statement's: a
+// field removed above a field leaves the one below as it was.
+func (c Change) Edits(path string, start, end int) bool {
+	f, ok := c[path]
+	if !ok {
+		return false
+	}
+	if f.Added {
+		return true
+	}
+	for l := start; l <= end; l++ {
+		if f.Lines[l] || l > start && f.Removed[l] {
+			return true
+		}
+	}
+	return false
+}
+
 // DeletedAt returns the first head line in [start, end] of path that
 // directly follows deleted lines.
 func (c Change) DeletedAt(path string, start, end int) (line int, ok bool) {

@@ -33,3 +33,34 @@ func TestLayoutFree(t *testing.T) {
 		})
 	}
 }
+
+// TestChangeEdits: a deletion inside a statement edits it; one just above
+// it only touches it.
+func TestChangeEdits(t *testing.T) {
+	c := Change{
+		"m.py":   {Lines: map[int]bool{3: true}, Removed: map[int]bool{5: true, 9: true}},
+		"new.py": {Added: true},
+	}
+	for name, tc := range map[string]struct {
+		path          string
+		start, end    int
+		touches, edit bool
+	}{
+		"changed line":               {path: "m.py", start: 3, end: 3, touches: true, edit: true},
+		"deleted above":              {path: "m.py", start: 5, end: 6, touches: true, edit: false},
+		"deleted inside":             {path: "m.py", start: 8, end: 10, touches: true, edit: true},
+		"untouched":                  {path: "m.py", start: 6, end: 8},
+		"new file":                   {path: "new.py", start: 1, end: 1, touches: true, edit: true},
+		"file not in the change":     {path: "other.py", start: 1, end: 9},
+		"one line, deleted above it": {path: "m.py", start: 9, end: 9, touches: true, edit: false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := c.Touches(tc.path, tc.start, tc.end); got != tc.touches {
+				t.Errorf("Touches = %v, want %v", got, tc.touches)
+			}
+			if got := c.Edits(tc.path, tc.start, tc.end); got != tc.edit {
+				t.Errorf("Edits = %v, want %v", got, tc.edit)
+			}
+		})
+	}
+}

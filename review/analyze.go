@@ -61,8 +61,16 @@ func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
 	return analyze(ctx, src, cfg, false)
 }
 
+// AnalyzeWholeTree is Analyze reading and indexing every file of the head
+// tree instead of the context Analyze picks: the review whose findings the
+// context must not change (the ecosystem check's -context-check compares
+// the two on real projects).
+func AnalyzeWholeTree(ctx context.Context, src Source, cfg *Config) (*Result, error) {
+	return analyze(ctx, src, cfg, true)
+}
+
 // analyze is Analyze; wholeTree reads and indexes every file of the head
-// tree instead, which tests use to show that the context loses nothing.
+// tree instead.
 func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Result, error) {
 	start := time.Now()
 	if cfg == nil {

@@ -257,6 +257,7 @@ func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Fin
 const (
 	reasonNotRegular = "not a regular file"
 	reasonMissing    = "missing from the head tree"
+	reasonNoObject   = "object missing from the repository"
 	reasonTooLarge   = "over 1 MiB"
 	reasonBinary     = "binary"
 	reasonNotUTF8    = "not UTF-8"
@@ -285,6 +286,8 @@ func readSources(ctx context.Context, src Source, paths []string, log *slog.Logg
 			reason = reasonMissing
 		case errors.Is(c.Err, ErrTooLarge), c.Err == nil && len(b) > MaxFileSize:
 			reason = reasonTooLarge
+		case errors.Is(c.Err, errMissingObject):
+			reason = reasonNoObject
 		case c.Err != nil:
 			return nil, nil, fmt.Errorf("read head tree: %w", c.Err)
 		case bytes.IndexByte(b, 0) >= 0:

@@ -352,14 +352,10 @@ func (p *Project) findModule(mod string) *File {
 
 // ModulePath returns the dotted name under which the project imports the
 // module of file path p ("shop.models" for backend/shop/models.py when
-// backend holds manage.py), or "" when that name would not lead back to p.
-func (p *Project) ModulePath(filePath string) string {
-	mod := p.layout.module(filePath)
-	if mod == "" || p.layout.file(mod) != filePath {
-		return ""
-	}
-	return mod
-}
+// backend holds manage.py), or "" when the index is not sure of one: the
+// name would not lead back to p, or a directory on the way is not a
+// package, so the import root may be one it does not know.
+func (p *Project) ModulePath(filePath string) string { return p.layout.importName(filePath) }
 
 // classIn returns the class that name, written in file f and qualified
 // as q, points to: a class f defines and does not import over, found

@@ -21,6 +21,7 @@ import (
 // guess which one Python would import.
 type layout struct {
 	roots   []string          // sorted; "." first
+	pkg     map[string]bool   // directories with an __init__.py
 	modules map[string]string // module -> path, "" when two files claim it
 	// suffix maps every dotted suffix of two names or more of the names
 	// from the repository root to its file, "" when it is not one file's:
@@ -39,7 +40,13 @@ const (
 func newLayout(paths []string) *layout {
 	py := slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return !strings.HasSuffix(p, ".py") })
 	slices.Sort(py)
-	l := &layout{roots: importRoots(py), modules: map[string]string{}, suffix: map[string]string{}}
+	pkg := map[string]bool{}
+	for _, p := range py {
+		if path.Base(p) == "__init__.py" {
+			pkg[path.Dir(p)] = true
+		}
+	}
+	l := &layout{roots: importRoots(py, pkg), pkg: pkg, modules: map[string]string{}, suffix: map[string]string{}}
 	rank := map[string]int{}
 	for _, p := range py {
 		own := l.root(p)
@@ -79,13 +86,7 @@ func newLayout(paths []string) *layout {
 // holds manage.py (even a package: Django runs with it first on sys.path)
 // and every directory named src that is not a package (a src package is
 // imported through its parent).
-func importRoots(py []string) []string {
-	pkg := map[string]bool{}
-	for _, p := range py {
-		if path.Base(p) == "__init__.py" {
-			pkg[path.Dir(p)] = true
-		}
-	}
+func importRoots(py []string, pkg map[string]bool) []string {
 	set := map[string]bool{".": true}
 	for _, p := range py {
 		dir := path.Dir(p)
@@ -129,6 +130,25 @@ func (l *layout) root(p string) string {
 func (l *layout) module(p string) string {
 	rel, _ := under(p, l.root(p))
 	return modulePath(rel)
+}
+
+// importName returns the name to write in an import of file p: its module
+// name, when that name leads back to p and every directory between p and
+// its root is a package (has an __init__.py). Otherwise "": the root may be
+// one the layout does not know (a directory that settings put on
+// sys.path), and a name from the repository root would then be wrong.
+func (l *layout) importName(p string) string {
+	root := l.root(p)
+	for d := path.Dir(p); d != root; d = path.Dir(d) {
+		if !l.pkg[d] {
+			return ""
+		}
+	}
+	mod := l.module(p)
+	if mod == "" || l.file(mod) != p {
+		return ""
+	}
+	return mod
 }
 
 // file returns the path of the file that module mod names, or "" when no

@@ -111,11 +111,15 @@ func TestModulePath(t *testing.T) {
 		"shop/models.py":              "",
 		"backend/billing/models.py":   "from django.db import models\n\nclass Invoice(models.Model):\n    pass\n",
 		"backend/billing/__init__.py": "",
+		"deploy/app/shop/__init__.py": "",
+		"deploy/app/shop/models.py":   "",
 	})
 	tests := map[string]string{
 		"backend/billing/models.py": "billing.models",
 		"backend/shop/models.py":    "", // shop.models is shop/models.py's too: no name leads back
-		"backend/api/views.py":      "api.views",
+		"backend/api/views.py":      "", // api is no package: its root may be another
+		"backend/manage.py":         "manage",
+		"deploy/app/shop/models.py": "", // deploy.app.shop.models would be a guess: deploy is no package
 	}
 	for path, want := range tests {
 		if got := p.ModulePath(path); got != want {

@@ -74,6 +74,10 @@ type Scenario struct {
 	// InstalledApps are apps to install besides the tree's top-level
 	// packages, such as an app in a subpackage ("store.core").
 	InstalledApps []string `json:"installed_apps"`
+	// Root is the directory of the tree that Django runs from, for an
+	// example laid out as a project whose import root is not the tree's
+	// top ("src", "backend"): the driver runs on that directory alone.
+	Root string `json:"root"`
 	// BaseEdited lists the base migrations (slash paths in the tree) that
 	// the change edits without changing what they do: the driver migrates
 	// the base with the head's copies, so only such edits are allowed.
@@ -107,6 +111,9 @@ func LoadScenarios(dir string) ([]*Scenario, error) {
 		if err := dec.Decode(sc); err != nil {
 			return nil, fmt.Errorf("load scenario %s: %w", f, err)
 		}
+		if sc.Root != "" && !filepath.IsLocal(sc.Root) {
+			return nil, fmt.Errorf("load scenario %s: root %q is not a directory inside the tree", f, sc.Root)
+		}
 		sc.File = f
 		sc.Slug = filepath.Base(filepath.Dir(f))
 		sc.Case = strings.TrimSuffix(filepath.Base(f), ".json")
@@ -136,11 +143,11 @@ func (s *Scenario) Findings(ctx context.Context, root string) ([]rules.Finding, 
 }
 
 // PrepareTree copies the example's head tree into dst and returns the
-// migrations of its base tree per app, which the driver migrates to first.
-// The driver replays them from the head's copies, so they must be equal,
-// but for the edited ones the scenario lists (a reformat, which does what
-// it did).
-func PrepareTree(example, dst string, edited []string) (map[string][]string, error) {
+// migrations of its base tree per app (the apps of directory root, the
+// import root), which the driver migrates to first. The driver replays them
+// from the head's copies, so they must be equal, but for the edited ones
+// the scenario lists (a reformat, which does what it did).
+func PrepareTree(example, dst, root string, edited []string) (map[string][]string, error) {
 	head := filepath.Join(example, "head")
 	err := filepath.WalkDir(head, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -167,7 +174,7 @@ func PrepareTree(example, dst string, edited []string) (map[string][]string, err
 		return nil, fmt.Errorf("copy %s: %w", head, err)
 	}
 	base := map[string][]string{}
-	files, _ := filepath.Glob(filepath.Join(example, "base", "*", "migrations", "*.py"))
+	files, _ := filepath.Glob(filepath.Join(example, "base", filepath.FromSlash(root), "*", "migrations", "*.py"))
 	for _, f := range files {
 		name := strings.TrimSuffix(filepath.Base(f), ".py")
 		if name == "__init__" {

@@ -204,7 +204,7 @@ func runVariant(r *Runner, sc *Scenario, v Variant, runs int, mutate func([]rule
 	}
 	defer os.RemoveAll(dir)
 	tree := filepath.Join(dir, "tree")
-	base, err := PrepareTree(filepath.Join(suite.root, sc.Source), tree, sc.BaseEdited)
+	base, err := PrepareTree(filepath.Join(suite.root, sc.Source), tree, sc.Root, sc.BaseEdited)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -217,7 +217,9 @@ func runVariant(r *Runner, sc *Scenario, v Variant, runs int, mutate func([]rule
 			return nil, nil, err
 		}
 	}
-	rep, err := r.Run(ctx, tree, base, sc, runs)
+	// The findings' paths, and so the fixes, are the whole tree's; Django
+	// runs from the import root.
+	rep, err := r.Run(ctx, filepath.Join(tree, filepath.FromSlash(sc.Root)), base, sc, runs)
 	return findings, rep, err
 }
 

@@ -61,8 +61,16 @@ func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
 	return analyze(ctx, src, cfg, false)
 }
 
+// AnalyzeWholeTree is Analyze reading and indexing every file of the head
+// tree instead of the context Analyze picks: the review whose findings the
+// context must not change (the ecosystem check's -context-check compares
+// the two on real projects).
+func AnalyzeWholeTree(ctx context.Context, src Source, cfg *Config) (*Result, error) {
+	return analyze(ctx, src, cfg, true)
+}
+
 // analyze is Analyze; wholeTree reads and indexes every file of the head
-// tree instead, which tests use to show that the context loses nothing.
+// tree instead.
 func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Result, error) {
 	start := time.Now()
 	if cfg == nil {
@@ -249,6 +257,7 @@ func onChange(all []rules.Finding, change rules.Change, cfg *Config) []rules.Fin
 const (
 	reasonNotRegular = "not a regular file"
 	reasonMissing    = "missing from the head tree"
+	reasonNoObject   = "object missing from the repository"
 	reasonTooLarge   = "over 1 MiB"
 	reasonBinary     = "binary"
 	reasonNotUTF8    = "not UTF-8"
@@ -277,6 +286,8 @@ func readSources(ctx context.Context, src Source, paths []string, log *slog.Logg
 			reason = reasonMissing
 		case errors.Is(c.Err, ErrTooLarge), c.Err == nil && len(b) > MaxFileSize:
 			reason = reasonTooLarge
+		case errors.Is(c.Err, errMissingObject):
+			reason = reasonNoObject
 		case c.Err != nil:
 			return nil, nil, fmt.Errorf("read head tree: %w", c.Err)
 		case bytes.IndexByte(b, 0) >= 0:

@@ -9,7 +9,9 @@ import (
 
 // TestContextLosesNothing reviews every rule example and bundled example
 // twice, once reading only the context Analyze picks and once reading the
-// whole head tree, and requires the same findings.
+// whole head tree, and requires the same findings. Among them are projects
+// whose import root is not the repository's (src/, backend/ with
+// manage.py), where imports resolve from that root.
 func TestContextLosesNothing(t *testing.T) {
 	cases, _ := filepath.Glob("../rules/testdata/*/*")
 	examples, _ := filepath.Glob("../examples/*/head")
@@ -19,6 +21,11 @@ func TestContextLosesNothing(t *testing.T) {
 	cases = append(cases, examples...)
 	if len(cases) < 20 {
 		t.Fatalf("found only %d example changes", len(cases))
+	}
+	for _, layout := range []string{"head/src", "head/backend/manage.py"} {
+		if m, _ := filepath.Glob("../rules/testdata/*/*/" + layout); len(m) < 2 {
+			t.Errorf("%d examples have %s: the src/ and backend/ layouts need examples here", len(m), layout)
+		}
 	}
 	for _, dir := range cases {
 		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {

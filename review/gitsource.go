@@ -431,6 +431,10 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 				return fmt.Errorf("read header: %w", err)
 			}
 			f := strings.Fields(hdr)
+			if len(f) == 2 && f[1] == "missing" {
+				out[i].Err = fmt.Errorf("read %s at %s: %w", paths[i], s.headRev, errMissingObject)
+				continue
+			}
 			if len(f) != 3 || f[1] != "blob" {
 				return fmt.Errorf("unexpected header %q for %s", strings.TrimSpace(hdr), paths[i])
 			}

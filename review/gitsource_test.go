@@ -127,6 +127,27 @@ func TestGitSourceRevisions(t *testing.T) {
 	}
 }
 
+// TestGitSourceMissingObject reads a revision whose repository lacks a
+// blob, as a partial clone or a snapshot without its largest files does:
+// that file is reported missing, the others are read.
+func TestGitSourceMissingObject(t *testing.T) {
+	repo := gitRepo(t)
+	testtree.Write(t, repo, map[string]string{"shop/models.py": "m\n", "shop/data.py": "TABLE = 1\n"})
+	commitAll(t, repo, "head")
+	oid := run(t, repo, "rev-parse", "HEAD:shop/data.py")
+	if err := os.Remove(filepath.Join(repo, ".git", "objects", oid[:2], oid[2:])); err != nil {
+		t.Fatal(err)
+	}
+	br := NewGitSource(repo, "HEAD", "HEAD").(BatchReader)
+	got, err := br.ReadFiles(t.Context(), []string{"shop/data.py", "shop/models.py"})
+	if err != nil {
+		t.Fatalf("ReadFiles: %v", err)
+	}
+	if !errors.Is(got[0].Err, errMissingObject) || string(got[1].Data) != "m\n" || got[1].Err != nil {
+		t.Errorf("ReadFiles = %+v, want data.py missing and models.py read", got)
+	}
+}
+
 func TestGitSourceWorkingTree(t *testing.T) {
 	repo := gitRepo(t)
 	testtree.Write(t, repo, map[string]string{

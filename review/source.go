@@ -34,6 +34,12 @@ var ErrNotRegular = errors.New("not a regular file")
 // which it does not load.
 var ErrTooLarge = errors.New("file too large")
 
+// errMissingObject is the git source's error for a file whose blob the
+// repository lacks (a partial clone, a snapshot without its largest
+// files): the review reads on without it, as it does without a file over
+// MaxFileSize.
+var errMissingObject = errors.New("object missing from the repository")
+
 // BatchReader is implemented by sources that read many files at once more
 // cheaply than one by one. Analyze uses it when present.
 type BatchReader interface {

@@ -133,7 +133,10 @@ func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 		if r.parent == nil || r.kw.Start < lineStart || r.kw.End > w.Stmt.End {
 			return nil, nil
 		}
-		name, imp := viewModelName(p, f, r.parent)
+		name, imp, ok := viewModelName(p, f, r.parent)
+		if !ok {
+			return nil, nil
+		}
 		if imp != "" && !slices.Contains(imports, imp) {
 			imports = append(imports, imp)
 		}
@@ -156,8 +159,11 @@ func viewFKFix(p *Pass, s viewSite, raw []viewRawFK) (*string, []string) {
 }
 
 // viewModelName returns the name under which file f can use model m, and
-// the import it needs when it has none.
-func viewModelName(p *Pass, f *django.File, m *django.Model) (string, string) {
+// the import it needs when it has none, written from the project's import
+// root (`from shop.models import Customer` for backend/shop/models.py when
+// backend holds manage.py). ok is false when no module name is known to
+// lead to m's file: the fix is then not offered.
+func viewModelName(p *Pass, f *django.File, m *django.Model) (name, imp string, ok bool) {
 	var names []string
 	for local := range f.Imports {
 		if p.Project.ResolveModel(f, local) == m {
@@ -171,18 +177,15 @@ func viewModelName(p *Pass, f *django.File, m *django.Model) (string, string) {
 	}
 	if len(names) > 0 {
 		slices.Sort(names)
-		return names[0], ""
+		return names[0], "", true
 	}
-	mod := ""
-	if mf := p.Project.Files[m.Path]; mf != nil {
-		mod = mf.Module
+	mod := p.Project.ModulePath(m.Path)
+	if mod == "" {
+		return "", "", false
 	}
 	// Models of a models/ package are imported from the package.
 	if i := strings.LastIndex(mod, ".models."); i >= 0 {
 		mod = mod[:i+len(".models")]
 	}
-	if mod == "" {
-		return m.Name, ""
-	}
-	return m.Name, fmt.Sprintf("from %s import %s", mod, m.Name)
+	return m.Name, fmt.Sprintf("from %s import %s", mod, m.Name), true
 }

@@ -9,6 +9,11 @@
 //	go run ./cmd/ecosystem -repos DIR -only wger-project/wger
 //	go run ./cmd/ecosystem -repos DIR -deep      # the deeper sample of migration history
 //	go run ./cmd/ecosystem -stats                # no review: the table from the committed files
+//	go run ./cmd/ecosystem -repos DIR -only pretalx/pretalx -context-check
+//
+// -context-check reviews each project's range a second time reading the
+// whole head tree, and fails when the findings differ from the review that
+// reads only the context the rules need.
 //
 // See CONTRIBUTING.md.
 package main
@@ -47,7 +52,7 @@ type flags struct {
 	only                                                            string
 	workers                                                         int
 	timeout                                                         time.Duration
-	deep, statsOnly, verbose                                        bool
+	deep, statsOnly, verbose, contextCheck                          bool
 	unjudged                                                        int
 }
 
@@ -68,6 +73,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.DurationVar(&f.timeout, "timeout", 3*time.Minute, "time limit of one review; one over it fails the check")
 	fs.BoolVar(&f.statsOnly, "stats", false, "review nothing: print precision and regenerate the table from the committed files")
 	fs.IntVar(&f.unjudged, "unjudged", 5, "list up to `N` findings per rule not judged yet")
+	fs.BoolVar(&f.contextCheck, "context-check", false, "review each range also over the whole head tree; fail when its findings differ from the context review's")
 	fs.BoolVar(&f.verbose, "v", false, "log each review")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -165,7 +171,7 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 		targets = append(targets, ts...)
 	}
 	start := time.Now()
-	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log})
+	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log, ContextCheck: f.contextCheck, Repos: f.repos})
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("interrupted: %w", err)
 	}

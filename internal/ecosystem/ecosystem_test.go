@@ -120,6 +120,15 @@ func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
 	if diff := cmp.Diff(res.Findings, back); diff != "" {
 		t.Fatalf("read back (-wrote +read):\n%s", diff)
 	}
+	// With the context check, the range is reviewed over the whole tree
+	// too, and the two reviews agree.
+	checked := Run(t.Context(), targets, Options{Workers: 2, Timeout: time.Minute, ContextCheck: true, Repos: dir})
+	if len(checked.Failures) > 0 {
+		t.Fatalf("context check failures: %v", checked.Failures)
+	}
+	if diff := cmp.Diff(res.Findings, checked.Findings); diff != "" {
+		t.Fatalf("findings with the context check (-without +with):\n%s", diff)
+	}
 	again := Run(t.Context(), targets, Options{Workers: 1})
 	if err := WriteFindings(&second, again.Findings); err != nil {
 		t.Fatal(err)
@@ -233,6 +242,49 @@ func TestSelect(t *testing.T) {
 				t.Errorf("selected (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestDiffFindings(t *testing.T) {
+	sugg := "    fixed()"
+	other := "    other()"
+	a := rules.Finding{Rule: "missing-migration", Path: "shop/models.py", StartLine: 3, EndLine: 3, Fingerprint: "aa", Message: "The model shop.Coupon is new.\nmore"}
+	b := rules.Finding{Rule: "unvalidated-fk-id", Path: "shop/views.py", StartLine: 7, EndLine: 7, Fingerprint: "bb", Message: "raw id", Suggestion: &sugg}
+	bOther := b
+	bOther.Suggestion = &other
+	tests := map[string]struct {
+		context, whole []rules.Finding
+		want           *contextDiff
+	}{
+		"same findings":   {context: []rules.Finding{a, b}, whole: []rules.Finding{a, b}},
+		"none either way": {},
+		"lost by the context": {
+			context: []rules.Finding{b}, whole: []rules.Finding{a, b},
+			want: &contextDiff{onlyWhole: []string{"missing-migration shop/models.py:3 The model shop.Coupon is new."}},
+		},
+		"found only with the context": {
+			context: []rules.Finding{a, a}, whole: []rules.Finding{a},
+			want: &contextDiff{onlyContext: []string{"missing-migration shop/models.py:3 The model shop.Coupon is new."}},
+		},
+		"another suggestion": {
+			context: []rules.Finding{bOther}, whole: []rules.Finding{b},
+			want: &contextDiff{onlyContext: []string{"unvalidated-fk-id shop/views.py:7 raw id"}, onlyWhole: []string{"unvalidated-fk-id shop/views.py:7 raw id"}},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := diffFindings(tc.context, tc.whole)
+			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(contextDiff{})); diff != "" {
+				t.Errorf("diffFindings (-want +got):\n%s", diff)
+			}
+		})
+	}
+	f := Failure{Target: Target{Project: Project{Repo: "acme/shop"}, Label: "a..b", Base: "a", Head: "b", Dir: "/s/acme+shop/repo"},
+		Err: &contextDiff{onlyWhole: []string{"x"}}, Check: "go run ./cmd/ecosystem -repos /s -only acme/shop -context-check"}
+	for _, want := range []string{"1 only with the whole tree", "whole tree only: x", "reproduce: djintegrity check --base a --head b /s/acme+shop/repo", "compare with the whole tree: go run ./cmd/ecosystem -repos /s -only acme/shop -context-check"} {
+		if !strings.Contains(f.String(), want) {
+			t.Errorf("failure %q does not say %q", f.String(), want)
+		}
 	}
 }
 

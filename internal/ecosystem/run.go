@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os/exec"
 	"runtime/debug"
 	"slices"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/rules"
 )
 
 // Target is one review of the check: a project's change from Base to Head.
@@ -26,6 +28,7 @@ type Target struct {
 	// Label names the change in the findings file: the head's short id for
 	// one commit, "base..head" short ids for a range.
 	Label string
+	Range bool // the range of the project's last first-parent commits
 }
 
 // Repro is the command that reviews the target alone.
@@ -51,7 +54,7 @@ func Plan(ctx context.Context, dir string, p Project) ([]Target, error) {
 		}
 		if len(ids) == p.Range+1 {
 			base, head := ids[len(ids)-1], ids[0]
-			out = append(out, Target{Project: p, Dir: dir, Base: base, Head: head, Label: base[:shortID] + ".." + head[:shortID]})
+			out = append(out, Target{Project: p, Dir: dir, Base: base, Head: head, Label: base[:shortID] + ".." + head[:shortID], Range: true})
 		}
 	}
 	return out, nil
@@ -126,16 +129,32 @@ type Options struct {
 	// Timeout bounds each review; one that takes longer fails the check.
 	Timeout time.Duration
 	Logger  *slog.Logger
+	// ContextCheck reviews each range target a second time reading the
+	// whole head tree (review.AnalyzeWholeTree): a finding that one review
+	// has and the other has not fails the check, as the context review,
+	// which reads only what the rules need, must lose nothing.
+	ContextCheck bool
+	// Repos is the snapshots' directory, for the command that repeats a
+	// context check.
+	Repos string
 }
 
-// Failure is a review that crashed, failed or timed out.
+// Failure is a review that crashed, failed or timed out, or whose context
+// review differs from the whole-tree review.
 type Failure struct {
 	Target Target
 	Err    error
+	// Check is the command that repeats the comparison, for a context
+	// difference; Target.Repro repeats the context review alone.
+	Check string
 }
 
 func (f Failure) String() string {
-	return fmt.Sprintf("%s %s: %v\n  reproduce: %s", f.Target.Project.Repo, f.Target.Label, f.Err, f.Target.Repro())
+	s := fmt.Sprintf("%s %s: %v\n  reproduce: %s", f.Target.Project.Repo, f.Target.Label, f.Err, f.Target.Repro())
+	if f.Check != "" {
+		s += "\n  compare with the whole tree: " + f.Check
+	}
+	return s
 }
 
 // Result is what a run found.
@@ -163,14 +182,18 @@ func Run(ctx context.Context, targets []Target, opt Options) *Result {
 		wg.Go(func() {
 			for t := range work {
 				start := time.Now()
-				found, files, err := reviewTarget(ctx, t, opt.Timeout)
+				found, files, err := reviewTarget(ctx, t, opt)
 				log.Debug("reviewed", "project", t.Project.Repo, "change", t.Label,
 					"findings", len(found), "files", files, "duration_ms", time.Since(start).Milliseconds())
 				mu.Lock()
 				res.Reviews++
 				res.Files += files
 				if err != nil {
-					res.Failures = append(res.Failures, Failure{t, err})
+					fl := Failure{Target: t, Err: err}
+					if errors.As(err, new(*contextDiff)) {
+						fl.Check = fmt.Sprintf("go run ./cmd/ecosystem -repos %s -only %s -context-check", cmp.Or(opt.Repos, "DIR"), t.Project.Repo)
+					}
+					res.Failures = append(res.Failures, fl)
 				}
 				res.Findings = append(res.Findings, found...)
 				mu.Unlock()
@@ -196,24 +219,18 @@ func Run(ctx context.Context, targets []Target, opt Options) *Result {
 }
 
 // reviewTarget reviews one change with the default configuration, as a
-// repository without its own would be reviewed. A panic is a failure of the
-// check, not of the process.
-func reviewTarget(ctx context.Context, t Target, timeout time.Duration) (found []Finding, files int, err error) {
-	if timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
-		defer cancel()
-	}
+// repository without its own would be reviewed, and with opt.ContextCheck
+// a range a second time over the whole head tree: a difference is a
+// *contextDiff error, returned with the findings. A panic is a failure of
+// the check, not of the process.
+func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, files int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			found, err = nil, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	res, err := review.Analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), review.DefaultConfig())
+	res, err := analyzeTarget(ctx, t, opt.Timeout, review.Analyze)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, 0, fmt.Errorf("timed out after %s", timeout)
-		}
 		return nil, 0, err
 	}
 	for _, f := range res.Findings {
@@ -228,5 +245,90 @@ func reviewTarget(ctx context.Context, t Target, timeout time.Duration) (found [
 			Message:     firstLine(f.Message),
 		})
 	}
+	if opt.ContextCheck && t.Range {
+		whole, err := analyzeTarget(ctx, t, opt.Timeout, review.AnalyzeWholeTree)
+		if err != nil {
+			return found, res.FilesAnalyzed, fmt.Errorf("whole-tree review: %w", err)
+		}
+		if d := diffFindings(res.Findings, whole.Findings); d != nil {
+			return found, res.FilesAnalyzed, d
+		}
+	}
 	return found, res.FilesAnalyzed, nil
+}
+
+// analyzeTarget runs one review of t (review.Analyze or AnalyzeWholeTree)
+// within timeout.
+func analyzeTarget(ctx context.Context, t Target, timeout time.Duration,
+	analyze func(context.Context, review.Source, *review.Config) (*review.Result, error)) (*review.Result, error) {
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), review.DefaultConfig())
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return nil, fmt.Errorf("timed out after %s", timeout)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// contextDiff lists the findings that only one of the two reviews of a
+// change has: the one reading the context, and the one reading the whole
+// head tree. A finding whose message or suggestion differs is on both
+// lists.
+type contextDiff struct {
+	onlyContext, onlyWhole []string
+}
+
+func (d *contextDiff) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "the context review differs from the whole-tree review: %d findings only with the context, %d only with the whole tree",
+		len(d.onlyContext), len(d.onlyWhole))
+	for _, f := range d.onlyContext {
+		b.WriteString("\n    context only: " + f)
+	}
+	for _, f := range d.onlyWhole {
+		b.WriteString("\n    whole tree only: " + f)
+	}
+	return b.String()
+}
+
+// diffFindings compares the findings of the context review with those of
+// the whole-tree review, everything a reviewer sees included (message,
+// suggestion), and returns nil when they are the same.
+func diffFindings(context, whole []rules.Finding) *contextDiff {
+	key := func(f rules.Finding) string {
+		sugg := "<none>"
+		if f.Suggestion != nil {
+			sugg = *f.Suggestion
+		}
+		return fmt.Sprintf("%s\x00%s\x00%s:%d-%d\x00%s\x00%s\x00%s", f.Rule, f.Severity, f.Path, f.StartLine, f.EndLine, f.Fingerprint, f.Message, sugg)
+	}
+	count := map[string]int{}
+	show := map[string]string{}
+	for _, f := range context {
+		count[key(f)]++
+		show[key(f)] = fmt.Sprintf("%s %s:%d %s", f.Rule, f.Path, f.StartLine, firstLine(f.Message))
+	}
+	for _, f := range whole {
+		count[key(f)]--
+		show[key(f)] = fmt.Sprintf("%s %s:%d %s", f.Rule, f.Path, f.StartLine, firstLine(f.Message))
+	}
+	d := &contextDiff{}
+	for _, k := range slices.Sorted(maps.Keys(count)) {
+		for n := count[k]; n > 0; n-- {
+			d.onlyContext = append(d.onlyContext, show[k])
+		}
+		for n := count[k]; n < 0; n++ {
+			d.onlyWhole = append(d.onlyWhole, show[k])
+		}
+	}
+	if len(d.onlyContext) == 0 && len(d.onlyWhole) == 0 {
+		return nil
+	}
+	return d
 }

@@ -2,7 +2,8 @@
 // their imports, apps and their labels, models with their fields, inherited
 // abstract bases, tables and constraints, the migration modules as written
 // (dependencies and operations), and the resolution of names across the
-// repository (Project.ResolveModel, RelatedModel, WriteModel). Build
+// repository (Project.ResolveModel, RelatedModel, WriteModel), with module
+// names taken from the tree's import roots (see layout). Build
 // indexes a whole tree; Load reads only what the rules can need. It parses
 // with tree-sitter and never imports or runs the project's Python.
 //

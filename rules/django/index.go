@@ -25,22 +25,28 @@ type SourceFile struct {
 // indexed; the caller has already dropped binary, oversized and non-UTF-8
 // files. It fails only when ctx is done.
 func Build(ctx context.Context, files []SourceFile) (*Project, error) {
-	parsed, err := parseAll(ctx, files)
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.Path
+	}
+	lay := newLayout(paths)
+	parsed, err := parseAll(ctx, files, lay)
 	if err != nil {
 		return nil, err
 	}
-	return index(parsed), nil
+	return index(parsed, lay), nil
 }
 
-// parseAll parses the .py files of files across all cores.
-func parseAll(ctx context.Context, files []SourceFile) ([]*File, error) {
+// parseAll parses the .py files of files across all cores, naming their
+// modules from lay.
+func parseAll(ctx context.Context, files []SourceFile, lay *layout) ([]*File, error) {
 	parsed := make([]*File, len(files))
 	work := make(chan int)
 	var wg sync.WaitGroup
 	for range max(1, min(len(files), runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
 			for i := range work {
-				parsed[i] = parseFile(files[i].Path, files[i].Src)
+				parsed[i] = parseFile(files[i].Path, lay.module(files[i].Path), files[i].Src)
 			}
 		})
 	}
@@ -66,28 +72,19 @@ feed:
 }
 
 // index links parsed files into a project: modules, apps, models and
-// migrations.
-func index(parsed []*File) *Project {
+// migrations. lay is the layout of the whole tree, of which parsed may be a
+// part.
+func index(parsed []*File, lay *layout) *Project {
 	p := &Project{
 		Files:   map[string]*File{},
 		Apps:    map[string]*App{},
 		Models:  map[string]*Model{},
-		modules: map[string]*File{},
-		suffix:  map[string][]*File{},
+		layout:  lay,
 		classes: map[*Class]*Model{},
 		owner:   map[*Class]*File{},
 	}
 	for _, f := range parsed {
 		p.Files[f.Path] = f
-		p.modules[f.Module] = f
-		for m := f.Module; m != ""; {
-			p.suffix[m] = append(p.suffix[m], f)
-			_, rest, ok := strings.Cut(m, ".")
-			if !ok {
-				break
-			}
-			m = rest
-		}
 		for _, c := range f.Classes {
 			p.owner[c] = f
 		}
@@ -228,7 +225,7 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 			isModel = true
 			continue
 		}
-		if bf, bc := p.classByName(q); bc != nil {
+		if bf, bc := p.classIn(f, b, q); bc != nil {
 			if bm := p.model(bf, bc, depth+1); bm != nil {
 				isModel = true
 				bases = append(bases, bm)
@@ -337,9 +334,8 @@ func (p *Project) qualify(f *File, name string, depth int) string {
 	// A star import may provide the name.
 	if depth < 5 {
 		for _, mod := range f.StarImports {
-			for _, sf := range p.findModule(mod) {
-				q := p.qualify(sf, name, depth+1)
-				if q != name {
+			if sf := p.findModule(mod); sf != nil {
+				if q := p.qualify(sf, name, depth+1); q != name {
 					return q
 				}
 			}
@@ -348,14 +344,32 @@ func (p *Project) qualify(f *File, name string, depth int) string {
 	return name
 }
 
-// findModule returns the files that a dotted module name can mean: the
-// exact module, else those whose path ends with it (a project whose import
-// root is a subdirectory of the repository).
-func (p *Project) findModule(mod string) []*File {
-	if f := p.modules[mod]; f != nil {
-		return []*File{f}
+// findModule returns the file that a dotted module name means (see
+// layout), or nil when no single file of the index does.
+func (p *Project) findModule(mod string) *File {
+	return p.Files[p.layout.file(mod)]
+}
+
+// ModulePath returns the dotted name under which the project imports the
+// module of file path p ("shop.models" for backend/shop/models.py when
+// backend holds manage.py), or "" when the index is not sure of one: the
+// name would not lead back to p, or a directory on the way is not a
+// package, so the import root may be one it does not know.
+func (p *Project) ModulePath(filePath string) string { return p.layout.importName(filePath) }
+
+// classIn returns the class that name, written in file f and qualified
+// as q, points to: a class f defines and does not import over, found
+// directly (f's own module name may be one that two files claim), else the
+// class q leads to.
+func (p *Project) classIn(f *File, name, q string) (*File, *Class) {
+	if _, imported := f.importedName(name); !imported {
+		for _, c := range f.Classes {
+			if c.Name == name {
+				return f, c
+			}
+		}
 	}
-	return p.suffix[mod]
+	return p.classByName(q)
 }
 
 // classByName finds the class a fully qualified name points to, following
@@ -373,17 +387,17 @@ func (p *Project) classByNameDepth(q string, depth int) (*File, *Class) {
 		return nil, nil
 	}
 	mod, name := q[:i], q[i+1:]
-	for _, f := range p.findModule(mod) {
-		for _, c := range f.Classes {
-			if c.Name == name {
-				return f, c
-			}
+	f := p.findModule(mod)
+	if f == nil {
+		return nil, nil
+	}
+	for _, c := range f.Classes {
+		if c.Name == name {
+			return f, c
 		}
-		if next := p.qualify(f, name, 0); next != name && next != q {
-			if rf, rc := p.classByNameDepth(next, depth+1); rc != nil {
-				return rf, rc
-			}
-		}
+	}
+	if next := p.qualify(f, name, 0); next != name && next != q {
+		return p.classByNameDepth(next, depth+1)
 	}
 	return nil, nil
 }
@@ -394,8 +408,7 @@ func (p *Project) ResolveModel(f *File, expr string) *Model {
 	if f == nil || expr == "" {
 		return nil
 	}
-	q := p.qualify(f, expr, 0)
-	if _, c := p.classByName(q); c != nil {
+	if _, c := p.classIn(f, expr, p.qualify(f, expr, 0)); c != nil {
 		return p.classes[c]
 	}
 	return nil
@@ -514,7 +527,7 @@ func (p *Project) basesKnown(m *Model, depth int) bool {
 		if djangoModelBases[q] {
 			continue
 		}
-		_, bc := p.classByName(q)
+		_, bc := p.classIn(f, b, q)
 		if bc == nil {
 			return false
 		}

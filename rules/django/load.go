@@ -26,7 +26,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 		}
 		l.growChain()
 	}
-	p := index(values(l.parsed))
+	p := index(values(l.parsed), l.layout)
 
 	// A change to a model module can change models of other apps (an
 	// abstract base, a mixin): their migrations are needed too.
@@ -37,15 +37,15 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	if err := l.load(ctx, more); err != nil {
 		return nil, err
 	}
-	return index(values(l.parsed)), nil
+	return index(values(l.parsed), l.layout), nil
 }
 
 // loader is the state of one Load.
 type loader struct {
 	all     []string
-	exists  map[string]bool // all, as a set
 	changed map[string]bool
 	read    Reader
+	layout  *layout // of all
 
 	parsed map[string]*File
 	tried  map[string]bool // read or asked for: a skipped file is not asked for again
@@ -58,15 +58,12 @@ type loader struct {
 func newLoader(all, changed []string, read Reader) *loader {
 	l := &loader{
 		all:     all,
-		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
 		read:    read,
+		layout:  newLayout(all),
 		parsed:  map[string]*File{},
 		tried:   map[string]bool{},
 		onChain: map[string]bool{},
-	}
-	for _, p := range all {
-		l.exists[p] = true
 	}
 	for _, p := range changed {
 		l.changed[p] = true
@@ -83,7 +80,7 @@ func (l *loader) load(ctx context.Context, paths []string) error {
 	if err != nil {
 		return fmt.Errorf("read context: %w", err)
 	}
-	files, err := parseAll(ctx, srcs)
+	files, err := parseAll(ctx, srcs, l.layout)
 	if err != nil {
 		return err
 	}
@@ -100,7 +97,7 @@ func (l *loader) growChain() {
 		grew = false
 		for _, f := range l.parsed {
 			if isModelModule(f.Path) || l.onChain[f.Path] {
-				for _, p := range importedPaths(f, l.exists) {
+				for _, p := range importedPaths(f, l.layout) {
 					if !l.onChain[p] {
 						l.onChain[p], grew = true, true
 					}
@@ -136,7 +133,7 @@ func (l *loader) wanted() []string {
 		if !isModelModule(f.Path) && !l.onChain[f.Path] && !l.changed[f.Path] {
 			continue
 		}
-		for _, p := range importedPaths(f, l.exists) {
+		for _, p := range importedPaths(f, l.layout) {
 			want(p)
 		}
 		// Models named by app label rather than imported:
@@ -212,27 +209,25 @@ func isModelModule(p string) bool {
 	return base == "models.py" || path.Base(strings.TrimSuffix(dir, "/")) == "models"
 }
 
-// importedPaths maps f's imports to files of the tree: for `from a.b import
-// C`, a/b.py, a/b/__init__.py and a/b/C.py; modules may also sit below a
-// source root (src/a/b.py), which the index resolves by suffix.
-func importedPaths(f *File, exists map[string]bool) []string {
+// importedPaths maps f's imports to files of the tree through the layout:
+// for `from a.b import C`, the module a.b and, when C is a module, a.b.C;
+// for `import a.b`, a and a.b; from whichever import root holds them.
+func importedPaths(f *File, lay *layout) []string {
 	var mods []string
 	for _, target := range f.Imports {
 		mods = append(mods, target, parentModule(target))
 	}
 	mods = append(mods, f.StarImports...)
+	mods = append(mods, f.dottedImports...)
 	var out []string
 	seen := map[string]bool{}
 	for _, m := range mods {
 		if m == "" || strings.HasPrefix(m, "django.") || m == "django" {
 			continue
 		}
-		rel := strings.ReplaceAll(m, ".", "/")
-		for _, cand := range []string{rel + ".py", rel + "/__init__.py"} {
-			if exists[cand] && !seen[cand] && cand != f.Path {
-				seen[cand] = true
-				out = append(out, cand)
-			}
+		if p := lay.file(m); p != "" && !seen[p] && p != f.Path {
+			seen[p] = true
+			out = append(out, p)
 		}
 	}
 	return out

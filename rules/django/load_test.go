@@ -2,6 +2,7 @@ package django
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
@@ -67,6 +68,75 @@ func TestLoadFollowsImports(t *testing.T) {
 			}
 			if f := prod.Field("code"); f == nil || !f.Unique {
 				t.Errorf("Product.code from the base's base = %+v", f)
+			}
+		})
+	}
+}
+
+// TestLoadFollowsImportsFromSourceRoots reads what a changed view imports
+// by absolute name from below an import root (src/, a directory with
+// manage.py), as Build resolves it for the whole tree.
+func TestLoadFollowsImportsFromSourceRoots(t *testing.T) {
+	base := "from django.db import models\n\nclass Stamped(models.Model):\n    ref = models.CharField(max_length=8, unique=True)\n\n    class Meta:\n        abstract = True\n"
+	tests := map[string]struct {
+		tree     map[string]string
+		changed  string
+		wantRead []string
+		model    string
+	}{
+		"src layout": {
+			tree: map[string]string{
+				"src/core/__init__.py":   "",
+				"src/core/models.py":     base,
+				"src/shop/__init__.py":   "",
+				"src/shop/models.py":     "from core.models import Stamped\n\nclass Product(Stamped):\n    pass\n",
+				"src/orders/__init__.py": "",
+				"src/orders/views.py":    "from shop.models import Product\n",
+			},
+			changed:  "src/orders/views.py",
+			wantRead: []string{"src/core/models.py", "src/orders/views.py", "src/shop/models.py"},
+			model:    "shop.Product",
+		},
+		"backend with manage.py": {
+			tree: map[string]string{
+				"backend/manage.py":        "",
+				"backend/core/models.py":   base,
+				"backend/shop/models.py":   "from core import models as core\n\nclass Product(core.Stamped):\n    pass\n",
+				"backend/api/views.py":     "import shop.models\n\nshop.models.Product.objects.create(ref='x')\n",
+				"backend/api/__init__.py":  "",
+				"backend/shop/__init__.py": "",
+			},
+			changed:  "backend/api/views.py",
+			wantRead: []string{"backend/api/views.py", "backend/core/models.py", "backend/shop/__init__.py", "backend/shop/models.py"},
+			model:    "shop.Product",
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			all := slices.Sorted(maps.Keys(tc.tree))
+			var read []string
+			reader := func(_ context.Context, paths []string) ([]SourceFile, error) {
+				var out []SourceFile
+				for _, p := range paths {
+					read = append(read, p)
+					out = append(out, SourceFile{Path: p, Src: []byte(tc.tree[p])})
+				}
+				return out, nil
+			}
+			p, err := Load(t.Context(), all, []string{tc.changed}, []string{tc.changed}, reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(read)
+			if diff := cmp.Diff(tc.wantRead, read); diff != "" {
+				t.Errorf("files read (-want +got):\n%s", diff)
+			}
+			m := p.Models[tc.model]
+			if m == nil {
+				t.Fatalf("%s not indexed", tc.model)
+			}
+			if f := m.Field("ref"); f == nil || !f.Unique {
+				t.Errorf("%s.ref from the imported base = %+v", tc.model, f)
 			}
 		})
 	}

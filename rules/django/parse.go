@@ -10,14 +10,15 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
-// parseFile indexes one file: everything that needs the tree is taken out
-// of it here, so that the tree can be closed before the next file.
-func parseFile(p string, src []byte) *File {
+// parseFile indexes one file, whose dotted module name is module (see
+// layout): everything that needs the tree is taken out of it here, so that
+// the tree can be closed before the next file.
+func parseFile(p, module string, src []byte) *File {
 	t := pyast.Parse(src)
 	defer t.Close()
 	f := &File{
 		Path:      p,
-		Module:    modulePath(p),
+		Module:    module,
 		Src:       src,
 		HasErrors: t.HasError(),
 		Imports:   map[string]string{},
@@ -81,8 +82,11 @@ func (f *File) addImport(t *pyast.Tree, n *sitter.Node) {
 			case "dotted_name":
 				// `import a.b` binds a; `a.b.X` then resolves through it.
 				name := t.Text(c)
-				first, _, _ := strings.Cut(name, ".")
+				first, _, dotted := strings.Cut(name, ".")
 				f.Imports[first] = first
+				if dotted {
+					f.dottedImports = append(f.dottedImports, name)
+				}
 			case "aliased_import":
 				f.Imports[t.Text(pyast.Field(c, "alias"))] = t.Text(pyast.Field(c, "name"))
 			}

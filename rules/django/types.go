@@ -16,8 +16,7 @@ type Project struct {
 	// every view then runs inside one transaction.
 	AtomicRequests bool
 
-	modules   map[string]*File   // by dotted module path ("shop.models")
-	suffix    map[string][]*File // by every dotted suffix of a module path
+	layout    *layout
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File
@@ -26,7 +25,7 @@ type Project struct {
 // File is one indexed Python file.
 type File struct {
 	Path      string
-	Module    string // dotted module path from the repository root
+	Module    string // dotted module path from its import root (see layout)
 	Src       []byte
 	HasErrors bool // the tree had syntax errors; intact parts were indexed
 
@@ -42,6 +41,9 @@ type File struct {
 	Functions []*writesite.Function // functions and methods that may write, in source order
 
 	atomicRequests bool // a DATABASES entry sets ATOMIC_REQUESTS = True
+	// dottedImports are the modules of `import a.b` statements, which bind
+	// only a: Load reads a.b too.
+	dottedImports []string
 }
 
 // Class is a class definition as written, before model resolution.

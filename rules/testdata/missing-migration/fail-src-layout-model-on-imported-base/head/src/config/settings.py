@@ -1,0 +1,5 @@
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "core",
+    "catalog",
+]

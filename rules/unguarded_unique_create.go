@@ -43,7 +43,7 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 			}
 		}
 		sets, _ := viewUniqueSets(m)
-		u := viewCovering(sets, written, true)
+		u := viewColliding(m, sets, written, w.Kwargs)
 		if u == nil || !viewTouches(p, s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, w.Stmt.Line, w.Stmt.EndLine) {
 			continue
 		}

@@ -86,7 +86,7 @@ func ucwWritesUnique(s viewSite) bool {
 		}
 	}
 	sets, _ := viewUniqueSets(s.m)
-	return viewCovering(sets, written, true) != nil
+	return viewColliding(s.m, sets, written, s.w.Kwargs) != nil
 }
 
 // ucwHits returns the values from request data that w writes, unchecked,

@@ -100,6 +100,9 @@ type viewUnique struct {
 	kind      string   // "primary key", "unique field", "unique_together", "constraint"
 	name      string   // constraint name, when it has one
 	condition string   // UniqueConstraint condition, source text
+	// singleton is the primary key value a singleton model's save() gives
+	// every row (kind "primary key"): every insert collides on it.
+	singleton string
 }
 
 // viewUniqueSets lists the unique sets of m. opaque is true when a unique
@@ -191,6 +194,28 @@ func viewCovering(sets []viewUnique, names []string, conditional bool) *viewUniq
 	return nil
 }
 
+// viewColliding returns the first unique set whose fields all lie in the
+// fields an insert writes and that the inserted row falls under: a
+// partial constraint counts when its condition holds for the row (its
+// values, or the defaults of the fields it does not give), or cannot be
+// read.
+func viewColliding(m *django.Model, sets []viewUnique, written []string, inserted []writesite.Kwarg) *viewUnique {
+	for i := range sets {
+		u := &sets[i]
+		if viewCovering([]viewUnique{*u}, written, true) == nil {
+			continue
+		}
+		if pairs, ok := viewConditionPairs(u.condition); ok && slices.ContainsFunc(pairs, func(t [2]string) bool {
+			t = viewNormTerm(t)
+			return !viewTermIn(t, inserted) && (viewGivesField(m, t, inserted) || !viewTermByDefault(m, t))
+		}) {
+			continue
+		}
+		return u
+	}
+	return nil
+}
+
 // viewColumn is the column of field name of m.
 func viewColumn(m *django.Model, name string) string {
 	if f := m.Field(name); f != nil {
@@ -222,12 +247,14 @@ func viewDescribe(m *django.Model, u *viewUnique) string {
 	if len(u.fields) == 1 {
 		s = m.Name + "." + u.fields[0]
 	}
-	switch u.kind {
-	case "primary key":
+	switch {
+	case u.singleton != "":
+		return fmt.Sprintf("%s, the primary key, which %s.save() sets to %s for every row", s, m.Name, u.singleton)
+	case u.kind == "primary key":
 		return s + ", the primary key"
-	case "unique_together":
+	case u.kind == "unique_together":
 		return s + ", unique together"
-	case "constraint":
+	case u.kind == "constraint":
 		s += fmt.Sprintf(", unique by constraint %q", u.name)
 		if u.condition != "" {
 			s += " when " + u.condition

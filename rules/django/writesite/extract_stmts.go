@@ -343,7 +343,7 @@ func (x *extractor) operators(n *sitter.Node) []string {
 
 func (x *extractor) newCheck(form CheckForm, ci *condInfo, stmt *sitter.Node) *Check {
 	return &Check{
-		Form: form, Model: ci.chain.model, Ref: ci.chain.ref,
+		Form: form, Model: ci.chain.model, Ref: ci.chain.ref, Manager: ci.chain.manager,
 		Lookup: ci.chain.lookup, LookupUnknown: ci.chain.unknown,
 		Line: ci.line, EndLine: ci.endLine, Var: ci.varName,
 		Stmt: x.span(stmt), Exact: ci.exact,

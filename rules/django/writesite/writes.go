@@ -181,9 +181,12 @@ type Handler struct {
 // Check is an existence check that a write depends on.
 type Check struct {
 	Form CheckForm
-	// Model and Ref name the model checked, as for Write.
-	Model string
-	Ref   *ModelRef
+	// Model and Ref name the model checked, as for Write; Manager is the
+	// manager attribute the read goes through ("objects"), "" when the
+	// chain starts at a queryset variable whose manager is unknown.
+	Model   string
+	Ref     *ModelRef
+	Manager string
 	// Lookup holds the filter()/get() keyword arguments. LookupUnknown is
 	// set when the lookup also uses Q objects, exclude() or **kwargs.
 	Lookup        []Kwarg

@@ -50,7 +50,7 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 		if viewCheckThenInsert(p.Project, s) != nil || viewCheckedUnderLock(p.Project, s) {
 			continue // check-then-insert reports it, or a lock serialises it
 		}
-		fix, imports, how := viewUniqueFix(s, u)
+		fix, imports, how := viewUniqueFix(p.Project, s, u)
 		verb := "writes"
 		if w.Kind == writesite.WriteSave && !w.Insert {
 			verb = "updates"
@@ -89,14 +89,12 @@ func viewIsGenerated(w *writesite.Write, m *django.Model, name string) bool {
 }
 
 // viewUniqueFix returns the fix of an unguarded write: in a view, catch
-// IntegrityError and answer 409; elsewhere, get_or_create. how says it in
-// words.
-func viewUniqueFix(s viewSite, u *viewUnique) (fix *string, imports []string, how string) {
+// IntegrityError and answer as the view answers its other errors (see
+// viewAnswerOf); elsewhere, get_or_create. how says it in words.
+func viewUniqueFix(p *django.Project, s viewSite, u *viewUnique) (fix *string, imports []string, how string) {
 	w, fn := s.w, s.w.Func
-	if fn.HasRequest {
-		how = "Catch IntegrityError and answer 409 Conflict."
-		fix, imports = viewCatchFix(s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")))
-		return fix, imports, how
+	if fn.HasRequest || fn.View {
+		return viewCatchFix(p, s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")), u.fields)
 	}
 	how = "Use get_or_create() when the row may exist already, or catch IntegrityError."
 	if w.Kind != writesite.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {

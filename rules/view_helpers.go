@@ -420,53 +420,6 @@ func viewFix(lines []string) *string {
 	return &text
 }
 
-// viewRespond returns the statement a view returns to answer msg with
-// an HTTP status (409 on a conflict, 400 on a bad value), and the import
-// it needs ("" when none).
-func viewRespond(f *django.File, fn *writesite.Function, msg string, status int) (string, string) {
-	drf := slices.ContainsFunc(fn.Decorators, func(d string) bool { return d == "api_view" || strings.HasSuffix(d, ".api_view") }) ||
-		slices.ContainsFunc(fn.ClassBases, func(b string) bool {
-			return strings.HasSuffix(b, "APIView") || strings.HasSuffix(b, "ViewSet")
-		})
-	if drf {
-		if name := viewLocalName(f, "rest_framework.response.Response"); name != "" {
-			return fmt.Sprintf("return %s({\"error\": %q}, status=%d)", name, msg, status), ""
-		}
-	}
-	if name := viewLocalName(f, "django.http.JsonResponse", "django.http.response.JsonResponse"); name != "" {
-		return fmt.Sprintf("return %s({\"error\": %q}, status=%d)", name, msg, status), ""
-	}
-	if name := viewLocalName(f, "django.http.HttpResponse", "django.http.response.HttpResponse"); name != "" {
-		return fmt.Sprintf("return %s(%q, status=%d)", name, msg, status), ""
-	}
-	return fmt.Sprintf("return JsonResponse({\"error\": %q}, status=%d)", msg, status), "from django.http import JsonResponse"
-}
-
-// viewCatchFix wraps the write statement of s in `try:` with an `except
-// IntegrityError:` that answers msg with status, and returns it with the
-// imports it needs; nil when the statement cannot be moved cleanly. The
-// handler returns at once, so no query runs in a transaction the failed
-// write broke: no savepoint is needed (the seed's "catch IntegrityError
-// gracefully" form).
-func viewCatchFix(s viewSite, status int, msg string) (*string, []string) {
-	w, fn := s.w, s.w.Func
-	if !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") ||
-		!viewMovable(fn, w.Stmt.Line, w.Stmt.EndLine) {
-		return nil, nil
-	}
-	names := viewFixNames(s.f, true, false)
-	ret, imp := viewRespond(s.f, fn, msg, status)
-	ind, unit := w.Stmt.Indent, fn.IndentUnit
-	lines := []string{ind + "try:"}
-	lines = append(lines, viewShift(viewLines(s.f.Src, w.Stmt.Line, w.Stmt.EndLine), unit)...)
-	lines = append(lines, ind+"except "+names.integrity+":", ind+unit+ret)
-	imports := names.imports
-	if imp != "" {
-		imports = append(imports, imp)
-	}
-	return viewFix(lines), imports
-}
-
 // viewGetOrCreate renders `[target, _created = ]Recv.get_or_create(lookup,
 // defaults={...})` from a create's keyword arguments; lookup names the
 // keywords that go in the lookup. ok is false when a lookup keyword is

@@ -197,7 +197,7 @@ func viewFormField(p *django.Project, s viewSite, form string, fields []string) 
 	if cls == "" && s.w.Func.Name == "form_valid" {
 		return "None"
 	}
-	if ff := viewFormOf(p, s.f, cls); ff != nil && slices.Contains(ff.fields, fields[0]) {
+	if ff := viewFormOf(p, cls); ff != nil && slices.Contains(ff.fields, fields[0]) {
 		return fmt.Sprintf("%q", fields[0])
 	}
 	return "None"
@@ -294,7 +294,7 @@ type viewForm struct {
 
 // viewFormOf reads the form or serializer class q (qualified) of the
 // repository; nil when it is not one or cannot be read.
-func viewFormOf(p *django.Project, from *django.File, q string) *viewForm {
+func viewFormOf(p *django.Project, q string) *viewForm {
 	if q == "" {
 		return nil
 	}

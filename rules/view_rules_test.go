@@ -57,6 +57,38 @@ class Order(models.Model):
 	"config/settings.py": `DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": True}}`,
 }
 
+// viewTestForms are the ModelForms and ModelSerializer of the narrowing
+// tests.
+var viewTestForms = map[string]string{
+	"accounts/forms.py": `from django import forms
+from accounts.models import User
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "email"]
+
+
+class EmailForm(forms.ModelForm):
+    class Meta:
+        model = User
+        exclude = ["username", "token"]
+`,
+	"shop/serializers.py": `from rest_framework import serializers
+from shop.models import Customer
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def create(self, validated_data):
+        return Customer.objects.create(email=validated_data["email"], code=validated_data["code"])
+`,
+}
+
 // viewRun indexes the test models plus files, all of them changed, and
 // returns the findings of rule r.
 func viewRun(t *testing.T, r *Rule, files map[string]string, atomicRequests bool) []Finding {
@@ -401,6 +433,42 @@ def invite(request, team):
                 {"form": form, "team": team},
             )`}},
 			mentions: []string{"`form.add_error()` and render the form again"},
+		},
+		{
+			name:   "values through a ModelForm or ModelSerializer that validates the unique field: a race only",
+			models: viewTestForms,
+			views: `from django.shortcuts import redirect, render
+from accounts.forms import EmailForm, UserForm
+from accounts.models import User
+
+def signup(request):
+    form = UserForm(request.POST)
+    if form.is_valid():
+        User.objects.create(username=form.cleaned_data["username"], email=form.cleaned_data["email"])
+        return redirect("/")
+    return render(request, "signup.html", {"form": form})
+
+def rename(request):
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        return render(request, "email.html", {"form": form})
+    User.objects.create(username=request.POST["username"], email=form.cleaned_data["email"])
+    return redirect("/")
+`,
+			want: []viewGot{
+				{[2]int{11, 11}, ""}, // shop/serializers.py
+				{[2]int{8, 8}, `        try:
+            User.objects.create(username=form.cleaned_data["username"], email=form.cleaned_data["email"])
+        except IntegrityError:
+            form.add_error("username", "User with this username already exists.")
+            return render(request, "signup.html", {"form": form})`},
+				{[2]int{16, 16}, `    try:
+        User.objects.create(username=request.POST["username"], email=form.cleaned_data["email"])
+    except IntegrityError:
+        form.add_error(None, "User with this username already exists.")
+        return render(request, "email.html", {"form": form})`},
+			},
+			mentions: []string{"Customer.email, which is unique, from CustomerSerializer, a ModelSerializer that checks the email is not taken before the write: only two concurrent submissions of the same email get past that check"},
 		},
 		{
 			name: "form view whose render needs a name bound after the write: no suggestion",

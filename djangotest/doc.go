@@ -8,8 +8,9 @@
 // The Go side prepares a temporary copy of an example's head tree (never a
 // reviewed project's code), applies suggestions with review.ApplySuggestion,
 // and sends the run to driver.py (/usr/bin/python3 with Debian's
-// python3-django and python3-psycopg2). One driver per database runs for the
-// whole package: it imports Django once and forks a child per run, which
+// python3-django, python3-djangorestframework and python3-psycopg2). One
+// driver per database runs for the whole package: it imports Django once
+// and forks a child per run, which
 // configures Django in-process for the tree, runs the scenario's steps on a
 // fresh database (a new SQLite file, or a database created in the package's
 // one PostgreSQL cluster and dropped after) and reports what happened as a

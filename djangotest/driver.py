@@ -262,6 +262,15 @@ def run_database(request, db):
         USE_TZ=True,
         LOGGING_CONFIG=None,
         ROOT_URLCONF=__name__,
+        # Examples' views may render their app's templates/ ...
+        TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}],
+        # ... and be Django REST framework views, which here authenticate
+        # no one (no auth app is installed) and let everyone in.
+        REST_FRAMEWORK={
+            "DEFAULT_AUTHENTICATION_CLASSES": [],
+            "DEFAULT_PERMISSION_CLASSES": [],
+            "UNAUTHENTICATED_USER": None,
+        },
     )
     django.setup()
     if db["vendor"] == "sqlite":
@@ -655,6 +664,10 @@ def invoke(spec):
         request = getattr(factory, method)(path, data=spec.get("data", {}))
     if "session" in spec:
         request.session = dict(spec["session"])
+    # What MessageMiddleware attaches: views may call messages.error().
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    request._messages = CookieStorage(request)
     view = BaseHandler().make_view_atomic(view)
     try:
         response = view(request, **spec.get("kwargs", {}))

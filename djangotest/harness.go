@@ -21,19 +21,20 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// Python is Debian's interpreter, the one python3-django and
-// python3-psycopg2 install into.
+// Python is Debian's interpreter, the one python3-django,
+// python3-djangorestframework and python3-psycopg2 install into.
 const Python = "/usr/bin/python3"
 
 // MissingPackages names the Debian packages the proofs need that are not
-// installed: the interpreter, Django, psycopg2, the PostgreSQL 15 server and
+// installed: the interpreter, Django, Django REST framework (examples of
+// DRF views), psycopg2, the PostgreSQL 15 server and
 // (as root, to run initdb as postgres) runuser.
 func MissingPackages(ctx context.Context) []string {
 	var missing []string
 	if _, err := os.Stat(Python); err != nil {
-		return []string{"python3", "python3-django", "python3-psycopg2"}
+		return []string{"python3", "python3-django", "python3-djangorestframework", "python3-psycopg2"}
 	}
-	for mod, pkg := range map[string]string{"django": "python3-django", "psycopg2": "python3-psycopg2"} {
+	for mod, pkg := range map[string]string{"django": "python3-django", "rest_framework": "python3-djangorestframework", "psycopg2": "python3-psycopg2"} {
 		if err := exec.CommandContext(ctx, Python, "-I", "-c", "import "+mod).Run(); err != nil {
 			missing = append(missing, pkg)
 		}

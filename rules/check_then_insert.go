@@ -60,7 +60,7 @@ func viewCheckThenInsert(p *django.Project, s viewSite) *viewRace {
 	if check == nil || check.LookupUnknown || w.Func.LocksBefore(w.Line) {
 		return nil
 	}
-	return viewRaceOf(s, check)
+	return viewRaceOf(p, s, check)
 }
 
 // viewCheckedUnderLock reports whether a write follows an existence check
@@ -78,7 +78,7 @@ func viewCheckedUnderLock(p *django.Project, s viewSite) bool {
 }
 
 // viewRaceOf judges the race between check and the insert of s.
-func viewRaceOf(s viewSite, check *writesite.Check) *viewRace {
+func viewRaceOf(p *django.Project, s viewSite, check *writesite.Check) *viewRace {
 	w, m := s.w, s.m
 	lookup, ok := viewLookupFields(m, check.Lookup)
 	if !ok || len(lookup) == 0 {
@@ -87,8 +87,22 @@ func viewRaceOf(s viewSite, check *writesite.Check) *viewRace {
 	sets, opaque := viewUniqueSets(m)
 	r := &viewRace{viewSite: s, check: check, lookup: lookup}
 	r.cover = viewCovering(sets, lookup, false)
+	filter, _ := p.ManagerFilter(m, check.Manager)
 	if r.cover == nil {
-		r.fallback = viewCovering(sets, viewWritten(m, w), true)
+		// A partial constraint covers the check when the lookup, or the
+		// soft-delete manager it reads through, keeps to its condition.
+		r.cover = viewPinned(m, sets, lookup, check.Lookup, filter, w.Kwargs)
+	}
+	if r.cover == nil {
+		if pk := p.SingletonPK(m); pk != "" {
+			i := slices.IndexFunc(sets, func(u viewUnique) bool { return u.kind == "primary key" })
+			u := sets[i]
+			u.singleton = pk
+			r.cover = &u
+		}
+	}
+	if r.cover == nil {
+		r.fallback = viewColliding(m, sets, viewWritten(m, w), w.Kwargs)
 	}
 	unique := r.cover != nil || r.fallback != nil
 	if !unique && opaque {
@@ -134,7 +148,13 @@ func viewRaceMessage(r *viewRace, names viewNames, fixed bool) string {
 		m.Name, c.Line, what, viewWhat(w), w.Line)
 	switch {
 	case r.cover != nil:
-		fmt.Fprintf(&b, " The second INSERT fails with IntegrityError %s.", viewUniqueError(m, r.cover))
+		fmt.Fprintf(&b, " The second INSERT fails on %s, with IntegrityError %s.", viewDescribe(m, r.cover), viewUniqueError(m, r.cover))
+	case r.fallback != nil && viewCovering([]viewUnique{*r.fallback}, r.lookup, true) != nil:
+		// A partial constraint over the lookup's fields whose condition
+		// the check does not keep to: it reads rows the constraint does
+		// not cover, but the rows inserted fall under it.
+		fmt.Fprintf(&b, " The insert writes %s, so the second INSERT fails with IntegrityError %s.",
+			viewDescribe(m, r.fallback), viewUniqueError(m, r.fallback))
 	case r.fallback != nil:
 		fmt.Fprintf(&b, " The lookup (%s) is not unique, but the insert writes %s, so the second INSERT fails with IntegrityError %s.",
 			strings.Join(r.lookup, ", "), viewDescribe(m, r.fallback), viewUniqueError(m, r.fallback))
@@ -143,10 +163,11 @@ func viewRaceMessage(r *viewRace, names viewNames, fixed bool) string {
 		for _, f := range r.lookup {
 			fields = append(fields, fmt.Sprintf("%q", f))
 		}
-		fmt.Fprintf(&b, " No unique constraint covers (%s) on %s, so the race silently creates duplicate rows: there is no IntegrityError to catch. "+
+		fmt.Fprintf(&b, " No unique constraint covers (%s) on %s, so the race silently creates duplicate rows: there is no IntegrityError to catch, "+
+			"and from then on a get() with this lookup raises %s.MultipleObjectsReturned. "+
 			"Add `models.UniqueConstraint(fields=[%s], name=%q)` to %s.Meta.constraints, with a migration that removes existing duplicates first; "+
 			"then insert inside `with transaction.atomic():` and catch IntegrityError instead of checking first.",
-			strings.Join(r.lookup, ", "), m.Table, strings.Join(fields, ", "), m.Table+"_"+strings.Join(r.lookup, "_")+"_uniq", m.Name)
+			strings.Join(r.lookup, ", "), m.Table, m.Name, strings.Join(fields, ", "), m.Table+"_"+strings.Join(r.lookup, "_")+"_uniq", m.Name)
 		return b.String()
 	}
 	b.WriteString(" Don't check first: try the insert inside `with transaction.atomic():` (a savepoint, so it is safe inside ATOMIC_REQUESTS too) and catch IntegrityError")

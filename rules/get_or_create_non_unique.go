@@ -49,7 +49,15 @@ func checkGetOrCreateNonUnique(rule *Rule, p *Pass) []Finding {
 		// (Django 5) or else defaults. A condition they pin covers every
 		// row the call can insert.
 		created := slices.Concat(lookupKw, viewCreateDefaults(w.Kwargs))
-		if opaque || viewCovering(sets, lookup, false) != nil || viewPinned(sets, lookup, created) {
+		if opaque || viewCovering(sets, lookup, false) != nil || p.Project.SingletonPK(m) != "" {
+			continue // a singleton's every insert collides on its one primary key
+		}
+		// A partial constraint over the lookup's fields makes the losing
+		// INSERT fail when the row created falls under its condition (by
+		// the values given, or by the defaults of fields not given, as a
+		// new row of a soft-delete model has deleted_at NULL): Django then
+		// reads the winner's row.
+		if u := viewColliding(m, sets, lookup, created); u != nil {
 			continue
 		}
 		if w.Func.LocksBefore(w.Line) {
@@ -80,7 +88,7 @@ func viewNonUniqueMessage(w *writesite.Write, m *django.Model, lookup []string, 
 		if u.condition == "" || viewCovering([]viewUnique{u}, lookup, true) == nil {
 			continue
 		}
-		fmt.Fprintf(&b, " Constraint %q covers the lookup only when %s", u.name, u.condition)
+		fmt.Fprintf(&b, " Constraint %q covers these fields only when %s, and the rows this call creates fall outside it", u.name, u.condition)
 		pairs, ok := viewConditionPairs(u.condition)
 		if !ok {
 			b.WriteString(".")
@@ -90,7 +98,7 @@ func viewNonUniqueMessage(w *writesite.Write, m *django.Model, lookup []string, 
 		for _, kv := range pairs {
 			args = append(args, kv[0]+"="+kv[1])
 		}
-		fmt.Fprintf(&b, ": add `%s` to the lookup, so that it matches only rows the constraint covers, or", strings.Join(args, ", "))
+		fmt.Fprintf(&b, ": add `%s` to the lookup, so that it creates and matches only rows the constraint covers, or", strings.Join(args, ", "))
 		add = "add"
 		break
 	}
@@ -122,31 +130,87 @@ func viewConditionPairs(cond string) ([][2]string, bool) {
 	return out, len(out) > 0
 }
 
-// viewPinned reports whether a conditional unique constraint covers the
-// lookup and the values of a created row pin its condition (`active=True`
-// for Q(active=True), in the lookup or the defaults): every row the call
-// inserts is then under the constraint, so the losing INSERT of a race
-// fails on it and Django's get_or_create reads the winner's row instead.
-func viewPinned(sets []viewUnique, lookup []string, kws []writesite.Kwarg) bool {
-	for _, u := range sets {
-		if u.condition == "" || viewCovering([]viewUnique{u}, lookup, true) == nil {
-			continue
+// viewPinned returns the conditional unique constraint that covers a
+// lookup and every row the write can insert (see viewUnderCondition), or
+// nil.
+func viewPinned(m *django.Model, sets []viewUnique, fields []string, lookup []writesite.Kwarg, filter [][2]string, inserted []writesite.Kwarg) *viewUnique {
+	for i := range sets {
+		u := &sets[i]
+		if u.condition != "" && viewCovering([]viewUnique{*u}, fields, true) != nil && viewUnderCondition(m, u, lookup, filter, inserted) {
+			return u
 		}
-		pairs, ok := viewConditionPairs(u.condition)
-		if !ok {
-			continue
+	}
+	return nil
+}
+
+// viewUnderCondition reports whether a partial unique constraint's
+// condition holds both for the rows a lookup reads and for the row an
+// insert writes. Each term (`active=True`, `deleted_at__isnull=True`) must
+// be pinned on the read side (by the lookup, by the filter of the manager
+// it goes through, as a soft-delete manager's get_queryset() filters, or
+// by the inserted values) and hold for the inserted row: given in its
+// values, or, when it gives the field no value, by the field's default
+// (NULL for a nullable field without one). Then the losing INSERT of a
+// race fails on the constraint, and the constraint covers every row the
+// check could have found.
+func viewUnderCondition(m *django.Model, u *viewUnique, lookup []writesite.Kwarg, filter [][2]string, inserted []writesite.Kwarg) bool {
+	pairs, ok := viewConditionPairs(u.condition)
+	if !ok {
+		return false
+	}
+	for _, term := range pairs {
+		term = viewNormTerm(term)
+		read := viewTermIn(term, lookup) || viewTermIn(term, inserted) ||
+			slices.ContainsFunc(filter, func(f [2]string) bool { return viewNormTerm(f) == term })
+		written := viewTermIn(term, inserted) || !viewGivesField(m, term, inserted) && viewTermByDefault(m, term)
+		if !read || !written {
+			return false
 		}
-		pinned := true
-		for _, kv := range pairs {
-			if !slices.ContainsFunc(kws, func(kw writesite.Kwarg) bool {
-				return strings.TrimSuffix(kw.Name, "__exact") == kv[0] && kw.Value == kv[1]
-			}) {
-				pinned = false
-			}
-		}
-		if pinned {
-			return true
-		}
+	}
+	return true
+}
+
+// viewNormTerm writes a keyword term in one form: `name__exact=v` as
+// `name=v`, `name=None` as `name__isnull=True`.
+func viewNormTerm(t [2]string) [2]string {
+	k := strings.TrimSuffix(t[0], "__exact")
+	if t[1] == "None" && !strings.Contains(k, "__") {
+		return [2]string{k + "__isnull", "True"}
+	}
+	return [2]string{k, t[1]}
+}
+
+// viewTermIn reports whether keyword values give a term.
+func viewTermIn(term [2]string, kws []writesite.Kwarg) bool {
+	return slices.ContainsFunc(kws, func(kw writesite.Kwarg) bool { return viewNormTerm([2]string{kw.Name, kw.Value}) == term })
+}
+
+// viewGivesField reports whether keyword values give the field a term
+// is about any value.
+func viewGivesField(m *django.Model, term [2]string, kws []writesite.Kwarg) bool {
+	base, _, _ := strings.Cut(term[0], "__")
+	name, ok := viewFieldName(m, base)
+	return !ok || slices.ContainsFunc(kws, func(kw writesite.Kwarg) bool {
+		n, ok := viewFieldName(m, kw.Name)
+		return !ok || n == name
+	})
+}
+
+// viewTermByDefault reports whether a row that gives the field of a term
+// no value satisfies it: `f__isnull=True` for a nullable field with no
+// default (or default=None), `f=v` for a field whose default is v.
+func viewTermByDefault(m *django.Model, term [2]string) bool {
+	name, lookup, _ := strings.Cut(term[0], "__")
+	f := m.Field(name)
+	if f == nil || f.Opaque || f.HasDBDefault {
+		return false
+	}
+	def, hasDefault := f.Kwargs["default"]
+	switch lookup {
+	case "isnull":
+		return term[1] == "True" && f.Null && (!hasDefault || def == "None")
+	case "":
+		return hasDefault && def == term[1]
 	}
 	return false
 }

@@ -65,7 +65,7 @@ func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
 		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique); ok {
 			fd.Suggestion = &s
-			fmt.Fprintf(&b, " The suggestion does that with %s, as `makemigrations` does with a one-off default: check that the value suits the existing rows.", zero)
+			b.WriteString(migPlaceholderNote(zero, "existing rows"))
 		}
 		fd.Message = b.String()
 		out = append(out, fd)
@@ -137,5 +137,11 @@ func migOneOffDefault(t *pyast.Tree, call, fieldCall *pyast.Call, first, last in
 		return "", "", false
 	}
 	s, ok := migRewrite(t.Src, first, last, append(e1, e2...))
-	return s, "default=" + zero, ok
+	return s, zero, ok
+}
+
+// migPlaceholderNote says that the one-off default of a suggestion is a
+// placeholder, not a value the tool knows to be right for the rows.
+func migPlaceholderNote(zero, rows string) string {
+	return fmt.Sprintf(" The suggestion does that with `default=%s`, as `makemigrations` does with a one-off default, and %s is a placeholder: choose the value the %s should get.", zero, zero, rows)
 }

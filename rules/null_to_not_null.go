@@ -76,7 +76,7 @@ func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
 		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique || old.Unique); ok {
 			fd.Suggestion = &s
-			fmt.Fprintf(&b, " The suggestion does that with %s, as `makemigrations` does with a one-off default: check that the value suits those rows.", zero)
+			b.WriteString(migPlaceholderNote(zero, "rows that hold NULL"))
 		}
 		fd.Message = b.String()
 		out = append(out, fd)

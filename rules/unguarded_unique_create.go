@@ -43,20 +43,27 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 			}
 		}
 		sets, _ := viewUniqueSets(m)
-		u := viewCovering(sets, written, true)
+		u := viewColliding(m, sets, written, w.Kwargs)
 		if u == nil || !viewTouches(p, s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, w.Stmt.Line, w.Stmt.EndLine) {
 			continue
 		}
 		if viewCheckThenInsert(p.Project, s) != nil || viewCheckedUnderLock(p.Project, s) {
 			continue // check-then-insert reports it, or a lock serialises it
 		}
-		fix, imports, how := viewUniqueFix(s, u)
+		fix, imports, how := viewUniqueFix(p.Project, s, u)
 		verb := "writes"
 		if w.Kind == writesite.WriteSave && !w.Insert {
 			verb = "updates"
 		}
+		same := strings.Join(u.fields, " and ")
 		msg := fmt.Sprintf("%s %s %s: a second request with the same %s fails with IntegrityError %s",
-			viewWhat(w), verb, viewDescribe(m, u), strings.Join(u.fields, " and "), viewUniqueError(m, u))
+			viewWhat(w), verb, viewDescribe(m, u), same, viewUniqueError(m, u))
+		if name, kind := viewValidatedBy(p.Project, s, u); name != "" {
+			// The form or serializer rejects a value that exists already:
+			// what is left is two submissions at once.
+			msg = fmt.Sprintf("%s %s %s, from %s, a %s that checks the %s is not taken before the write: only two concurrent submissions of the same %s get past that check, and the second INSERT then fails with IntegrityError %s",
+				viewWhat(w), verb, viewDescribe(m, u), name, kind, same, same, viewUniqueError(m, u))
+		}
 		if w.Func.HasRequest {
 			msg += " and the view answers 500."
 		} else {
@@ -89,14 +96,12 @@ func viewIsGenerated(w *writesite.Write, m *django.Model, name string) bool {
 }
 
 // viewUniqueFix returns the fix of an unguarded write: in a view, catch
-// IntegrityError and answer 409; elsewhere, get_or_create. how says it in
-// words.
-func viewUniqueFix(s viewSite, u *viewUnique) (fix *string, imports []string, how string) {
+// IntegrityError and answer as the view answers its other errors (see
+// viewAnswerOf); elsewhere, get_or_create. how says it in words.
+func viewUniqueFix(p *django.Project, s viewSite, u *viewUnique) (fix *string, imports []string, how string) {
 	w, fn := s.w, s.w.Func
-	if fn.HasRequest {
-		how = "Catch IntegrityError and answer 409 Conflict."
-		fix, imports = viewCatchFix(s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")))
-		return fix, imports, how
+	if fn.HasRequest || fn.View {
+		return viewCatchFix(p, s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")), u.fields)
 	}
 	how = "Use get_or_create() when the row may exist already, or catch IntegrityError."
 	if w.Kind != writesite.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
@@ -113,4 +118,60 @@ func viewUniqueFix(s viewSite, u *viewUnique) (fix *string, imports []string, ho
 		return nil, nil, how
 	}
 	return viewFix([]string{w.Stmt.Indent + call}), nil, how
+}
+
+// viewValidatedBy returns the ModelForm or ModelSerializer class every
+// value the write gives the fields of u comes from, and its kind, when
+// that class validates u before the write: a ModelForm runs
+// validate_unique() for unique fields, unique_together and
+// UniqueConstraints without a condition among its fields; a
+// ModelSerializer adds a UniqueValidator to a unique field and a
+// UniqueTogetherValidator for a unique_together within its fields. ""
+// when the values come from elsewhere, or the class does not check u.
+func viewValidatedBy(p *django.Project, s viewSite, u *viewUnique) (name, kind string) {
+	w, m := s.w, s.m
+	var cls string
+	for _, f := range u.fields {
+		i := slices.IndexFunc(w.Kwargs, func(kw writesite.Kwarg) bool { n, ok := viewFieldName(m, kw.Name); return ok && n == f })
+		if i < 0 {
+			return "", ""
+		}
+		c := viewValueSource(p, s, w.Kwargs[i])
+		if c == "" || cls != "" && c != cls {
+			return "", ""
+		}
+		cls = c
+	}
+	ff := viewFormOf(p, cls)
+	if ff == nil || ff.model != m || slices.ContainsFunc(u.fields, func(f string) bool { return !slices.Contains(ff.fields, f) }) {
+		return "", ""
+	}
+	switch {
+	case u.condition != "":
+		return "", ""
+	case u.kind == "constraint" && ff.serializer:
+		return "", "" // UniqueConstraint validators are DRF 3.15's: not every project has them
+	}
+	kind = "ModelForm"
+	if ff.serializer {
+		kind = "ModelSerializer"
+	}
+	return cls[strings.LastIndexByte(cls, '.')+1:], kind
+}
+
+// viewValueSource returns the qualified class of the form or serializer
+// whose validated data a value reads: `form.cleaned_data[...]` with form
+// made in the function, `serializer.validated_data[...]`, or the
+// validated_data parameter of a serializer's own create() or update().
+func viewValueSource(p *django.Project, s viewSite, kw writesite.Kwarg) string {
+	fn := s.w.Func
+	for _, id := range kw.Idents {
+		switch {
+		case strings.HasPrefix(kw.Value, id+".cleaned_data"), strings.HasPrefix(kw.Value, id+".validated_data"):
+			return fn.Made[id]
+		case id == "validated_data" && strings.HasPrefix(kw.Value, id) && fn.Class != "" && slices.Contains(fn.Params, id):
+			return p.Qualify(s.f, fn.Class)
+		}
+	}
+	return ""
 }

@@ -60,12 +60,13 @@ func checkUnvalidatedCheckWrite(rule *Rule, p *Pass) []Finding {
 		}
 		var fix *string
 		var imports []string
+		how := ""
 		// A write that may also break a unique constraint would answer a
 		// duplicate with "invalid": that fix is not mechanical.
 		if w.Func.HasRequest && !ucwWritesUnique(s) {
-			fix, imports = viewCatchFix(s, 400, fmt.Sprintf("Invalid %s (constraint %s).", strings.Join(covered, " or "), strings.Join(names, ", ")))
+			fix, imports, how = viewCatchFix(p.Project, s, 400, fmt.Sprintf("Invalid %s (constraint %s).", strings.Join(covered, " or "), strings.Join(names, ", ")), covered)
 		}
-		msg := ucwMessage(s, hits)
+		msg := ucwMessage(s, hits, how)
 		if fix != nil {
 			msg += viewImportNote(imports)
 		}
@@ -86,7 +87,7 @@ func ucwWritesUnique(s viewSite) bool {
 		}
 	}
 	sets, _ := viewUniqueSets(s.m)
-	return viewCovering(sets, written, true) != nil
+	return viewColliding(s.m, sets, written, s.w.Kwargs) != nil
 }
 
 // ucwHits returns the values from request data that w writes, unchecked,
@@ -243,8 +244,8 @@ func ucwCompared(w *writesite.Write, kw writesite.Kwarg) bool {
 }
 
 // ucwMessage says which values reach which constraints, quotes the errors
-// and names the fixes.
-func ucwMessage(s viewSite, hits []ucwHit) string {
+// and names the fixes; how is the fix in words that fits the view, or "".
+func ucwMessage(s viewSite, hits []ucwHit, how string) string {
 	w, m := s.w, s.m
 	var b strings.Builder
 	for i, h := range hits {
@@ -279,9 +280,12 @@ func ucwMessage(s viewSite, hits []ucwHit) string {
 		}
 	}
 	b.WriteString(" Validate the value before the write (a bound form or serializer and `is_valid()`, `full_clean()`, which checks constraints from Django 4.1 on, or a comparison) and answer 400 Bad Request")
-	if w.Func.HasRequest {
+	switch {
+	case how != "":
+		b.WriteString(", or " + strings.ToLower(how[:1]) + how[1:])
+	case w.Func.HasRequest:
 		b.WriteString(", or catch IntegrityError and answer 400.")
-	} else {
+	default:
 		b.WriteString(", or catch IntegrityError.")
 	}
 	return b.String()

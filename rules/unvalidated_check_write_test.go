@@ -48,29 +48,51 @@ def extend(request, pk):
 			want: []viewGot{{[2]int{12, 12}, `    try:
         plan.save()
     except IntegrityError:
-        return Response({"error": "Invalid ends (constraint plan_ends_after_starts)."}, status=400)`}},
-			mentions: []string{"`plan.save()` writes `ends=data[\"ends\"]`, taken from request.body", "`Q(ends__gt=F(\"starts\")) | Q(ends__isnull=True)`"},
+        return Response({"detail": "Invalid ends (constraint plan_ends_after_starts)."}, status=status.HTTP_400_BAD_REQUEST)`}},
+			mentions: []string{"`plan.save()` writes `ends=data[\"ends\"]`, taken from request.body", "`Q(ends__gt=F(\"starts\")) | Q(ends__isnull=True)`", "`from rest_framework import status`"},
 		},
 		{
 			name: "create from a URL parameter; a presence check is no validation",
-			views: `from billing.models import Plan
+			views: `from django.http import JsonResponse
+from billing.models import Plan
 
 def create_plan(request, price):
     if price is None:
-        return None
+        return JsonResponse({"error": "price is required"}, status=400)
     plan = Plan.objects.create(
         price=price,
         active=True,
     )
+    return JsonResponse({"id": plan.id}, status=201)
 `,
-			want: []viewGot{{[2]int{6, 9}, `    try:
+			want: []viewGot{{[2]int{7, 10}, `    try:
         plan = Plan.objects.create(
             price=price,
             active=True,
         )
     except IntegrityError:
         return JsonResponse({"error": "Invalid price (constraint plan_price_gte_0)."}, status=400)`}},
-			mentions: []string{"taken from URL parameter price", "`from django.db import IntegrityError` and `from django.http import JsonResponse`"},
+			mentions: []string{"taken from URL parameter price", "`from django.db import IntegrityError` at the top"},
+		},
+		{
+			name: "a page with messages: messages.error and its redirect",
+			views: `from django.contrib import messages
+from django.http import HttpResponseRedirect
+from billing.models import Plan
+
+def reprice(request, pk):
+    plan = Plan.objects.get(pk=pk)
+    plan.price = request.POST["price"]
+    plan.save()
+    messages.success(request, "Price changed.")
+    return HttpResponseRedirect("/plans/")
+`,
+			want: []viewGot{{[2]int{8, 8}, `    try:
+        plan.save()
+    except IntegrityError:
+        messages.error(request, "Invalid price (constraint plan_price_gte_0).")
+        return HttpResponseRedirect("/plans/")`}},
+			mentions: []string{"or catch IntegrityError, tell the user with `messages.error()` and redirect"},
 		},
 		{
 			name: "a write that may also be a duplicate: no suggestion",

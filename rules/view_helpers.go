@@ -100,6 +100,9 @@ type viewUnique struct {
 	kind      string   // "primary key", "unique field", "unique_together", "constraint"
 	name      string   // constraint name, when it has one
 	condition string   // UniqueConstraint condition, source text
+	// singleton is the primary key value a singleton model's save() gives
+	// every row (kind "primary key"): every insert collides on it.
+	singleton string
 }
 
 // viewUniqueSets lists the unique sets of m. opaque is true when a unique
@@ -191,6 +194,28 @@ func viewCovering(sets []viewUnique, names []string, conditional bool) *viewUniq
 	return nil
 }
 
+// viewColliding returns the first unique set whose fields all lie in the
+// fields an insert writes and that the inserted row falls under: a
+// partial constraint counts when its condition holds for the row (its
+// values, or the defaults of the fields it does not give), or cannot be
+// read.
+func viewColliding(m *django.Model, sets []viewUnique, written []string, inserted []writesite.Kwarg) *viewUnique {
+	for i := range sets {
+		u := &sets[i]
+		if viewCovering([]viewUnique{*u}, written, true) == nil {
+			continue
+		}
+		if pairs, ok := viewConditionPairs(u.condition); ok && slices.ContainsFunc(pairs, func(t [2]string) bool {
+			t = viewNormTerm(t)
+			return !viewTermIn(t, inserted) && (viewGivesField(m, t, inserted) || !viewTermByDefault(m, t))
+		}) {
+			continue
+		}
+		return u
+	}
+	return nil
+}
+
 // viewColumn is the column of field name of m.
 func viewColumn(m *django.Model, name string) string {
 	if f := m.Field(name); f != nil {
@@ -222,12 +247,14 @@ func viewDescribe(m *django.Model, u *viewUnique) string {
 	if len(u.fields) == 1 {
 		s = m.Name + "." + u.fields[0]
 	}
-	switch u.kind {
-	case "primary key":
+	switch {
+	case u.singleton != "":
+		return fmt.Sprintf("%s, the primary key, which %s.save() sets to %s for every row", s, m.Name, u.singleton)
+	case u.kind == "primary key":
 		return s + ", the primary key"
-	case "unique_together":
+	case u.kind == "unique_together":
 		return s + ", unique together"
-	case "constraint":
+	case u.kind == "constraint":
 		s += fmt.Sprintf(", unique by constraint %q", u.name)
 		if u.condition != "" {
 			s += " when " + u.condition
@@ -391,53 +418,6 @@ func viewFix(lines []string) *string {
 		return nil
 	}
 	return &text
-}
-
-// viewRespond returns the statement a view returns to answer msg with
-// an HTTP status (409 on a conflict, 400 on a bad value), and the import
-// it needs ("" when none).
-func viewRespond(f *django.File, fn *writesite.Function, msg string, status int) (string, string) {
-	drf := slices.ContainsFunc(fn.Decorators, func(d string) bool { return d == "api_view" || strings.HasSuffix(d, ".api_view") }) ||
-		slices.ContainsFunc(fn.ClassBases, func(b string) bool {
-			return strings.HasSuffix(b, "APIView") || strings.HasSuffix(b, "ViewSet")
-		})
-	if drf {
-		if name := viewLocalName(f, "rest_framework.response.Response"); name != "" {
-			return fmt.Sprintf("return %s({\"error\": %q}, status=%d)", name, msg, status), ""
-		}
-	}
-	if name := viewLocalName(f, "django.http.JsonResponse", "django.http.response.JsonResponse"); name != "" {
-		return fmt.Sprintf("return %s({\"error\": %q}, status=%d)", name, msg, status), ""
-	}
-	if name := viewLocalName(f, "django.http.HttpResponse", "django.http.response.HttpResponse"); name != "" {
-		return fmt.Sprintf("return %s(%q, status=%d)", name, msg, status), ""
-	}
-	return fmt.Sprintf("return JsonResponse({\"error\": %q}, status=%d)", msg, status), "from django.http import JsonResponse"
-}
-
-// viewCatchFix wraps the write statement of s in `try:` with an `except
-// IntegrityError:` that answers msg with status, and returns it with the
-// imports it needs; nil when the statement cannot be moved cleanly. The
-// handler returns at once, so no query runs in a transaction the failed
-// write broke: no savepoint is needed (the seed's "catch IntegrityError
-// gracefully" form).
-func viewCatchFix(s viewSite, status int, msg string) (*string, []string) {
-	w, fn := s.w, s.w.Func
-	if !w.Stmt.OwnLines || (w.StmtKind != "expression_statement" && w.StmtKind != "return_statement") ||
-		!viewMovable(fn, w.Stmt.Line, w.Stmt.EndLine) {
-		return nil, nil
-	}
-	names := viewFixNames(s.f, true, false)
-	ret, imp := viewRespond(s.f, fn, msg, status)
-	ind, unit := w.Stmt.Indent, fn.IndentUnit
-	lines := []string{ind + "try:"}
-	lines = append(lines, viewShift(viewLines(s.f.Src, w.Stmt.Line, w.Stmt.EndLine), unit)...)
-	lines = append(lines, ind+"except "+names.integrity+":", ind+unit+ret)
-	imports := names.imports
-	if imp != "" {
-		imports = append(imports, imp)
-	}
-	return viewFix(lines), imports
 }
 
 // viewGetOrCreate renders `[target, _created = ]Recv.get_or_create(lookup,

@@ -61,6 +61,38 @@ class Order(models.Model):
 	"config/settings.py": `DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql", "ATOMIC_REQUESTS": True}}`,
 }
 
+// viewTestForms are the ModelForms and ModelSerializer of the narrowing
+// tests.
+var viewTestForms = map[string]string{
+	"accounts/forms.py": `from django import forms
+from accounts.models import User
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username", "email"]
+
+
+class EmailForm(forms.ModelForm):
+    class Meta:
+        model = User
+        exclude = ["username", "token"]
+`,
+	"shop/serializers.py": `from rest_framework import serializers
+from shop.models import Customer
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = "__all__"
+
+    def create(self, validated_data):
+        return Customer.objects.create(email=validated_data["email"], code=validated_data["code"])
+`,
+}
+
 // viewRun indexes the test models plus files, all of them changed, and
 // returns the findings of rule r.
 func viewRun(t *testing.T, r *Rule, files map[string]string, atomicRequests bool) []Finding {
@@ -100,6 +132,8 @@ type viewCase struct {
 	want           []viewGot
 	// mentions are substrings the first finding's message must hold.
 	mentions []string
+	// models are more files of the case (forms, models).
+	models map[string]string
 }
 
 // viewRunCases runs rule r over each case's shop/views.py, with the files
@@ -110,6 +144,9 @@ func viewRunCases(t *testing.T, r *Rule, models map[string]string, cases []viewC
 		t.Run(tc.name, func(t *testing.T) {
 			files := map[string]string{"shop/views.py": tc.views}
 			for p, s := range models {
+				files[p] = s
+			}
+			for p, s := range tc.models {
 				files[p] = s
 			}
 			fs := viewRun(t, r, files, tc.atomicRequests)
@@ -307,11 +344,169 @@ class Orders(APIView):
 			want: []viewGot{{[2]int{8, 8}, `        try:
             Order.objects.create(customer_id=request.user.customer_id, number=request.data["number"], total=1)
         except IntegrityError:
-            return Response({"error": "Order with this customer and number already exists."}, status=409)`}},
-			mentions: []string{"`UNIQUE constraint failed: shop_order.customer_id, shop_order.number`"},
+            return Response({"detail": "Order with this customer and number already exists."}, status=status.HTTP_409_CONFLICT)`}},
+			mentions: []string{"`UNIQUE constraint failed: shop_order.customer_id, shop_order.number`", "`from rest_framework import status`", "409 Conflict with a Response"},
 		},
 		{
-			name: "no response class imported: JsonResponse is named",
+			name: "DRF view that raises ValidationError raises it",
+			views: `from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+from accounts.models import User
+
+@api_view(["POST"])
+def signup(request):
+    if "@" not in request.data["email"]:
+        raise serializers.ValidationError({"email": ["Not an e-mail address."]})
+    User.objects.create(username=request.data["username"], email=request.data["email"])
+    return Response(status=status.HTTP_201_CREATED)
+`,
+			want: []viewGot{{[2]int{10, 10}, `    try:
+        User.objects.create(username=request.data["username"], email=request.data["email"])
+    except IntegrityError:
+        raise serializers.ValidationError({"username": ["User with this username already exists."]})`}},
+			mentions: []string{"raise ValidationError, as the view does"},
+		},
+		{
+			name: "page with messages and redirects: messages.error and the redirect that follows",
+			views: `from django.contrib import messages
+from django.shortcuts import redirect
+from accounts.models import User
+
+def invite(request):
+    if not request.user.is_staff:
+        messages.error(request, "Only staff can invite.")
+        return redirect("/users/")
+    user = User.objects.create(username=request.POST["username"])
+    messages.success(request, "Invited.")
+    return redirect("/users/")
+`,
+			want: []viewGot{{[2]int{9, 9}, `    try:
+        user = User.objects.create(username=request.POST["username"])
+    except IntegrityError:
+        messages.error(request, "User with this username already exists.")
+        return redirect("/users/")`}},
+			mentions: []string{"tell the user with `messages.error()` and redirect"},
+		},
+		{
+			name: "redirect to the row just written cannot answer its failure",
+			views: `from django.contrib import messages
+from django.shortcuts import redirect
+from accounts.models import User
+
+def invite(request):
+    user = User.objects.create(username=request.POST["username"])
+    messages.success(request, "Invited.")
+    return redirect("user-detail", pk=user.pk)
+`,
+			want:     []viewGot{{[2]int{6, 6}, ""}},
+			mentions: []string{"answer the request as the view answers its other errors"},
+		},
+		{
+			name: "form view: add_error on the form's field and its own render",
+			models: map[string]string{"accounts/forms.py": `from django import forms
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(max_length=150)
+    email = forms.EmailField()
+`},
+			views: `from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from accounts.forms import InviteForm
+from accounts.models import User
+
+def invite(request, team):
+    form = InviteForm(request.POST or None)
+    if form.is_valid():
+        User.objects.create(username=form.cleaned_data["username"])
+        return redirect("/users/")
+    return TemplateResponse(
+        request,
+        "accounts/invite.html",
+        {"form": form, "team": team},
+    )
+`,
+			want: []viewGot{{[2]int{9, 9}, `        try:
+            User.objects.create(username=form.cleaned_data["username"])
+        except IntegrityError:
+            form.add_error("username", "User with this username already exists.")
+            return TemplateResponse(
+                request,
+                "accounts/invite.html",
+                {"form": form, "team": team},
+            )`}},
+			mentions: []string{"`form.add_error()` and render the form again"},
+		},
+		{
+			name:   "values through a ModelForm or ModelSerializer that validates the unique field: a race only",
+			models: viewTestForms,
+			views: `from django.shortcuts import redirect, render
+from accounts.forms import EmailForm, UserForm
+from accounts.models import User
+
+def signup(request):
+    form = UserForm(request.POST)
+    if form.is_valid():
+        User.objects.create(username=form.cleaned_data["username"], email=form.cleaned_data["email"])
+        return redirect("/")
+    return render(request, "signup.html", {"form": form})
+
+def rename(request):
+    form = EmailForm(request.POST)
+    if not form.is_valid():
+        return render(request, "email.html", {"form": form})
+    User.objects.create(username=request.POST["username"], email=form.cleaned_data["email"])
+    return redirect("/")
+`,
+			want: []viewGot{
+				{[2]int{11, 11}, ""}, // shop/serializers.py
+				{[2]int{8, 8}, `        try:
+            User.objects.create(username=form.cleaned_data["username"], email=form.cleaned_data["email"])
+        except IntegrityError:
+            form.add_error("username", "User with this username already exists.")
+            return render(request, "signup.html", {"form": form})`},
+				{[2]int{16, 16}, `    try:
+        User.objects.create(username=request.POST["username"], email=form.cleaned_data["email"])
+    except IntegrityError:
+        form.add_error(None, "User with this username already exists.")
+        return render(request, "email.html", {"form": form})`},
+			},
+			mentions: []string{"Customer.email, which is unique, from CustomerSerializer, a ModelSerializer that checks the email is not taken before the write: only two concurrent submissions of the same email get past that check"},
+		},
+		{
+			name: "form view whose render needs a name bound after the write: no suggestion",
+			views: `from django.shortcuts import redirect, render
+from accounts.models import User
+
+def invite(request, form_class):
+    form = form_class(request.POST)
+    if form.is_valid():
+        User.objects.create(username=form.cleaned_data["username"])
+        return redirect("/users/")
+    users = User.objects.all()
+    return render(request, "accounts/invite.html", {"form": form, "users": users})
+`,
+			want: []viewGot{{[2]int{7, 7}, ""}},
+		},
+		{
+			name: "FormView.form_valid: add_error, then form_invalid",
+			views: `from django.views.generic import FormView
+from accounts.models import User
+
+class Invite(FormView):
+    def form_valid(self, form):
+        User.objects.create(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+`,
+			want: []viewGot{{[2]int{6, 6}, `        try:
+            User.objects.create(username=form.cleaned_data["username"])
+        except IntegrityError:
+            form.add_error(None, "User with this username already exists.")
+            return self.form_invalid(form)`}},
+		},
+		{
+			name: "a view that answers nothing the rule can tell: no suggestion",
 			views: `from accounts.models import User
 
 def f(request):
@@ -319,8 +514,8 @@ def f(request):
     u.username = request.POST["u"]
     u.save()
 `,
-			want:     []viewGot{{[2]int{6, 6}, "    try:\n        u.save()\n    except IntegrityError:\n        return JsonResponse({\"error\": \"User with this username already exists.\"}, status=409)"}},
-			mentions: []string{"`u.save()` updates User.username", "`from django.http import JsonResponse`"},
+			want:     []viewGot{{[2]int{6, 6}, ""}},
+			mentions: []string{"`u.save()` updates User.username", "answer the request as the view answers its other errors: 409 Conflict from an API, a form error or a message from a page"},
 		},
 		{
 			name: "explicit primary key",

@@ -402,6 +402,23 @@ func (p *Project) classByNameDepth(q string, depth int) (*File, *Class) {
 	return nil, nil
 }
 
+// Class finds the class that expr, a dotted name used in file f, refers to
+// within the repository, and the file that defines it.
+func (p *Project) Class(f *File, expr string) (*File, *Class) {
+	if f == nil || expr == "" {
+		return nil, nil
+	}
+	return p.classByName(p.qualify(f, expr, 0))
+}
+
+// QualifiedClass finds the class a fully qualified name refers to within
+// the repository.
+func (p *Project) QualifiedClass(q string) (*File, *Class) { return p.classByName(q) }
+
+// Qualify turns a dotted name used in file f into the fully qualified
+// name its imports (or its own classes) give it.
+func (p *Project) Qualify(f *File, name string) string { return p.qualify(f, name, 0) }
+
 // ResolveModel returns the model that expr, a dotted name used in file f
 // ("Product", "models.Product", "shop.models.Product"), refers to.
 func (p *Project) ResolveModel(f *File, expr string) *Model {

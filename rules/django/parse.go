@@ -206,6 +206,10 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 				c.Fields = append(c.Fields, f)
 			} else if strings.HasSuffix(callee, "Manager") || strings.HasSuffix(callee, ".as_manager") || strings.HasSuffix(callee, "from_queryset") {
 				c.Managers = append(c.Managers, name)
+				if c.ManagerClasses == nil {
+					c.ManagerClasses = map[string]string{}
+				}
+				c.ManagerClasses[name] = callee
 			}
 		case "class_definition":
 			if t.Text(pyast.Field(s, "name")) == "Meta" {
@@ -225,11 +229,79 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 				fd = pyast.Field(s, "definition")
 			}
 			if fd != nil && pyast.Kind(fd) == "function_definition" {
-				c.Methods = append(c.Methods, t.Text(pyast.Field(fd, "name")))
+				name := t.Text(pyast.Field(fd, "name"))
+				c.Methods = append(c.Methods, name)
+				switch name {
+				case "get_queryset":
+					c.QuerysetFilter, c.QuerysetOpaque = parseQuerysetFilter(t, pyast.Field(fd, "body"))
+				case "save":
+					c.SavePK = parseSavePK(t, pyast.Field(fd, "body"))
+				}
 			}
 		}
 	}
 	return c
+}
+
+// parseQuerysetFilter reads a get_queryset() body that is one return of
+// `<queryset>.filter(k=v, ...)` (super().get_queryset(), QuerySet(...),
+// any receiver): its keyword terms. opaque is true for any other body: the
+// rows the manager sees are unknown.
+func parseQuerysetFilter(t *pyast.Tree, body *sitter.Node) (terms [][2]string, opaque bool) {
+	var stmts []*sitter.Node
+	for _, s := range pyast.Children(body) {
+		switch pyast.Kind(s) {
+		case "comment":
+		case "expression_statement":
+			if e := s.NamedChild(0); e != nil && pyast.Kind(e) == "string" {
+				continue // a docstring
+			}
+			stmts = append(stmts, s)
+		default:
+			stmts = append(stmts, s)
+		}
+	}
+	if len(stmts) != 1 || pyast.Kind(stmts[0]) != "return_statement" {
+		return nil, true
+	}
+	c := t.Call(pyast.Unwrap(stmts[0].NamedChild(0)))
+	if c == nil || c.StarArgs || len(c.Args) > 0 || len(c.KwOrder) == 0 {
+		return nil, true
+	}
+	fn := pyast.Unwrap(c.Func)
+	if fn == nil || pyast.Kind(fn) != "attribute" || t.Text(pyast.Field(fn, "attribute")) != "filter" {
+		return nil, true
+	}
+	for _, k := range c.KwOrder {
+		terms = append(terms, [2]string{k, t.Text(c.Kwargs[k])})
+	}
+	return terms, false
+}
+
+// parseSavePK returns the integer literal a save() body assigns to self.pk
+// or self.id at its top level (`self.pk = 1`, `self.pk = self.id = 1`),
+// or "".
+func parseSavePK(t *pyast.Tree, body *sitter.Node) string {
+	for _, s := range pyast.Children(body) {
+		if pyast.Kind(s) != "expression_statement" {
+			continue
+		}
+		a := pyast.Unwrap(s.NamedChild(0))
+		var targets []*sitter.Node
+		for a != nil && pyast.Kind(a) == "assignment" {
+			targets = append(targets, pyast.Field(a, "left"))
+			a = pyast.Field(a, "right")
+		}
+		if a == nil || pyast.Kind(a) != "integer" {
+			continue
+		}
+		for _, l := range targets {
+			if name := t.DottedName(l); name == "self.pk" || name == "self.id" {
+				return t.Text(a)
+			}
+		}
+	}
+	return ""
 }
 
 // fieldTypeName returns the class name of a field constructor call
@@ -378,6 +450,26 @@ func (m *Meta) set(t *pyast.Tree, key string, v *sitter.Node) {
 		m.AppLabel, _ = t.String(v)
 	case "unique_together":
 		m.UniqueTogether = parseTogether(t, v)
+	case "model":
+		m.Model = t.DottedName(pyast.Unwrap(v))
+	case "fields", "exclude":
+		var names []string
+		if s, ok := t.String(v); ok {
+			m.AllFields = key == "fields" && s == "__all__"
+			break
+		}
+		if v = pyast.Unwrap(v); v != nil {
+			for _, e := range pyast.Children(v) {
+				if s, ok := t.String(e); ok {
+					names = append(names, s)
+				}
+			}
+		}
+		if key == "fields" {
+			m.Fields = names
+		} else {
+			m.Exclude = names
+		}
 	case "constraints":
 		m.HasConstraints = true
 		v = pyast.Unwrap(v)

@@ -59,8 +59,20 @@ type Class struct {
 	// ("Base.Meta" in `class Meta(Base.Meta):`).
 	MetaBases []string
 	Managers  []string // attribute names assigned a manager (objects = ...)
-	Methods   []string // names of the methods defined in the class body
-	AppConfig string   // for AppConfig subclasses: the label or name set
+	// ManagerClasses maps each of Managers to the callee that made it, as
+	// written ("SoftDeletionManager", "models.Manager", "QS.as_manager").
+	ManagerClasses map[string]string
+	Methods        []string // names of the methods defined in the class body
+	// QuerysetFilter holds the keyword terms of a get_queryset() that
+	// returns `<queryset>.filter(k=v, ...)`: the rows a manager of this
+	// class sees. QuerysetOpaque is set when get_queryset() does anything
+	// else.
+	QuerysetFilter [][2]string
+	QuerysetOpaque bool
+	// SavePK is the literal a save() method assigns to self.pk or self.id
+	// ("1" for `self.pk = 1`): every row the model inserts has that key.
+	SavePK    string
+	AppConfig string // for AppConfig subclasses: the label or name set
 	// AppConfigLabel is set when AppConfig comes from `label = "..."`.
 	AppConfigLabel bool
 }
@@ -77,6 +89,13 @@ type Meta struct {
 	// HasConstraints is set when constraints is assigned, even to an empty
 	// list: it then replaces what an inherited Meta had.
 	HasConstraints bool
+	// Model, Fields and Exclude are a ModelForm's or ModelSerializer's
+	// Meta: the model as written, the field names listed (AllFields for
+	// "__all__"), and those excluded.
+	Model     string
+	Fields    []string
+	AllFields bool
+	Exclude   []string
 }
 
 // App is a Django application: a directory with models or migrations.

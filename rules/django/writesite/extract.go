@@ -235,6 +235,9 @@ func (x *extractor) stmt(s *sitter.Node, sc scope, rest []*sitter.Node) *Check {
 		x.simple(s, sc)
 	case "import_statement", "import_from_statement", "future_import_statement", "comment", "pass_statement":
 	default:
+		if k := pyast.Kind(s); k == "return_statement" || k == "raise_statement" {
+			x.answer(s, s.NamedChild(0), strings.TrimSuffix(k, "_statement"), sc)
+		}
 		// return, raise, assert, del, match, ...: look at expressions and
 		// walk nested blocks.
 		for _, c := range pyast.Children(s) {
@@ -339,6 +342,7 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 		EndLine:     pyast.EndLine(n),
 		StringLines: map[int]bool{},
 		Names:       map[string]bool{},
+		Bound:       map[string]int{},
 		IndentUnit:  "    ",
 	}
 	var apiView bool
@@ -361,7 +365,7 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 			fn.Params = append(fn.Params, name)
 		}
 		if name != "" {
-			fn.Names[name] = true
+			fn.bind(name, fn.Line)
 		}
 	}
 	fn.HasRequest = slices.Contains(fn.Params, "request")
@@ -385,6 +389,30 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	}
 	x.functions = append(x.functions, fn)
 	x.walkBlock(body, scope{fn: fn, st: st})
+}
+
+// answer records, in the function of sc, a statement that returns or
+// raises the call e, or (kind "call") calls it: see Answer. Calls are kept
+// only of the messages framework and of add_error().
+func (x *extractor) answer(stmt, e *sitter.Node, kind string, sc scope) {
+	if sc.fn == nil {
+		return
+	}
+	c := x.t.Call(pyast.Unwrap(e))
+	if c == nil {
+		return
+	}
+	name := x.t.DottedName(c.Func)
+	if name == "" {
+		return
+	}
+	if q, ok := x.qualify(name); ok {
+		name = q
+	}
+	if kind == "call" && !strings.HasPrefix(name, "django.contrib.messages.") && lastSeg(name) != "add_error" {
+		return
+	}
+	sc.fn.Answers = append(sc.fn.Answers, Answer{Span: x.span(stmt), Kind: kind, Func: name, Text: x.t.Text(stmt), Idents: x.idents(stmt)})
 }
 
 // hasWriteMarker reports whether src may contain a write call.

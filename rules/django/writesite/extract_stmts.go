@@ -15,6 +15,9 @@ import (
 func (x *extractor) simple(s *sitter.Node, sc scope) {
 	x.exprs(s, sc, s)
 	e := pyast.Unwrap(s.NamedChild(0))
+	if e != nil && pyast.Kind(e) == "call" {
+		x.answer(s, e, "call", sc)
+	}
 	if e == nil || pyast.Kind(e) != "assignment" {
 		return
 	}
@@ -33,9 +36,8 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 	switch pyast.Kind(left) {
 	case "identifier":
 		name := x.t.Text(left)
-		if sc.fn != nil {
-			sc.fn.Names[name] = true
-		}
+		sc.fn.bind(name, pyast.Line(left))
+		x.made(name, right, sc)
 		if t := x.taint(right, sc); t != "" {
 			sc.st.taint[name] = t
 		} else {
@@ -51,9 +53,7 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 				continue
 			}
 			name := x.t.Text(tn)
-			if sc.fn != nil {
-				sc.fn.Names[name] = true
-			}
+			sc.fn.bind(name, pyast.Line(tn))
 			src := right
 			if pairwise {
 				src = vals[i]
@@ -88,6 +88,30 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 			Line: pyast.Line(left), Request: x.taint(right, sc), Idents: x.idents(right),
 		})
 	}
+}
+
+// made records in Function.Made the class a local name is assigned an
+// instance of (`form = TagForm(request.POST)`), or forgets it.
+func (x *extractor) made(name string, right *sitter.Node, sc scope) {
+	if sc.fn == nil {
+		return
+	}
+	delete(sc.fn.Made, name)
+	c := x.t.Call(pyast.Unwrap(right))
+	if c == nil {
+		return
+	}
+	callee := x.t.DottedName(c.Func)
+	if r, ok := utf8First(lastSeg(callee)); !ok || !unicode.IsUpper(r) {
+		return
+	}
+	if q, ok := x.qualify(callee); ok {
+		callee = q
+	}
+	if sc.fn.Made == nil {
+		sc.fn.Made = map[string]string{}
+	}
+	sc.fn.Made[name] = callee
 }
 
 // bind says what a name assigned expression right becomes.
@@ -172,9 +196,7 @@ func (x *extractor) bindLoop(left, right *sitter.Node, sc scope) {
 		return
 	}
 	name := x.t.Text(left)
-	if sc.fn != nil {
-		sc.fn.Names[name] = true
-	}
+	sc.fn.bind(name, pyast.Line(left))
 	if t := x.taint(right, sc); t != "" {
 		sc.st.taint[name] = t
 	} else {
@@ -343,7 +365,7 @@ func (x *extractor) operators(n *sitter.Node) []string {
 
 func (x *extractor) newCheck(form CheckForm, ci *condInfo, stmt *sitter.Node) *Check {
 	return &Check{
-		Form: form, Model: ci.chain.model, Ref: ci.chain.ref,
+		Form: form, Model: ci.chain.model, Ref: ci.chain.ref, Manager: ci.chain.manager,
 		Lookup: ci.chain.lookup, LookupUnknown: ci.chain.unknown,
 		Line: ci.line, EndLine: ci.endLine, Var: ci.varName,
 		Stmt: x.span(stmt), Exact: ci.exact,
@@ -588,9 +610,9 @@ func (x *extractor) withStmt(s *sitter.Node, sc scope) {
 				alias = pyast.Field(v, "alias")
 				v = pyast.Unwrap(v.NamedChild(0))
 			}
-			if alias != nil && sc.fn != nil {
+			if alias != nil {
 				for _, id := range x.idents(alias) {
-					sc.fn.Names[id] = true
+					sc.fn.bind(id, pyast.Line(alias))
 				}
 			}
 			if v == nil {

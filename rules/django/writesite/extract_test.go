@@ -431,3 +431,56 @@ func FuzzExtractWrites(f *testing.F) {
 		parseFile("shop/views.py", src) // must not panic
 	})
 }
+
+// TestAnswers checks how a function's answers and the lines that first
+// bind its names are recorded.
+func TestAnswers(t *testing.T) {
+	src := `from django.contrib import messages
+from django.shortcuts import redirect, render
+from rest_framework.exceptions import ValidationError
+
+from shop.forms import TagForm
+from shop.models import Tag
+
+
+def new_tag(request):
+    if request.method == "POST":
+        form = TagForm(request.POST)
+        if form.is_valid():
+            Tag.objects.create(name=form.cleaned_data["name"])
+            messages.success(request, "Saved.")
+            return redirect("/tags/")
+        form.add_error(None, "Check the form.")
+    else:
+        form = TagForm()
+    tags = Tag.objects.all()
+    if not tags:
+        raise ValidationError("no tags")
+    return render(request, "tags/new.html", {"form": form, "tags": tags})
+`
+	f := parseFile("shop/views.py", []byte(src))
+	if len(f.Functions) != 1 {
+		t.Fatalf("functions: %d", len(f.Functions))
+	}
+	fn := f.Functions[0]
+	var got []string
+	for _, a := range fn.Answers {
+		got = append(got, fmt.Sprintf("%d %s %s %v", a.Line, a.Kind, a.Func, a.Idents))
+	}
+	want := []string{
+		"14 call django.contrib.messages.success [messages request]",
+		"15 return django.shortcuts.redirect [redirect]",
+		"16 call form.add_error [form]",
+		"21 raise rest_framework.exceptions.ValidationError [ValidationError]",
+		"22 return django.shortcuts.render [render request form tags]",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("answers (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]int{"request": 9, "form": 11, "tags": 19}, fn.Bound); diff != "" {
+		t.Errorf("bound (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(map[string]string{"form": "shop.forms.TagForm"}, fn.Made); diff != "" {
+		t.Errorf("made (-want +got):\n%s", diff)
+	}
+}

@@ -181,9 +181,12 @@ type Handler struct {
 // Check is an existence check that a write depends on.
 type Check struct {
 	Form CheckForm
-	// Model and Ref name the model checked, as for Write.
-	Model string
-	Ref   *ModelRef
+	// Model and Ref name the model checked, as for Write; Manager is the
+	// manager attribute the read goes through ("objects"), "" when the
+	// chain starts at a queryset variable whose manager is unknown.
+	Model   string
+	Ref     *ModelRef
+	Manager string
 	// Lookup holds the filter()/get() keyword arguments. LookupUnknown is
 	// set when the lookup also uses Q objects, exclude() or **kwargs.
 	Lookup        []Kwarg
@@ -248,11 +251,45 @@ type Function struct {
 	// StringLines are lines inside a multi-line string after its first:
 	// re-indenting them would change the string.
 	StringLines map[int]bool
-	// Names are the local names bound in the function.
+	// Names are the local names bound in the function; Bound gives the
+	// first line that binds each.
 	Names map[string]bool
+	Bound map[string]int
+	// Made maps a local name to the class of the instance last assigned to
+	// it (`form = TagForm(request.POST)`: "shop.forms.TagForm", qualified
+	// through the file's imports when imported).
+	Made map[string]string
+	// Answers are the ways the function answers, in source order.
+	Answers []Answer
 	// Validations are the comparisons and validating calls of the
 	// function, in source order.
 	Validations []Validation
+}
+
+// Answer is a way a function answers its caller or the user: a return
+// or raise of a call (render(), redirect(), JsonResponse(), Response(),
+// ValidationError()), or a call of the messages framework
+// (messages.error()) or of a form's add_error().
+type Answer struct {
+	Span
+	Kind string // "return", "raise" or "call"
+	// Func is the callee, qualified through the file's imports when its
+	// first name is imported ("django.shortcuts.render"), else as written
+	// ("form.add_error").
+	Func   string
+	Text   string   // the statement's source
+	Idents []string // local names it mentions
+}
+
+// bind records that the function binds name at line.
+func (fn *Function) bind(name string, line int) {
+	if fn == nil {
+		return
+	}
+	fn.Names[name] = true
+	if l, ok := fn.Bound[name]; !ok || line < l {
+		fn.Bound[name] = line
+	}
 }
 
 // Validation is code that may check a value before a write: a comparison

@@ -136,13 +136,14 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 			only[o] = true
 		}
 	}
+	unknown := maps.Clone(only) // what -only names that projects.yml does not
 	reviewed := map[string]bool{}
 	var targets []ecosystem.Target
 	for _, p := range projects {
 		if len(only) > 0 && !only[p.Repo] {
 			continue
 		}
-		delete(only, p.Repo)
+		delete(unknown, p.Repo)
 		dir := ecosystem.FindSnapshot(f.repos, p)
 		if dir == "" {
 			log.Warn("snapshot missing: project skipped, its earlier findings kept", "project", p.Repo, "repos", f.repos)
@@ -155,8 +156,8 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 		reviewed[p.Repo] = true
 		targets = append(targets, ts...)
 	}
-	if len(only) > 0 {
-		return nil, nil, fmt.Errorf("-only names projects not in %s: %s", f.projects, strings.Join(slices.Sorted(maps.Keys(only)), ", "))
+	if len(unknown) > 0 {
+		return nil, nil, fmt.Errorf("-only names projects not in %s: %s", f.projects, strings.Join(slices.Sorted(maps.Keys(unknown)), ", "))
 	}
 	start := time.Now()
 	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log})

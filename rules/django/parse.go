@@ -379,10 +379,22 @@ func (m *Meta) set(t *pyast.Tree, key string, v *sitter.Node) {
 		if v == nil {
 			return
 		}
+		// A list built by code (Base.Meta.constraints + [...], *BASE) holds
+		// constraints the index cannot see: an opaque one stands for them,
+		// so that no rule calls one missing.
+		if k := pyast.Kind(v); k != "list" && k != "tuple" {
+			m.Constraints = append(m.Constraints, &Constraint{Opaque: true, Line: pyast.Line(v), EndLine: pyast.EndLine(v)})
+			return
+		}
 		for _, e := range pyast.Children(v) {
-			if c := parseConstraint(t, e); c != nil {
-				m.Constraints = append(m.Constraints, c)
+			if pyast.Kind(e) == "comment" {
+				continue
 			}
+			c := parseConstraint(t, e)
+			if c == nil {
+				c = &Constraint{Opaque: true, Line: pyast.Line(e), EndLine: pyast.EndLine(e)}
+			}
+			m.Constraints = append(m.Constraints, c)
 		}
 	}
 }

@@ -267,13 +267,26 @@ func parseCreateModel(t *pyast.Tree, call *pyast.Call, op *Operation, p string) 
 			op.Fields = append(op.Fields, f)
 		}
 	}
-	if opts := pyast.Unwrap(call.Arg(2, "options")); opts != nil && pyast.Kind(opts) == "dictionary" {
+	if opts := pyast.Unwrap(call.Arg(2, "options")); opts != nil {
+		if pyast.Kind(opts) != "dictionary" {
+			op.Unread = true // options built by code: unique_together, db_table... unknown
+		}
 		for _, pair := range pyast.Children(opts) {
-			if pyast.Kind(pair) != "pair" {
-				continue
-			}
-			if k, ok := t.String(pyast.Field(pair, "key")); ok {
-				op.Options.set(t, k, pyast.Field(pair, "value"))
+			switch pyast.Kind(pair) {
+			case "comment":
+			case "pair":
+				k, ok := t.String(pyast.Field(pair, "key"))
+				if !ok {
+					op.Unread = true
+					continue
+				}
+				v := pyast.Field(pair, "value")
+				op.Options.set(t, k, v)
+				if _, read := parseTogether(t, v); k == "unique_together" && !read {
+					op.Unread = true
+				}
+			default: // **OPTIONS
+				op.Unread = true
 			}
 		}
 	}

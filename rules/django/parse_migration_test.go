@@ -175,24 +175,28 @@ func TestSouthMigrations(t *testing.T) {
 // it; None and empty literals are read.
 func TestUnreadOperations(t *testing.T) {
 	for op, want := range map[string]bool{
-		`migrations.RemoveField(model_name="product", name="legacy")`:                                       false,
-		`migrations.RemoveField(model_name="product", name=LEGACY)`:                                         true,
-		`migrations.RemoveField("product", FIELDS[0])`:                                                      true,
-		`migrations.AddField(model_name=MODEL, name="sku", field=models.CharField(max_length=9))`:           true,
-		`migrations.AddField(model_name="product", name="sku", field=SKU_FIELD)`:                            true,
-		`migrations.RemoveConstraint(model_name="product", name=f"{PREFIX}_uniq")`:                          true,
-		`migrations.AddConstraint(model_name="product", constraint=CONSTRAINT)`:                             true,
-		`migrations.AlterUniqueTogether(name="product", unique_together=TOGETHER)`:                          true,
-		`migrations.AlterUniqueTogether(name="product", unique_together=set())`:                             false,
-		`migrations.AlterUniqueTogether(name="product", unique_together=None)`:                              false,
-		`migrations.AlterModelTable(name="product", table=None)`:                                            false,
-		`migrations.AlterModelTable(name="product", table=TABLE)`:                                           true,
-		`migrations.DeleteModel(name=OLD)`:                                                                  true,
-		`migrations.CreateModel(name="Tag", fields=[("id", models.BigAutoField(primary_key=True))])`:        false,
-		`migrations.CreateModel(name="Tag", fields=FIELDS)`:                                                 true,
-		`migrations.CreateModel(name="Tag", fields=[("id", models.BigAutoField(primary_key=True)), *MORE])`: true,
-		`migrations.SeparateDatabaseAndState(state_operations=STATE)`:                                       true,
-		`migrations.AddIndex(model_name="product", index=INDEX)`:                                            false,
+		`migrations.RemoveField(model_name="product", name="legacy")`:                                                  false,
+		`migrations.RemoveField(model_name="product", name=LEGACY)`:                                                    true,
+		`migrations.RemoveField("product", FIELDS[0])`:                                                                 true,
+		`migrations.AddField(model_name=MODEL, name="sku", field=models.CharField(max_length=9))`:                      true,
+		`migrations.AddField(model_name="product", name="sku", field=SKU_FIELD)`:                                       true,
+		`migrations.RemoveConstraint(model_name="product", name=f"{PREFIX}_uniq")`:                                     true,
+		`migrations.AddConstraint(model_name="product", constraint=CONSTRAINT)`:                                        true,
+		`migrations.AlterUniqueTogether(name="product", unique_together=TOGETHER)`:                                     true,
+		`migrations.AlterUniqueTogether(name="product", unique_together=set())`:                                        false,
+		`migrations.AlterUniqueTogether(name="product", unique_together=None)`:                                         false,
+		`migrations.AlterModelTable(name="product", table=None)`:                                                       false,
+		`migrations.AlterModelTable(name="product", table=TABLE)`:                                                      true,
+		`migrations.DeleteModel(name=OLD)`:                                                                             true,
+		`migrations.CreateModel(name="Tag", fields=[("id", models.BigAutoField(primary_key=True))])`:                   false,
+		`migrations.CreateModel(name="Tag", fields=FIELDS)`:                                                            true,
+		`migrations.CreateModel(name="Tag", fields=[("id", models.BigAutoField(primary_key=True)), *MORE])`:            true,
+		`migrations.SeparateDatabaseAndState(state_operations=STATE)`:                                                  true,
+		`migrations.CreateModel(name="Tag", fields=[], options={"db_table": "tags", "unique_together": {("a", "b")}})`: false,
+		`migrations.CreateModel(name="Tag", fields=[], options=OPTIONS)`:                                               true,
+		`migrations.CreateModel(name="Tag", fields=[], options={**BASE_OPTIONS})`:                                      true,
+		`migrations.CreateModel(name="Tag", fields=[], options={"unique_together": TOGETHER})`:                         true,
+		`migrations.AddIndex(model_name="product", index=INDEX)`:                                                       false,
 	} {
 		src := "from django.db import migrations, models\n\n\nclass Migration(migrations.Migration):\n    operations = [" + op + "]\n"
 		m := ParseMigrationSource("shop/migrations/0002_x.py", []byte(src))
@@ -243,5 +247,30 @@ class Migration(migrations.Migration):
 	}
 	if diff := cmp.Diff([]string{"seed: not given", "fix: true", "fix_more: false"}, atomic); diff != "" {
 		t.Errorf("RunPython atomic (-want +got):\n%s", diff)
+	}
+}
+
+// TestConstraintsBuiltByCode: a constraints list the index cannot read
+// whole keeps an opaque constraint in place of what it cannot see, so that
+// no rule calls a constraint missing.
+func TestConstraintsBuiltByCode(t *testing.T) {
+	for value, want := range map[string][]string{
+		`[models.UniqueConstraint(fields=["sku"], name="u")]`:                         {"u"},
+		`[*Base.Meta.constraints, models.UniqueConstraint(fields=["sku"], name="u")]`: {"(opaque)", "u"},
+		`Base.Meta.constraints + [models.UniqueConstraint(fields=["sku"], name="u")]`: {"(opaque)"},
+		`[]`: nil,
+	} {
+		p := build(t, map[string]string{"shop/models.py": "from django.db import models\n\n\nclass Product(models.Model):\n    sku = models.CharField(max_length=9)\n\n    class Meta:\n        constraints = " + value + "\n"})
+		var got []string
+		for _, c := range p.Models["shop.Product"].Constraints {
+			if c.Opaque {
+				got = append(got, "(opaque)")
+			} else {
+				got = append(got, c.Name)
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("constraints = %s (-want +got):\n%s", value, diff)
+		}
 	}
 }

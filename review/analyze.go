@@ -108,6 +108,12 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
 	}
+	// Third-party code the repository carries is no part of the index; its
+	// pyvenv.cfg, not a Python file, still marks a virtualenv.
+	if own := django.ProjectFiles(paths); len(own) < len(paths) {
+		log.Debug("skipping third-party files (virtualenvs, vendored packages)", "count", len(paths)-len(own))
+		paths = own
+	}
 	paths = slices.DeleteFunc(paths, func(p string) bool { return !strings.HasSuffix(p, ".py") })
 	// Every file read, whether for the change or as context: suggestions
 	// and fingerprints need the text of the files with findings.

@@ -38,7 +38,8 @@ func Lookup(slug string) *Rule {
 
 // Analyze runs every rule that enabled accepts (nil: all) and returns the
 // findings sorted by path, line and rule. Findings of view rules outside
-// write paths are dropped here, so that rules need not each check.
+// write paths (and, for a rule that checks them too, migrations) are
+// dropped here, so that rules need not each check.
 func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 	var out []Finding
 	for _, r := range catalog {
@@ -46,7 +47,7 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 			continue
 		}
 		for _, f := range r.check(r, p) {
-			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) {
+			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) && !(r.Migrations && isMigrationModule(p, f.Path)) {
 				continue
 			}
 			out = append(out, f)
@@ -54,6 +55,12 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 	}
 	SortFindings(out)
 	return out
+}
+
+// isMigrationModule reports whether path is one of Django's migrations.
+func isMigrationModule(p *Pass, path string) bool {
+	f := p.Project.Files[path]
+	return f != nil && f.Migration != nil
 }
 
 // SortFindings sorts findings by path, start line, end line and rule,

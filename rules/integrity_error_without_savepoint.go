@@ -4,19 +4,24 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
-// integrityErrorWithoutSavepoint reports `except IntegrityError` around a
-// write inside an atomic block (explicit, decorator or ATOMIC_REQUESTS)
-// with no inner atomic(): after the error the transaction is broken, and
-// the next query raises TransactionManagementError.
+// integrityErrorWithoutSavepoint reports `except IntegrityError` (or
+// `with suppress(IntegrityError):`) around a write inside an atomic block
+// (explicit, decorator, ATOMIC_REQUESTS, or the transaction of an atomic
+// migration around its RunPython functions) with no inner atomic(): after
+// the error the transaction is broken, and the next query raises
+// TransactionManagementError. It checks migrations whatever paths.views
+// says: there the broken transaction fails the deploy's migrate.
 var integrityErrorWithoutSavepoint = &Rule{
-	Slug:     "integrity-error-without-savepoint",
-	Severity: Error,
-	Views:    true,
-	Summary:  "except IntegrityError inside an atomic block with no savepoint around the write.",
-	check:    checkIntegrityErrorWithoutSavepoint,
+	Slug:       "integrity-error-without-savepoint",
+	Severity:   Error,
+	Views:      true,
+	Migrations: true,
+	Summary:    "except IntegrityError inside an atomic block with no savepoint around the write.",
+	check:      checkIntegrityErrorWithoutSavepoint,
 }
 
 func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
@@ -34,7 +39,7 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 		default:
 			continue
 		}
-		ctx, ctxLine := viewTryAtomic(p, w.Func, tr)
+		ctx, ctxLine := viewTryAtomic(p, s.f, w.Func, tr)
 		if ctx == "" || !viewHandlerContinues(tr) {
 			continue
 		}
@@ -44,13 +49,20 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 		}
 		seen[tr] = true
 		fix, names := viewSavepointFix(s, tr)
-		msg := fmt.Sprintf("IntegrityError from %s is caught inside an atomic block (%s) with no savepoint around the write. "+
+		caught, inside := "is caught", "the try"
+		if tr.Suppress {
+			caught, inside = fmt.Sprintf("is suppressed (`with suppress(...)` at line %d)", tr.Line), "the `with suppress(...)` block"
+		}
+		msg := fmt.Sprintf("IntegrityError from %s %s inside an atomic block (%s) with no savepoint around the write. "+
 			"Django then marks the whole transaction for rollback: the next query in the block raises TransactionManagementError "+
 			"(\"An error occurred in the current transaction. You can't execute queries until the end of the 'atomic' block.\"), "+
 			"and the block's other writes are rolled back when it ends; raw SQL on PostgreSQL fails with "+
 			"\"current transaction is aborted, commands ignored until end of transaction block\". "+
-			"Wrap the write in its own `with transaction.atomic():` inside the try, so that only that savepoint is rolled back.",
-			viewWhat(w), ctx)
+			"Wrap the write in its own `with transaction.atomic():` inside %s, so that only that savepoint is rolled back.",
+			viewWhat(w), caught, ctx, inside)
+		if s.f.Migration != nil {
+			msg += " In a migration, the error stops `migrate`, and the deploy with it."
+		}
 		if fix != nil {
 			msg += viewImportNote(names.imports)
 		}
@@ -61,9 +73,10 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 	return out
 }
 
-// viewTryAtomic says why a try statement runs inside a transaction, with
-// the line that makes it so; "" when it does not.
-func viewTryAtomic(p *Pass, fn *writesite.Function, tr *writesite.Try) (string, int) {
+// viewTryAtomic says why a try statement of function fn of file f runs
+// inside a transaction, with the line that makes it so; "" when it does
+// not.
+func viewTryAtomic(p *Pass, f *django.File, fn *writesite.Function, tr *writesite.Try) (string, int) {
 	switch {
 	case tr.Atomic > 0:
 		return fmt.Sprintf("`with transaction.atomic()` at line %d", tr.Atomic), tr.Atomic
@@ -72,7 +85,37 @@ func viewTryAtomic(p *Pass, fn *writesite.Function, tr *writesite.Try) (string, 
 	case p.Project.AtomicRequests && fn.View && !fn.NonAtomicRequests:
 		return "ATOMIC_REQUESTS, which runs every view in one transaction", 0
 	}
+	if op := runPythonInTransaction(f.Migration, fn); op != nil {
+		m := f.Migration
+		return fmt.Sprintf("the transaction of migration %s.%s, which is atomic: `RunPython(%s)` at line %d runs `%s` inside it", m.App, m.Name, op.Code, op.Line, fn.Name), op.Line
+	}
 	return "", 0
+}
+
+// runPythonInTransaction returns the RunPython operation of migration m
+// that runs fn, a function of m's module, inside a transaction, or nil.
+// Django runs an atomic migration (the default) in one transaction on the
+// databases that can roll back schema changes (PostgreSQL, SQLite; each
+// operation in one of its own on the others), RunPython(atomic=False)
+// included; in a migration with `atomic = False`, only a
+// RunPython(atomic=True) gets one.
+func runPythonInTransaction(m *django.Migration, fn *writesite.Function) *django.Operation {
+	if m == nil || fn.Class != "" {
+		return nil
+	}
+	atomic := m.Atomic == nil || *m.Atomic
+	var found *django.Operation
+	var walk func(ops []*django.Operation)
+	walk = func(ops []*django.Operation) {
+		for _, op := range ops {
+			walk(op.DatabaseOperations)
+			if found == nil && op.Kind == "RunPython" && op.Code == fn.Name && (atomic || op.Atomic != nil && *op.Atomic) {
+				found = op
+			}
+		}
+	}
+	walk(m.Operations)
+	return found
 }
 
 // viewHandlerContinues reports whether an IntegrityError handler of tr

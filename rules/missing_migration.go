@@ -56,7 +56,7 @@ func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 	}
 	slices.Sort(keys)
 	readable := map[*django.App]bool{}
-	var out []Finding
+	out := migDangling(rule, p)
 	for _, k := range keys {
 		m := p.Project.Models[k]
 		if m.Abstract || m.Proxy || !m.Managed || m.App == nil || m.App.Dir == "" || m.App.Ambiguous || h.OpaqueApps[m.App.Label] {
@@ -100,6 +100,40 @@ func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 	return out
 }
 
+// migDangling reports the dependencies, on a line the change touches, of
+// a migration on a migration of the project that the tree does not hold
+// (django.Migration.Dangling). The replay leaves the apps involved opaque,
+// so this is all the rule says about them.
+func migDangling(rule *Rule, p *Pass) []Finding {
+	var out []Finding
+	for _, path := range slices.Sorted(maps.Keys(p.Change)) {
+		f := p.Project.Files[path]
+		if f == nil || f.Migration == nil {
+			continue
+		}
+		m := f.Migration
+		for _, d := range m.Dangling {
+			line := m.DependencyLine(d)
+			if line == 0 || !p.Change.Touches(path, line, line) {
+				continue
+			}
+			out = append(out, rule.finding(path, line, line, "dependency "+d.App+"."+d.Name, migDanglingMessage(p, m, d)))
+		}
+	}
+	return out
+}
+
+func migDanglingMessage(p *Pass, m *django.Migration, d django.MigrationRef) string {
+	dir := p.Project.Apps[d.App].Dir
+	var b strings.Builder
+	fmt.Fprintf(&b, "The migration %s.%s depends on %s.%s, which is not in the repository: there is no %s/migrations/%s.py, and no squashed migration of app %s replaces it. ",
+		m.App, m.Name, d.App, d.Name, dir, d.Name, d.App)
+	fmt.Fprintf(&b, "Django cannot build the migration graph: `python manage.py migrate` stops before it applies anything, with `Migration %s.%s dependencies reference nonexistent parent node ('%s', '%s')` (NodeNotFoundError), and makemigrations and the test runner stop the same way.\n\n",
+		m.App, m.Name, d.App, d.Name)
+	fmt.Fprintf(&b, "Add %s.%s to the change if it was left out (it may sit on another branch), or make the dependency name the migration of %s/migrations/ that took its place.", d.App, d.Name, dir)
+	return b.String()
+}
+
 func migMissingMessage(m *django.Model, d migDiff) string {
 	label := m.App.Label
 	var b strings.Builder
@@ -116,22 +150,30 @@ func migMissingMessage(m *django.Model, d migDiff) string {
 	return b.String()
 }
 
-// migAppReadable reports whether app has a migrations package and the
-// index read every migration in it, every operation included.
+// migAppReadable reports whether app has a migrations package of Django's
+// and the index read every migration in it, every operation included.
+// South's migrations are not Django's: a package of them alone is an app
+// whose models Django's migrations do not follow yet.
 func migAppReadable(p *Pass, app *django.App) bool {
 	prefix := app.Dir + "/migrations/"
-	found := false
+	found, south, djangos := false, false, false
 	for path, f := range p.Project.Files {
 		rest, ok := strings.CutPrefix(path, prefix)
 		if !ok || strings.Contains(rest, "/") {
 			continue
 		}
 		found = true
-		if rest != "__init__.py" && (f.Migration == nil || f.HasErrors || f.Migration.Opaque) {
+		switch {
+		case rest == "__init__.py":
+		case f.SouthMigration:
+			south = true
+		case f.Migration == nil || f.HasErrors || f.Migration.Opaque:
 			return false
+		default:
+			djangos = true
 		}
 	}
-	return found
+	return found && (djangos || !south)
 }
 
 // migModelInChange reports whether the change touches a file the model is

@@ -19,6 +19,10 @@ type Rule struct {
 	// Views marks a rule that applies to write paths (paths.views) rather
 	// than to models and migrations.
 	Views bool
+	// Migrations marks a view rule that applies to migration modules as
+	// well, whatever paths.views says: a hazard in a data migration's
+	// RunPython function fails the deploy's migrate.
+	Migrations bool
 	// Demoted says why the rule does not comment inline: on the judged
 	// findings of real projects (the ecosystem check) it is right less
 	// often than a comment must be (95%). Its findings are notices, shown

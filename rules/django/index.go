@@ -21,20 +21,27 @@ type SourceFile struct {
 	Src  []byte
 }
 
-// Build parses files in parallel and indexes them. Only .py files are
-// indexed; the caller has already dropped binary, oversized and non-UTF-8
-// files. It fails only when ctx is done.
+// Build parses files in parallel and indexes them. Only .py files of the
+// project's own code are indexed (see ProjectFiles); the caller has
+// already dropped binary, oversized and non-UTF-8 files. It fails only
+// when ctx is done.
 func Build(ctx context.Context, files []SourceFile) (*Project, error) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
 	}
+	paths = ProjectFiles(paths)
+	own := map[string]bool{}
+	for _, p := range paths {
+		own[p] = true
+	}
+	files = slices.DeleteFunc(slices.Clone(files), func(f SourceFile) bool { return !own[f.Path] })
 	lay := newLayout(paths)
 	parsed, err := parseAll(ctx, files, lay)
 	if err != nil {
 		return nil, err
 	}
-	return index(parsed, lay), nil
+	return index(parsed, lay, own), nil
 }
 
 // parseAll parses the .py files of files across all cores, naming their
@@ -73,8 +80,8 @@ feed:
 
 // index links parsed files into a project: modules, apps, models and
 // migrations. lay is the layout of the whole tree, of which parsed may be a
-// part.
-func index(parsed []*File, lay *layout) *Project {
+// part, and tree holds every path of it, read or not.
+func index(parsed []*File, lay *layout, tree map[string]bool) *Project {
 	p := &Project{
 		Files:   map[string]*File{},
 		Apps:    map[string]*App{},
@@ -95,6 +102,7 @@ func index(parsed []*File, lay *layout) *Project {
 	p.findApps()
 	p.resolveModels()
 	p.attachMigrations()
+	p.findDangling(tree)
 	return p
 }
 
@@ -517,6 +525,41 @@ func (p *Project) attachMigrations() {
 		f.Migration.App = app.Label
 		app.Migrations[f.Migration.Name] = f.Migration
 	}
+}
+
+// findDangling sets the Dangling dependencies of every migration.
+func (p *Project) findDangling(tree map[string]bool) {
+	for _, f := range p.sortedFiles() {
+		if m := f.Migration; m != nil && m.App != "" {
+			for _, d := range m.Dependencies {
+				if p.dangling(d, tree) {
+					m.Dangling = append(m.Dangling, d)
+				}
+			}
+		}
+	}
+}
+
+// dangling reports whether dependency d names a migration the tree does
+// not hold, of an app of the index with Django migrations of its own (so
+// that the label is surely this app's, not a third-party app's of the same
+// name), which no squashed migration of that app replaces: Django then
+// repoints the dependency to the squash.
+func (p *Project) dangling(d MigrationRef, tree map[string]bool) bool {
+	if d.Name == "__first__" || d.Name == "__latest__" {
+		return false
+	}
+	app := p.Apps[d.App]
+	if app == nil || app.Ambiguous || app.Dir == "" || len(app.Migrations) == 0 || app.Migrations[d.Name] != nil ||
+		tree[app.Dir+"/migrations/"+d.Name+".py"] {
+		return false
+	}
+	for _, m := range app.Migrations {
+		if slices.Contains(m.Replaces, d) {
+			return false
+		}
+	}
+	return true
 }
 
 // atomicRequestsMarker is looked for before a settings file is searched.

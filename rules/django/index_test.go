@@ -277,3 +277,66 @@ func TestAppLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestDanglingDependencies: a dependency on a migration of an app of the
+// tree that the tree does not hold dangles; one on an app the tree does
+// not have (a third-party app), on a migration a squash replaces, or on
+// __first__ does not.
+func TestDanglingDependencies(t *testing.T) {
+	mig := func(deps string, extra ...string) string {
+		return "from django.db import migrations\n\n\nclass Migration(migrations.Migration):\n" + strings.Join(extra, "") +
+			"    dependencies = [" + deps + "]\n    operations = []\n"
+	}
+	tests := map[string]struct {
+		tree map[string]string
+		want []MigrationRef
+	}{
+		"own app": {
+			tree: map[string]string{"shop/migrations/0003_discount.py": mig(`("shop", "0002_price")`)},
+			want: []MigrationRef{{"shop", "0002_price"}},
+		},
+		"other app of the tree": {
+			tree: map[string]string{
+				"shop/migrations/0003_discount.py":    mig(`("accounts", "0004_gone")`),
+				"accounts/migrations/0001_initial.py": mig(``),
+			},
+			want: []MigrationRef{{"accounts", "0004_gone"}},
+		},
+		"present": {
+			tree: map[string]string{
+				"shop/migrations/0002_price.py":    mig(``),
+				"shop/migrations/0003_discount.py": mig(`("shop", "0002_price")`),
+			},
+		},
+		"third-party app": {
+			tree: map[string]string{"shop/migrations/0003_discount.py": mig(`("taggit", "0003_taggeditem_add_unique_index"), ("auth", "0012_alter_user_first_name_max_length")`)},
+		},
+		"app of the tree without migrations of Django's": {
+			tree: map[string]string{
+				"shop/migrations/0003_discount.py": mig(`("legacy", "0002_x")`),
+				"legacy/models.py":                 "from django.db import models\n",
+			},
+		},
+		"replaced by a squash": {
+			tree: map[string]string{
+				"shop/migrations/0001_squashed_0002_price.py": mig(``, `    replaces = [("shop", "0001_initial"), ("shop", "0002_price")]`+"\n"),
+				"shop/migrations/0003_discount.py":            mig(`("shop", "0002_price")`),
+			},
+		},
+		"first and latest": {
+			tree: map[string]string{"shop/migrations/0003_discount.py": mig(`("shop", "__first__"), ("other", "__latest__")`), "other/migrations/0001_initial.py": mig(``)},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			p := build(t, tc.tree)
+			m := p.Apps["shop"].Migrations["0003_discount"]
+			if m == nil {
+				t.Fatal("shop.0003_discount not indexed")
+			}
+			if diff := cmp.Diff(tc.want, m.Dangling); diff != "" {
+				t.Errorf("dangling (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -17,16 +17,18 @@ type Reader func(ctx context.Context, paths []string) ([]SourceFile, error)
 // tree while only a fraction of it is read. Imports are followed from model
 // modules and from every file they pull in (abstract bases and re-exported
 // models resolve wherever they live), and one level from changed files.
-// all lists every path of the head tree; only those are read.
+// all lists every path of the head tree; only those are read, less the
+// third-party code ProjectFiles leaves out.
 func Load(ctx context.Context, all, start, changed []string, read Reader) (*Project, error) {
-	l := newLoader(all, changed, read)
+	l := newLoader(ProjectFiles(all), changed, read)
+	start = slices.DeleteFunc(slices.Clone(start), func(p string) bool { return !l.exists[p] })
 	for pending := start; len(pending) > 0; pending = l.wanted() {
 		if err := l.load(ctx, pending); err != nil {
 			return nil, err
 		}
 		l.growChain()
 	}
-	p := index(values(l.parsed), l.layout)
+	p := index(values(l.parsed), l.layout, l.exists)
 
 	// A change to a model module can change models of other apps (an
 	// abstract base, a mixin): their migrations are needed too.
@@ -37,12 +39,13 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	if err := l.load(ctx, more); err != nil {
 		return nil, err
 	}
-	return index(values(l.parsed), l.layout), nil
+	return index(values(l.parsed), l.layout, l.exists), nil
 }
 
 // loader is the state of one Load.
 type loader struct {
 	all     []string
+	exists  map[string]bool // all, as a set
 	changed map[string]bool
 	read    Reader
 	layout  *layout // of all
@@ -58,12 +61,16 @@ type loader struct {
 func newLoader(all, changed []string, read Reader) *loader {
 	l := &loader{
 		all:     all,
+		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
 		read:    read,
 		layout:  newLayout(all),
 		parsed:  map[string]*File{},
 		tried:   map[string]bool{},
 		onChain: map[string]bool{},
+	}
+	for _, p := range all {
+		l.exists[p] = true
 	}
 	for _, p := range changed {
 		l.changed[p] = true
@@ -139,24 +146,62 @@ func (l *loader) wanted() []string {
 		// Models named by app label rather than imported:
 		// ForeignKey("accounts.Customer"), apps.get_model("shop", ...).
 		for _, label := range referencedLabels(f) {
-			if _, ok := labels[label]; !ok && !l.allAppConfigs {
-				// No directory has that name: an apps.py may set it.
-				l.allAppConfigs = true
-				for _, p := range l.all {
-					if path.Base(p) == "apps.py" {
-						want(p)
-					} else if path.Base(p) == "__init__.py" && isAppDir(labels, path.Dir(p)) {
-						want(p) // an AppConfig may sit in the app's package
-					}
-				}
-			}
+			l.wantLabel(labels, label, want)
 			for _, p := range modelModules(l.all, labels[label]) {
 				want(p)
 			}
 		}
 	}
+	for _, f := range l.parsed {
+		if f.Migration != nil {
+			l.wantDependencies(labels, f.Migration, want)
+		}
+	}
 	slices.Sort(pending)
 	return pending
+}
+
+// wantLabel asks, once, for every file that may set an app label when no
+// directory has the name label: an apps.py may set it.
+func (l *loader) wantLabel(labels map[string][]string, label string, want func(string)) {
+	if _, ok := labels[label]; ok || l.allAppConfigs {
+		return
+	}
+	l.allAppConfigs = true
+	for _, p := range l.all {
+		if path.Base(p) == "apps.py" {
+			want(p)
+		} else if path.Base(p) == "__init__.py" && isAppDir(labels, path.Dir(p)) {
+			want(p) // an AppConfig may sit in the app's package
+		}
+	}
+}
+
+// wantDependencies asks, for each dependency of m on a migration file the
+// tree does not hold, for what tells whether it dangles (see
+// Project.dangling): the apps.py of the app directory named by its label,
+// which may give the app another label, and that app's migrations, one of
+// which may be a squash that replaces it. A label no directory has is not
+// looked for in every apps.py, as a model reference's is: dependencies on
+// Django's own apps (auth, contenttypes) are in most migrations, and a
+// GitHub review reads each file with a request. A dependency on an app
+// whose apps.py alone gives it its label may then dangle unseen.
+func (l *loader) wantDependencies(labels map[string][]string, m *Migration, want func(string)) {
+	for _, d := range m.Dependencies {
+		if d.Name == "__first__" || d.Name == "__latest__" {
+			continue
+		}
+		for _, dir := range labels[d.App] {
+			if l.exists[dir+"/migrations/"+d.Name+".py"] {
+				continue
+			}
+			for _, p := range l.all {
+				if p == dir+"/apps.py" || p == dir+"/__init__.py" || isMigrationPath(p) && path.Dir(path.Dir(p)) == dir {
+					want(p)
+				}
+			}
+		}
+	}
 }
 
 // changedModelMigrations returns, sorted, the migration modules not yet

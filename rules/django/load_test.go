@@ -141,3 +141,68 @@ func TestLoadFollowsImportsFromSourceRoots(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadReadsWhatADependencyNeeds: a migration's dependency on a
+// migration file the tree lacks makes Load read that app's migrations and
+// apps.py (a squash may replace it; apps.py may give the directory another
+// label), so that a dangling dependency is told as Build tells it; one on
+// a file the tree has reads nothing more.
+func TestLoadReadsWhatADependencyNeeds(t *testing.T) {
+	mig := func(deps string) string {
+		return "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [" + deps + "]\n    operations = []\n"
+	}
+	tests := map[string]struct {
+		tree         map[string]string
+		wantRead     []string
+		wantDangling []MigrationRef
+	}{
+		"missing file: the app's migrations and apps.py": {
+			tree: map[string]string{
+				"shop/migrations/0002_order.py":       mig(`("accounts", "0003_gone")`),
+				"accounts/apps.py":                    "from django.apps import AppConfig\n\nclass AccountsConfig(AppConfig):\n    name = \"accounts\"\n",
+				"accounts/migrations/0001_initial.py": mig(``),
+				"accounts/migrations/0002_email.py":   mig(`("accounts", "0001_initial")`),
+				"accounts/models.py":                  "from django.db import models\n",
+			},
+			wantRead:     []string{"accounts/apps.py", "accounts/migrations/0001_initial.py", "accounts/migrations/0002_email.py", "shop/migrations/0002_order.py"},
+			wantDangling: []MigrationRef{{"accounts", "0003_gone"}},
+		},
+		"file present: nothing more": {
+			tree: map[string]string{
+				"shop/migrations/0002_order.py":       mig(`("accounts", "0001_initial")`),
+				"accounts/migrations/0001_initial.py": mig(``),
+			},
+			wantRead: []string{"shop/migrations/0002_order.py"},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			var all []string
+			for p := range tc.tree {
+				all = append(all, p)
+			}
+			slices.Sort(all)
+			var read []string
+			reader := func(_ context.Context, paths []string) ([]SourceFile, error) {
+				var out []SourceFile
+				for _, p := range paths {
+					read = append(read, p)
+					out = append(out, SourceFile{Path: p, Src: []byte(tc.tree[p])})
+				}
+				return out, nil
+			}
+			start := []string{"shop/migrations/0002_order.py"}
+			p, err := Load(t.Context(), all, start, start, reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(read)
+			if diff := cmp.Diff(tc.wantRead, read); diff != "" {
+				t.Errorf("files read (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantDangling, p.Files[start[0]].Migration.Dangling); diff != "" {
+				t.Errorf("dangling (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

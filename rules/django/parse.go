@@ -449,7 +449,7 @@ func (m *Meta) set(t *pyast.Tree, key string, v *sitter.Node) {
 	case "app_label":
 		m.AppLabel, _ = t.String(v)
 	case "unique_together":
-		m.UniqueTogether = parseTogether(t, v)
+		m.UniqueTogether, _ = parseTogether(t, v)
 	case "model":
 		m.Model = t.DottedName(pyast.Unwrap(v))
 	case "fields", "exclude":
@@ -476,41 +476,73 @@ func (m *Meta) set(t *pyast.Tree, key string, v *sitter.Node) {
 		if v == nil {
 			return
 		}
+		// A list built by code (Base.Meta.constraints + [...], *BASE) holds
+		// constraints the index cannot see: an opaque one stands for them,
+		// so that no rule calls one missing.
+		if k := pyast.Kind(v); k != "list" && k != "tuple" {
+			m.Constraints = append(m.Constraints, &Constraint{Opaque: true, Line: pyast.Line(v), EndLine: pyast.EndLine(v)})
+			return
+		}
 		for _, e := range pyast.Children(v) {
-			if c := parseConstraint(t, e); c != nil {
-				m.Constraints = append(m.Constraints, c)
+			if pyast.Kind(e) == "comment" {
+				continue
 			}
+			c := parseConstraint(t, e)
+			if c == nil {
+				c = &Constraint{Opaque: true, Line: pyast.Line(e), EndLine: pyast.EndLine(e)}
+			}
+			m.Constraints = append(m.Constraints, c)
 		}
 	}
 }
 
 // parseTogether reads unique_together: a tuple of tuples, or one tuple of
-// names (Django accepts both).
-func parseTogether(t *pyast.Tree, v *sitter.Node) [][]string {
+// names (Django accepts both). ok is false when v is not such a literal (a
+// name, a call of code), or holds an element that is not one.
+func parseTogether(t *pyast.Tree, v *sitter.Node) (sets [][]string, ok bool) {
 	v = pyast.Unwrap(v)
 	if v == nil {
-		return nil
+		return nil, false
 	}
 	// Old migrations write set([...]) and the like around the literal.
-	if c := t.Call(v); c != nil && len(c.Args) == 1 {
+	if c := t.Call(v); c != nil {
 		switch t.DottedName(c.Func) {
 		case "set", "frozenset", "list", "tuple":
-			v = pyast.Unwrap(c.Args[0])
+			if len(c.Args) == 0 {
+				return nil, true
+			}
+			if len(c.Args) == 1 {
+				v = pyast.Unwrap(c.Args[0])
+			}
 		}
+	}
+	switch pyast.Kind(v) {
+	case "none":
+		return nil, true
+	case "list", "tuple", "set":
+	default:
+		return nil, false
 	}
 	if flat, ok := t.Strings(v); ok {
 		if len(flat) == 0 {
-			return nil
+			return nil, true
 		}
-		return [][]string{flat}
+		return [][]string{flat}, true
 	}
-	var out [][]string
+	ok = true
 	for _, e := range pyast.Children(v) {
-		if names, ok := t.Strings(e); ok && len(names) > 0 {
-			out = append(out, names)
+		if pyast.Kind(e) == "comment" {
+			continue
+		}
+		names, isNames := t.Strings(e)
+		switch {
+		case !isNames:
+			ok = false
+		case len(names) > 0:
+			sets = append(sets, names)
 		}
 	}
-	return out
+	return sets, ok
 }
 
 // parseConstraint reads UniqueConstraint(...) or CheckConstraint(...).

@@ -39,6 +39,10 @@ type File struct {
 	Migration *Migration            // set when the file is a migration
 	Writes    []*writesite.Write    // ORM write sites, in source order
 	Functions []*writesite.Function // functions and methods that may write, in source order
+	// SouthMigration marks a module of a migrations package whose
+	// Migration class is South's, not Django's (see isDjangoMigration):
+	// Migration is nil, and the migration rules and the replay ignore it.
+	SouthMigration bool
 
 	atomicRequests bool // a DATABASES entry sets ATOMIC_REQUESTS = True
 	// dottedImports are the modules of `import a.b` statements, which bind
@@ -216,7 +220,19 @@ type Migration struct {
 	// read (built by code, or not calls): rules that need to know all it
 	// does say nothing about its app.
 	Opaque bool
+	// Dangling are the dependencies on a migration of an app of the index
+	// that the tree does not hold and no squashed migration of that app
+	// replaces: Django refuses to build the migration graph
+	// (NodeNotFoundError), so migrate, makemigrations and the test runner
+	// stop. A dependency on an app the index does not know (a third-party
+	// app's migration) is never dangling.
+	Dangling []MigrationRef
+
+	depLines map[MigrationRef]int // see DependencyLine
 }
+
+// DependencyLine returns the line of the dependency ref, or 0.
+func (m *Migration) DependencyLine(ref MigrationRef) int { return m.depLines[ref] }
 
 // MigrationRef names a migration ("shop", "0001_initial"). Name may be
 // "__first__" or "__latest__".
@@ -247,6 +263,15 @@ type Operation struct {
 	// step is a no-op (migrations.RunPython.noop).
 	Code string
 	Noop bool
+	// Atomic is RunPython's atomic= as written (True or False); nil when
+	// not given, and the migration's atomic decides.
+	Atomic *bool
+
+	// Unread marks an operation of Django's whose arguments the index
+	// could not all read (a name, a field or a constraint given by a
+	// variable or built by code): what it does to its model, or to which
+	// model, is not known.
+	Unread bool
 
 	// SeparateDatabaseAndState.
 	StateOperations    []*Operation

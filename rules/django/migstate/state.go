@@ -120,6 +120,20 @@ func Replay(p *django.Project) *History {
 			}
 			h.apply(m, op)
 		}
+		if m.Opaque {
+			h.opaqueApp(m.App) // operations built by code may touch any model of the app
+		}
+	}
+	// A dependency the tree does not hold: Django refuses the whole graph,
+	// and what the missing migration did to its app is not known, nor what
+	// the app of the migration that needs it relies on.
+	for _, app := range p.Apps {
+		for _, m := range app.Migrations {
+			for _, d := range m.Dangling {
+				h.opaqueApp(m.App)
+				h.opaqueApp(d.App)
+			}
+		}
 	}
 	return h
 }
@@ -174,9 +188,21 @@ func (h *History) target(app, name string) *ModelState {
 	return s
 }
 
-// apply replays one operation of migration m into the state.
+// apply replays one operation of migration m into the state. An
+// operation whose arguments were not all read leaves its model opaque, or
+// its app when which model is not known: a RemoveField of a name given by
+// a variable must not leave the column in the state for a rule to call it
+// forgotten.
 func (h *History) apply(m *django.Migration, op *django.Operation) {
 	app := m.App
+	if op.Unread {
+		if op.Model != "" {
+			h.target(app, op.Model).Opaque = true
+		} else {
+			h.opaqueApp(app)
+		}
+		return
+	}
 	switch op.Kind {
 	case "CreateModel":
 		h.createModel(m, op)

@@ -1,6 +1,7 @@
 package migstate
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,6 +260,12 @@ func TestReplayOpaque(t *testing.T) {
 		{name: "AlterField of a field never added", op: `migrations.AlterField(model_name="product", name="ghost", field=models.IntegerField())`, opaque: []string{"shop.product"}},
 		{name: "AddField to a model never created", op: `migrations.AddField(model_name="ghost", name="x", field=models.IntegerField())`, opaque: []string{"shop.ghost"}},
 		{name: "RunPython", op: `migrations.RunPython(forwards)`},
+		{name: "RemoveField of a name in a variable", op: `migrations.RemoveField(model_name="product", name=LEGACY)`, opaque: []string{"shop.product"}},
+		{name: "RemoveField of a model in a variable", op: `migrations.RemoveField(model_name=MODEL, name="sku")`, opaque: []string{"shop.product", "shop.order"}, opaqueApp: true},
+		{name: "RemoveConstraint of a computed name", op: `migrations.RemoveConstraint(model_name="order", name=PREFIX + "_uniq")`, opaque: []string{"shop.order"}},
+		{name: "AddField of a field in a variable", op: `migrations.AddField(model_name="order", name="total", field=TOTAL)`, opaque: []string{"shop.order"}},
+		{name: "AlterUniqueTogether from a variable", op: `migrations.AlterUniqueTogether(name="order", unique_together=TOGETHER)`, opaque: []string{"shop.order"}},
+		{name: "state operations built by code", op: `migrations.SeparateDatabaseAndState(state_operations=STATE_OPS)`, opaque: []string{"shop.product", "shop.order"}, opaqueApp: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := Replay(build(t, map[string]string{
@@ -278,6 +285,57 @@ func TestReplayOpaque(t *testing.T) {
 			}
 			if h.OpaqueApps["shop"] != tc.opaqueApp {
 				t.Errorf("app opaque = %v, want %v", h.OpaqueApps["shop"], tc.opaqueApp)
+			}
+		})
+	}
+}
+
+// TestReplayDistrusts: what the replay cannot follow whole leaves apps
+// opaque: a migration whose operations are built by code, and both apps
+// of a dependency on a migration the tree does not hold.
+func TestReplayDistrusts(t *testing.T) {
+	initial := migration(``, `migrations.CreateModel(name="Product", fields=[("sku", models.CharField(max_length=32))])`)
+	const noop = `migrations.RunPython(migrations.RunPython.noop)`
+	for _, tc := range []struct {
+		name string
+		tree map[string]string
+		want []string
+	}{
+		{
+			name: "operations built by code",
+			tree: map[string]string{
+				"shop/migrations/0001_initial.py": initial,
+				"shop/migrations/0002_x.py": `from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("shop", "0001_initial")]
+    operations = [migrations.RemoveField(model_name="product", name=n) for n in OLD]
+`,
+			},
+			want: []string{"shop"},
+		},
+		{
+			name: "dangling dependency",
+			tree: map[string]string{
+				"shop/migrations/0001_initial.py":     initial,
+				"shop/migrations/0003_x.py":           migration(`("shop", "0002_gone")`, `migrations.AddField(model_name="product", name="n", field=models.IntegerField())`),
+				"accounts/migrations/0001_initial.py": migration(``, noop),
+				"billing/migrations/0001_initial.py":  migration(`("accounts", "0002_gone"), ("taggit", "0003_x")`, noop),
+				"other/migrations/0001_initial.py":    migration(``, noop),
+			},
+			want: []string{"accounts", "billing", "shop"},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := Replay(build(t, tc.tree))
+			got := keys(h.OpaqueApps)
+			slices.Sort(got)
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("opaque apps (-want +got):\n%s", diff)
+			}
+			if s := h.Model("shop", "Product"); s == nil || !s.Opaque {
+				t.Errorf("shop.Product = %+v, want opaque", s)
 			}
 		})
 	}

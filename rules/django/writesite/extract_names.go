@@ -20,6 +20,16 @@ func (x *extractor) isAtomic(name string) bool {
 	return name == "transaction.atomic" || name == "atomic"
 }
 
+// isSuppress reports whether a dotted name is contextlib.suppress, whose
+// with block swallows the exceptions it names as an except clause that
+// falls through would.
+func (x *extractor) isSuppress(name string) bool {
+	if q, ok := x.qualify(name); ok {
+		return q == "contextlib.suppress"
+	}
+	return name == "contextlib.suppress" || name == "suppress"
+}
+
 // excType classifies an exception name of an except clause.
 func (x *extractor) excType(name string) (integrity, broad, doesNotExist bool) {
 	q, imported := x.qualify(name)

@@ -417,18 +417,7 @@ func (x *extractor) ifStmt(s *sitter.Node, sc scope, rest []*sitter.Node) *Check
 
 func (x *extractor) tryStmt(s *sitter.Node, sc scope) {
 	body := pyast.Field(s, "body")
-	tr := &Try{Line: pyast.Line(s), EndLine: pyast.EndLine(s)}
-	if stmts := statements(body); len(stmts) > 0 {
-		first, last := stmts[0], stmts[len(stmts)-1]
-		tr.Body = Span{
-			Line: pyast.Line(first), EndLine: pyast.EndLine(last),
-			Start: first.StartByte(), End: last.EndByte(), Indent: x.t.Indent(first.StartByte()),
-		}
-		tr.Body.OwnLines = x.ownLines(tr.Body.Start, tr.Body.End, tr.Body.Indent)
-	}
-	for i := len(sc.frames) - 1; i >= 0 && tr.Atomic == 0; i-- {
-		tr.Atomic = sc.frames[i].atomic
-	}
+	tr := x.newTry(s, body, sc)
 	var handlerNodes []*sitter.Node
 	var elseNode, finallyNode *sitter.Node
 	for _, c := range pyast.Children(s) {
@@ -457,6 +446,54 @@ func (x *extractor) tryStmt(s *sitter.Node, sc scope) {
 	x.walkBlock(blockOf(finallyNode), sc)
 }
 
+// newTry starts the Try of statement s, whose guarded block is body: a
+// try statement, or a with block that suppresses exceptions.
+func (x *extractor) newTry(s, body *sitter.Node, sc scope) *Try {
+	tr := &Try{Line: pyast.Line(s), EndLine: pyast.EndLine(s)}
+	if stmts := statements(body); len(stmts) > 0 {
+		first, last := stmts[0], stmts[len(stmts)-1]
+		tr.Body = Span{
+			Line: pyast.Line(first), EndLine: pyast.EndLine(last),
+			Start: first.StartByte(), End: last.EndByte(), Indent: x.t.Indent(first.StartByte()),
+		}
+		tr.Body.OwnLines = x.ownLines(tr.Body.Start, tr.Body.End, tr.Body.Indent)
+	}
+	for i := len(sc.frames) - 1; i >= 0 && tr.Atomic == 0; i-- {
+		tr.Atomic = sc.frames[i].atomic
+	}
+	return tr
+}
+
+// suppressTry reads `with suppress(IntegrityError):` (contextlib) in the
+// with statement s as the try statement it stands for: its block the try
+// body, and one handler for the exceptions named, which falls through to
+// the code after the block. nil when it names nothing a rule looks for.
+func (x *extractor) suppressTry(s *sitter.Node, c *pyast.Call, sc scope) *Try {
+	h := &Handler{Line: pyast.Line(c.Node), EndLine: pyast.EndLine(c.Node)}
+	x.classify(h, c.Args)
+	if !h.IntegrityError && !h.Broad {
+		return nil
+	}
+	tr := x.newTry(s, pyast.Field(s, "body"), sc)
+	tr.Handlers, tr.Suppress = []*Handler{h}, true
+	return tr
+}
+
+// classify sets the exception names of handler h and what they catch.
+func (x *extractor) classify(h *Handler, types []*sitter.Node) {
+	for _, tn := range types {
+		name := x.t.DottedName(tn)
+		if name == "" {
+			continue
+		}
+		h.Types = append(h.Types, name)
+		ie, broad, dne := x.excType(name)
+		h.IntegrityError = h.IntegrityError || ie
+		h.Broad = h.Broad || broad
+		h.DoesNotExist = h.DoesNotExist || dne
+	}
+}
+
 func (x *extractor) handler(c *sitter.Node, sc scope) *Handler {
 	h := &Handler{Line: pyast.Line(c), EndLine: pyast.EndLine(c)}
 	v := pyast.Unwrap(pyast.Field(c, "value"))
@@ -477,17 +514,7 @@ func (x *extractor) handler(c *sitter.Node, sc scope) *Handler {
 	if v == nil {
 		h.Broad = true
 	}
-	for _, tn := range types {
-		name := x.t.DottedName(tn)
-		if name == "" {
-			continue
-		}
-		h.Types = append(h.Types, name)
-		ie, broad, dne := x.excType(name)
-		h.IntegrityError = h.IntegrityError || ie
-		h.Broad = h.Broad || broad
-		h.DoesNotExist = h.DoesNotExist || dne
-	}
+	x.classify(h, types)
 	if b := blockOf(c); b != nil {
 		stmts := statements(b)
 		if len(stmts) > 0 {
@@ -627,6 +654,12 @@ func (x *extractor) withStmt(s *sitter.Node, sc scope) {
 						sp = false
 					}
 					inner = inner.with(frame{atomic: pyast.Line(s), savepoint: sp})
+					continue
+				}
+				if x.isSuppress(name) {
+					if tr := x.suppressTry(s, c, inner); tr != nil {
+						inner = inner.with(frame{try: tr})
+					}
 					continue
 				}
 			}

@@ -189,6 +189,38 @@ def f():
 			},
 		},
 		{
+			name: "contextlib.suppress",
+			src: `import contextlib
+from contextlib import suppress
+from django.db import IntegrityError, transaction
+from shop.models import Tag
+
+def f():
+    with suppress(IntegrityError):
+        Tag.objects.create(name="a")
+    with transaction.atomic():
+        with contextlib.suppress(ValueError, IntegrityError):
+            Tag.objects.create(name="b")
+        with suppress(IntegrityError), transaction.atomic():
+            Tag.objects.create(name="c")
+        with suppress(IntegrityError):
+            with transaction.atomic():
+                Tag.objects.create(name="d")
+    with suppress(Exception):
+        Tag.objects.create(name="e")
+    with suppress(KeyError):
+        Tag.objects.create(name="f")
+`,
+			want: []writeSum{
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 8, Stmt: [2]int{8, 8}, Func: "f", Try: 7},
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 11, Stmt: [2]int{11, 11}, Func: "f", Try: 10, Atomic: 9},
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 13, Stmt: [2]int{13, 13}, Func: "f", Try: 12, Atomic: 12, InnerAtomic: true},
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 16, Stmt: [2]int{16, 16}, Func: "f", Try: 14, Atomic: 15, InnerAtomic: true},
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 18, Stmt: [2]int{18, 18}, Func: "f", Broad: 17},
+				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 20, Stmt: [2]int{20, 20}, Func: "f"},
+			},
+		},
+		{
 			name: "existence checks",
 			src: `from shop.models import Tag, Product
 
@@ -482,5 +514,50 @@ def new_tag(request):
 	}
 	if diff := cmp.Diff(map[string]string{"form": "shop.forms.TagForm"}, fn.Made); diff != "" {
 		t.Errorf("made (-want +got):\n%s", diff)
+	}
+}
+
+// TestExtractSuppressTry: `with suppress(IntegrityError):` is read as the
+// try it stands for: its block the body, one handler that falls through.
+func TestExtractSuppressTry(t *testing.T) {
+	src := `from contextlib import suppress
+from django.db import IntegrityError, transaction
+
+def apply(order, code):
+    with transaction.atomic():
+        with suppress(IntegrityError, ValueError):
+            Coupon.objects.create(code=code, order=order)
+            order.note = code
+        Tag.objects.create(name=code)
+`
+	f := parseFile("shop/views.py", []byte(src))
+	if len(f.Writes) == 0 || f.Writes[0].Guard.Try == nil {
+		t.Fatalf("writes = %+v", f.Writes)
+	}
+	tr := f.Writes[0].Guard.Try
+	type handler struct {
+		Types          []string
+		IntegrityError bool
+		Exit           writesite.HandlerExit
+		DBCall         bool
+	}
+	type try struct {
+		Line, EndLine, Atomic int
+		Body                  [2]int
+		BodyIndent            string
+		OwnLines              bool
+		Handlers              []handler
+	}
+	got := try{Line: tr.Line, EndLine: tr.EndLine, Atomic: tr.Atomic, Body: [2]int{tr.Body.Line, tr.Body.EndLine}, BodyIndent: tr.Body.Indent, OwnLines: tr.Body.OwnLines}
+	for _, h := range tr.Handlers {
+		got.Handlers = append(got.Handlers, handler{Types: h.Types, IntegrityError: h.IntegrityError, Exit: h.Exit, DBCall: h.DBCall})
+	}
+	want := try{Line: 6, EndLine: 8, Atomic: 5, Body: [2]int{7, 8}, BodyIndent: "            ", OwnLines: true,
+		Handlers: []handler{{Types: []string{"IntegrityError", "ValueError"}, IntegrityError: true}}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("try (-want +got):\n%s", diff)
+	}
+	if w := f.Writes[len(f.Writes)-1]; w.Line != 9 || w.Guard.Try != nil {
+		t.Errorf("the save after the block = %+v, want no try around it", w)
 	}
 }

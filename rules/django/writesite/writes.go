@@ -157,6 +157,9 @@ type Try struct {
 	// Atomic is the line of a `with transaction.atomic()` around the try
 	// in its function; 0 when none.
 	Atomic int
+	// Suppress marks a `with suppress(...)` block (contextlib) read as the
+	// try it stands for: one handler that falls through.
+	Suppress bool
 }
 
 // CatchesIntegrityError reports whether a handler catches IntegrityError.

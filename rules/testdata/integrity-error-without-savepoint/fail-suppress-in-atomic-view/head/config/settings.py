@@ -1,0 +1,10 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "blog",
+    }
+}
+
+INSTALLED_APPS = [
+    "blog",
+]

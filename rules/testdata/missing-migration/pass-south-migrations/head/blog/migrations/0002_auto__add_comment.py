@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+from south.db import db
+from south.v2 import SchemaMigration
+
+
+class Migration(SchemaMigration):
+
+    def forwards(self, orm):
+        db.create_table(u'blog_comment', (
+            (u'id', self.gf('django.db.models.fields.AutoField')(primary_key=True)),
+            ('post', self.gf('django.db.models.fields.related.ForeignKey')(to=orm['blog.Post'])),
+            ('author', self.gf('django.db.models.fields.CharField')(max_length=100)),
+            ('body', self.gf('django.db.models.fields.TextField')()),
+        ))
+        db.send_create_signal(u'blog', ['Comment'])
+
+    def backwards(self, orm):
+        db.delete_table(u'blog_comment')
+
+    models = {
+        u'blog.comment': {
+            'Meta': {'object_name': 'Comment'},
+            'author': ('django.db.models.fields.CharField', [], {'max_length': '100'}),
+            'body': ('django.db.models.fields.TextField', [], {}),
+            u'id': ('django.db.models.fields.AutoField', [], {'primary_key': 'True'}),
+            'post': ('django.db.models.fields.related.ForeignKey', [], {'to': u"orm['blog.Post']"})
+        },
+        u'blog.post': {
+            'Meta': {'object_name': 'Post'},
+            'body': ('django.db.models.fields.TextField', [], {}),
+            u'id': ('django.db.models.fields.AutoField', [], {'primary_key': 'True'}),
+            'title': ('django.db.models.fields.CharField', [], {'max_length': '200'})
+        }
+    }
+
+    complete_apps = ['blog']

@@ -1,6 +1,7 @@
 package django
 
 import (
+	"bytes"
 	"path"
 	"strings"
 
@@ -45,6 +46,9 @@ func parseFile(p, module string, src []byte) *File {
 			})
 		}
 	}
+	if bytes.Contains(src, []byte("_meta.get_field(")) {
+		f.patchedFields(t, root)
+	}
 	if hasAtomicRequestsMarker(src) {
 		f.atomicRequests = findAtomicRequests(t)
 	}
@@ -53,6 +57,68 @@ func parseFile(p, module string, src []byte) *File {
 	}
 	f.Writes, f.Functions = writesite.Extract(t, f.importedName)
 	return f
+}
+
+// patchedFields makes opaque the fields that the module changes after their
+// class, as `Tag._meta.get_field("group").null = True` or through a name
+// bound to the field: what the class body says of them no longer holds,
+// and the index does not follow the assignments.
+func (f *File) patchedFields(t *pyast.Tree, root *sitter.Node) {
+	// getField returns the class and field a `<Class>._meta.get_field("x")`
+	// call names.
+	getField := func(n *sitter.Node) (cls, field string, ok bool) {
+		c := t.Call(pyast.Unwrap(n))
+		if c == nil {
+			return "", "", false
+		}
+		callee := t.DottedName(c.Func)
+		cls, found := strings.CutSuffix(callee, "._meta.get_field")
+		if !found || strings.Contains(cls, ".") {
+			return "", "", false
+		}
+		field, ok = t.String(c.Arg(0, "field_name"))
+		return cls, field, ok
+	}
+	bound := map[string][2]string{}
+	for _, n := range pyast.Children(root) {
+		if pyast.Kind(n) != "expression_statement" {
+			continue
+		}
+		a := pyast.Children(n)
+		if len(a) != 1 || pyast.Kind(a[0]) != "assignment" {
+			continue
+		}
+		left, right := pyast.Field(a[0], "left"), pyast.Field(a[0], "right")
+		if pyast.Kind(left) == "identifier" {
+			if cls, field, ok := getField(right); ok {
+				bound[t.Text(left)] = [2]string{cls, field}
+			}
+			continue
+		}
+		if pyast.Kind(left) != "attribute" {
+			continue
+		}
+		obj := pyast.Field(left, "object")
+		target, ok := bound[t.Text(obj)]
+		if !ok {
+			if cls, field, named := getField(obj); named {
+				target, ok = [2]string{cls, field}, true
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range f.Classes {
+			if c.Name != target[0] {
+				continue
+			}
+			for _, fl := range c.Fields {
+				if fl.Name == target[1] {
+					fl.Opaque = true
+				}
+			}
+		}
+	}
 }
 
 // modulePath turns "shop/models/__init__.py" into "shop.models".

@@ -301,3 +301,33 @@ func TestConstraintsBuiltByCode(t *testing.T) {
 		}
 	}
 }
+
+// TestPatchedFields: a field whose attributes the module sets after its
+// class is opaque; the others keep what the class body says.
+func TestPatchedFields(t *testing.T) {
+	const cls = "from django.db import models\n\nclass Tag(models.Model):\n    group = models.ForeignKey('Group', on_delete=models.CASCADE)\n    label = models.CharField(max_length=9)\n\n"
+	for name, tc := range map[string]struct {
+		after string
+		want  []string // opaque fields of Tag
+	}{
+		"direct":           {after: "Tag._meta.get_field('group').null = True\n", want: []string{"group"}},
+		"through a name":   {after: "_f = Tag._meta.get_field('label')\n_f.max_length = 20\n", want: []string{"label"}},
+		"only read":        {after: "_f = Tag._meta.get_field('label')\nprint(_f.null)\n"},
+		"another class":    {after: "Other._meta.get_field('group').null = True\n"},
+		"name rebound":     {after: "_f = Tag._meta.get_field('label')\n_f = None\n"},
+		"keyword argument": {after: "Tag._meta.get_field(field_name='group').null = True\n", want: []string{"group"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := parseFile("tags/models.py", "tags.models", []byte(cls+tc.after))
+			var got []string
+			for _, fl := range f.Classes[0].Fields {
+				if fl.Opaque {
+					got = append(got, fl.Name)
+				}
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("opaque fields (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

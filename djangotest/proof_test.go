@@ -319,6 +319,7 @@ var unprovenCases = map[string]string{
 	"missing-migration/fail-timestamped-post-slug-unique":                 "the model's base is django-model-utils' TimeStampedModel, a package the proof harness does not install",
 	"missing-migration/pass-safedelete-columns-unknown":                   "the model's base is django-safedelete's SafeDeleteModel, a package the proof harness does not install",
 	"get-or-create-non-unique/pass-soft-deletable-manager-pins-condition": "the model's base is django-model-utils' SoftDeletableModel, a package the proof harness does not install",
+	"check-then-insert/fail-soft-deletable-model":                         "the model's base is django-model-utils' SoftDeletableModel, a package the proof harness does not install",
 }
 
 // TestEveryExampleHasAScenario lists the rule examples no scenario proves.

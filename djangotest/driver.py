@@ -194,10 +194,11 @@ def discover_apps(tree):
 
 
 def example_settings(tree):
-    """What the example's settings.py says about ATOMIC_REQUESTS and
-    DEFAULT_AUTO_FIELD, read with ast (the settings module is not imported:
-    it names databases and apps that do not exist here)."""
-    found = {"atomic_requests": False, "default_auto_field": None}
+    """What the example's settings.py says about ATOMIC_REQUESTS,
+    DEFAULT_AUTO_FIELD and AUTH_USER_MODEL, read with ast (the settings
+    module is not imported: it names databases and apps that do not exist
+    here)."""
+    found = {"atomic_requests": False, "default_auto_field": None, "auth_user_model": None}
     for name in sorted(os.listdir(tree)):
         path = os.path.join(tree, name, "settings.py")
         if not os.path.isfile(path):
@@ -212,6 +213,8 @@ def example_settings(tree):
                 continue
             if target.id == "DEFAULT_AUTO_FIELD" and isinstance(node.value, ast.Constant):
                 found["default_auto_field"] = node.value.value
+            if target.id == "AUTH_USER_MODEL" and isinstance(node.value, ast.Constant):
+                found["auth_user_model"] = node.value.value
             if target.id == "DATABASES" and isinstance(node.value, ast.Dict):
                 for key, value in zip(node.value.keys, node.value.values):
                     if isinstance(key, ast.Constant) and key.value == "default" and isinstance(value, ast.Dict):
@@ -239,6 +242,7 @@ def run_database(request, db):
     found = example_settings(tree)
     apps = (scenario.get("installed_apps") or []) + discover_apps(tree)
     conf = {"ATOMIC_REQUESTS": found["atomic_requests"]}
+    extra = {"AUTH_USER_MODEL": found["auth_user_model"]} if found["auth_user_model"] else {}
     if db["vendor"] == "sqlite":
         conf.update(ENGINE="django.db.backends.sqlite3", NAME=db["name"])
     else:
@@ -271,6 +275,7 @@ def run_database(request, db):
             "DEFAULT_PERMISSION_CLASSES": [],
             "UNAUTHENTICATED_USER": None,
         },
+        **extra,
     )
     django.setup()
     if db["vendor"] == "sqlite":

@@ -21,7 +21,7 @@ var getOrCreateNonUnique = &Rule{
 	Severity: Notice,
 	Views:    true,
 	Summary:  "get_or_create/update_or_create whose lookup no unique constraint covers.",
-	Demoted:  "on the judged findings of the ecosystem check it was right once in 5: it does not yet see soft-delete managers that match a partial unique constraint, singletons, or callers that never run concurrently; it speaks in the check run until it does",
+	Demoted:  "on the judged findings of the ecosystem check it was right once in 5: it does not yet see callers that never run concurrently (soft-delete managers that match a partial unique constraint, and singletons, it now reads); it speaks in the check run until it does",
 	check:    checkGetOrCreateNonUnique,
 }
 

@@ -36,6 +36,10 @@ var mrfNullTypes = map[string]bool{
 	"ArrayField": true, "HStoreField": true,
 	"IntegerRangeField": true, "BigIntegerRangeField": true, "DecimalRangeField": true,
 	"DateRangeField": true, "DateTimeRangeField": true,
+	// GeoDjango's fields: BaseSpatialField sets empty_strings_allowed = False.
+	"GeometryField": true, "PointField": true, "LineStringField": true, "PolygonField": true,
+	"MultiPointField": true, "MultiLineStringField": true, "MultiPolygonField": true,
+	"GeometryCollectionField": true, "RasterField": true,
 }
 
 // mrfStringTypes store "" when given no value, but NULL when given None.
@@ -165,8 +169,9 @@ func mrfField(m *django.Model, name string) *django.Field {
 
 // mrfOpaque reports whether code the rule does not read may fill fields
 // of the insert: a save() or __init__ of the model (or of a base), a base
-// class outside the index (a mixin from a package), or a create() of a
-// custom manager.
+// class outside the index (a mixin from a package) other than a known one
+// that fills nothing (django.ExternalBase), or a create() of a custom
+// manager.
 func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 	hooks := []string{"__init__", "save", "save_base"}
 	if s.w.Kind == writesite.WriteBulkCreate {
@@ -179,6 +184,12 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 			return false
 		}
 		seen[m] = true
+		if m.Partial() || m.Fills() {
+			return true // a base from outside the repository fills fields, or adds ones the index does not know
+		}
+		if m.Builtin() {
+			return false // auth.User: AbstractBaseUser.save() fills nothing
+		}
 		f, c := p.Project.Files[m.Path], m.ClassOf()
 		if f == nil || c == nil || depth > 10 {
 			return true
@@ -193,7 +204,7 @@ func mrfOpaque(p *Pass, s viewSite, m *django.Model) bool {
 				}
 				continue
 			}
-			if !p.Project.IsDjangoModel(f, b) {
+			if !p.Project.IsDjangoModel(f, b) && p.Project.ExternalBase(f, b) == nil {
 				return true
 			}
 		}

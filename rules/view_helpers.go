@@ -106,8 +106,10 @@ type viewUnique struct {
 }
 
 // viewUniqueSets lists the unique sets of m. opaque is true when a unique
-// constraint on expressions exists: coverage by it cannot be judged.
+// constraint on expressions exists, or a base from outside the repository
+// adds what the index knows only in part: coverage cannot be judged.
 func viewUniqueSets(m *django.Model) (sets []viewUnique, opaque bool) {
+	opaque = m.Partial()
 	hasPK := false
 	for _, f := range m.Fields {
 		switch {

@@ -101,6 +101,7 @@ func index(parsed []*File, lay *layout, tree map[string]bool) *Project {
 	}
 	p.findApps()
 	p.resolveModels()
+	p.resolveUserModel()
 	p.attachMigrations()
 	p.findDangling(tree)
 	return p
@@ -193,10 +194,12 @@ func (p *Project) sortedFiles() []*File {
 	return out
 }
 
-// djangoModelBases are the fully qualified names of Django's Model class.
+// djangoModelBases are the fully qualified names of Django's Model class:
+// GeoDjango's models module re-exports it.
 var djangoModelBases = map[string]bool{
-	"django.db.models.Model":      true,
-	"django.db.models.base.Model": true,
+	"django.db.models.Model":             true,
+	"django.db.models.base.Model":        true,
+	"django.contrib.gis.db.models.Model": true,
 }
 
 // IsDjangoModel reports whether name, as written in file f (a base class),
@@ -226,22 +229,50 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 	}
 	p.classes[c] = nil // guards against cycles while resolving
 	var bases []*Model
+	var parents []*Model // bases to inherit from, in order: bases and external ones
+	var external []*ExternalBase
+	partial := false
 	isModel := false
+	// viaExternal: the class is a model only through a base from outside
+	// the repository; unknown: it has a base the index cannot read.
+	viaExternal, unknown := true, false
 	for _, b := range c.Bases {
 		q := p.qualify(f, b, 0)
 		if djangoModelBases[q] {
-			isModel = true
+			isModel, viaExternal = true, false
 			continue
 		}
-		if bf, bc := p.classIn(f, b, q); bc != nil {
+		bf, bc := p.classIn(f, b, q)
+		if bc != nil {
 			if bm := p.model(bf, bc, depth+1); bm != nil {
 				isModel = true
+				viaExternal = viaExternal && bm.viaExternal
 				bases = append(bases, bm)
+				parents = append(parents, bm)
+				external = appendExternal(external, bm.External...)
+				partial = partial || bm.partial
+				continue
 			}
 		}
+		// A class of the repository comes first: a vendored copy of the
+		// package is read as written.
+		if eb := externalBases[q]; eb != nil {
+			isModel = true
+			parents = append(parents, eb.model)
+			external = appendExternal(external, eb.closure()...)
+			continue
+		}
+		unknown = unknown || !plainMixin(bc)
 	}
 	if !isModel {
 		return nil
+	}
+	// A class that was a model only through a base from outside the
+	// repository was none before the index knew such bases; with another
+	// base it cannot read, it stays silent where it was: partial.
+	partial = partial || viaExternal && unknown
+	for _, eb := range external {
+		partial = partial || eb.Partial || eb.Options != "" && renamesFields(c, eb)
 	}
 	app := p.AppOf(f.Path)
 	if c.Meta.AppLabel != "" {
@@ -255,17 +286,20 @@ func (p *Project) model(f *File, c *Class, depth int) *Model {
 		app = &App{Dir: path.Dir(f.Path), Migrations: map[string]*Migration{}}
 	}
 	m := &Model{
-		App:      app,
-		Name:     c.Name,
-		Path:     f.Path,
-		Line:     c.Line,
-		Abstract: c.Meta.Abstract,
-		Proxy:    c.Meta.Proxy,
-		Managed:  c.Meta.Managed == nil || *c.Meta.Managed,
-		Bases:    bases,
-		class:    c,
+		App:         app,
+		Name:        c.Name,
+		Path:        f.Path,
+		Line:        c.Line,
+		Abstract:    c.Meta.Abstract,
+		Proxy:       c.Meta.Proxy,
+		Managed:     c.Meta.Managed == nil || *c.Meta.Managed,
+		Bases:       bases,
+		External:    external,
+		class:       c,
+		partial:     partial,
+		viaExternal: viaExternal,
 	}
-	inherit(m, c, bases)
+	inherit(m, c, parents)
 	m.Fields = append(m.Fields, c.Fields...)
 	if c.Meta.UniqueTogether != nil {
 		m.UniqueTogether = c.Meta.UniqueTogether
@@ -291,6 +325,9 @@ func inherit(m *Model, c *Class, bases []*Model) {
 	own := map[string]bool{}
 	for _, fl := range c.Fields {
 		own[fl.Name] = true
+	}
+	for _, name := range c.Removed {
+		own[name] = true // `name = None` drops the base's field
 	}
 	seen := map[string]bool{}
 	for _, b := range bases {
@@ -325,6 +362,23 @@ func inherit(m *Model, c *Class, bases []*Model) {
 			}
 		}
 	}
+}
+
+// appendExternal adds to list the bases it does not hold yet.
+func appendExternal(list []*ExternalBase, more ...*ExternalBase) []*ExternalBase {
+	for _, b := range more {
+		if !slices.Contains(list, b) {
+			list = append(list, b)
+		}
+	}
+	return list
+}
+
+// renamesFields reports whether class c has the inner options class of
+// external base eb and assigns there a name that renames the fields eb
+// adds (mptt's MPTTMeta.left_attr).
+func renamesFields(c *Class, eb *ExternalBase) bool {
+	return slices.ContainsFunc(c.Inner[eb.Options], func(n string) bool { return slices.Contains(eb.Renames, n) })
 }
 
 // qualify turns a dotted name used in file f into a fully qualified name
@@ -433,8 +487,20 @@ func (p *Project) ResolveModel(f *File, expr string) *Model {
 	if f == nil || expr == "" {
 		return nil
 	}
-	if _, c := p.classIn(f, expr, p.qualify(f, expr, 0)); c != nil {
+	if f.userModelNames[expr] {
+		return p.userModel // User = get_user_model()
+	}
+	q := p.qualify(f, expr, 0)
+	if _, c := p.classIn(f, expr, q); c != nil {
 		return p.classes[c]
+	}
+	switch q {
+	case authUserModelName:
+		if p.authUsable {
+			return p.authUser
+		}
+	case "django.conf.settings.AUTH_USER_MODEL":
+		return p.userModel
 	}
 	return nil
 }
@@ -462,6 +528,9 @@ func (p *Project) FindModel(label, name string) *Model {
 	}
 	app := p.Apps[label]
 	if app == nil {
+		if isAuthUserRef(label, name) && p.authUsable {
+			return p.authUser
+		}
 		return nil
 	}
 	for _, m := range app.Models {
@@ -502,7 +571,10 @@ func (m *Model) Field(name string) *Field {
 // WriteModel resolves the model a write (or check) names in file f: the
 // expression as written, or an apps.get_model reference.
 func (p *Project) WriteModel(f *File, expr string, ref *writesite.ModelRef) *Model {
-	if ref != nil {
+	switch {
+	case ref != nil && ref.User:
+		return p.userModel
+	case ref != nil:
 		return p.FindModel(ref.App, ref.Name)
 	}
 	return p.ResolveModel(f, expr)
@@ -569,9 +641,10 @@ func hasAtomicRequestsMarker(src []byte) bool { return bytes.Contains(src, atomi
 
 // BasesKnown reports whether every base class of m, followed through the
 // repository, is django's Model, a model of the repository whose own bases
-// are known, or a plain mixin without fields: then m's fields, as indexed,
-// are all its fields. A base from outside the repository (AbstractUser, a
-// third-party TimeStampedModel) may add fields the index cannot see.
+// are known, a base from outside the repository whose fields the index
+// knows whole (ExternalBase, not partial), or a plain mixin without
+// fields: then m's fields, as indexed, are all its fields. Any other base
+// from outside the repository may add fields the index cannot see.
 func (p *Project) BasesKnown(m *Model) bool { return p.basesKnown(m, 0) }
 
 func (p *Project) basesKnown(m *Model, depth int) bool {
@@ -582,6 +655,9 @@ func (p *Project) basesKnown(m *Model, depth int) bool {
 	if f == nil {
 		return false
 	}
+	if m.partial {
+		return false
+	}
 	for _, b := range m.class.Bases {
 		q := p.qualify(f, b, 0)
 		if djangoModelBases[q] {
@@ -589,17 +665,27 @@ func (p *Project) basesKnown(m *Model, depth int) bool {
 		}
 		_, bc := p.classIn(f, b, q)
 		if bc == nil {
+			if externalBases[q] != nil {
+				continue // its fields are known (not partial: see above)
+			}
 			return false
 		}
 		if bm := p.classes[bc]; bm != nil {
 			if !p.basesKnown(bm, depth+1) {
 				return false
 			}
-		} else if len(bc.Fields) > 0 || len(bc.Bases) > 0 && !slices.Contains(bc.Bases, "object") {
+		} else if !plainMixin(bc) {
 			return false
 		}
 	}
 	return true
+}
+
+// plainMixin reports whether c, a class of the repository that is not a
+// model, is a plain mixin: no fields and no base but object. nil, a class
+// from outside the repository, is none.
+func plainMixin(c *Class) bool {
+	return c != nil && len(c.Fields) == 0 && (len(c.Bases) == 0 || slices.Contains(c.Bases, "object"))
 }
 
 // ClassOf returns the class definition of m.

@@ -137,15 +137,22 @@ func (l *loader) wanted() []string {
 		}
 	}
 	for _, f := range l.parsed {
-		if !isModelModule(f.Path) && !l.onChain[f.Path] && !l.changed[f.Path] {
+		// The user model is named by label in a settings module.
+		userLabels := settingsLabels(f)
+		follow := isModelModule(f.Path) || l.onChain[f.Path] || l.changed[f.Path]
+		if !follow && len(userLabels) == 0 {
 			continue
 		}
-		for _, p := range importedPaths(f, l.layout) {
-			want(p)
+		var refs []string
+		if follow {
+			for _, p := range importedPaths(f, l.layout) {
+				want(p)
+			}
+			// Models named by app label rather than imported:
+			// ForeignKey("accounts.Customer"), apps.get_model("shop", ...).
+			refs = referencedLabels(f)
 		}
-		// Models named by app label rather than imported:
-		// ForeignKey("accounts.Customer"), apps.get_model("shop", ...).
-		for _, label := range referencedLabels(f) {
+		for _, label := range append(refs, userLabels...) {
 			l.wantLabel(labels, label, want)
 			for _, p := range modelModules(l.all, labels[label]) {
 				want(p)
@@ -327,13 +334,25 @@ func referencedLabels(f *File) []string {
 		}
 	}
 	for _, w := range f.Writes {
-		if w.Ref != nil {
+		if w.Ref != nil && !w.Ref.User {
 			out = append(out, w.Ref.App)
 		}
 		for _, c := range w.Checks {
-			if c.Ref != nil {
+			if c.Ref != nil && !c.Ref.User {
 				out = append(out, c.Ref.App)
 			}
+		}
+	}
+	return out
+}
+
+// settingsLabels lists the app labels of the models a settings module
+// names in AUTH_USER_MODEL.
+func settingsLabels(f *File) []string {
+	var out []string
+	for _, v := range f.authUserModel {
+		if label, _, ok := strings.Cut(v, "."); ok {
+			out = append(out, label)
 		}
 	}
 	return out

@@ -20,6 +20,8 @@ func TestLoadFollowsImports(t *testing.T) {
 		"blog/models.py":                  "from django.db import models\nfrom core.base import Stamped\n\nclass Post(Stamped):\n    pass\n",
 		"blog/migrations/0001_initial.py": "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    operations = []\n",
 		"blog/views.py":                   "import core.utils\n",
+		"config/settings.py":              "INSTALLED_APPS = ['shop', 'blog', 'accounts']\nAUTH_USER_MODEL = 'accounts.Member'\n",
+		"accounts/models.py":              "from django.contrib.auth.models import AbstractUser\n\nclass Member(AbstractUser):\n    pass\n",
 	}
 	all := make([]string, 0, len(tree))
 	for p := range tree {
@@ -29,6 +31,7 @@ func TestLoadFollowsImports(t *testing.T) {
 	tests := map[string]struct {
 		start, changed []string
 		wantRead       []string
+		wantUser       string // the user model's key, when the settings were read
 	}{
 		"view change: models, their bases, the view's imports, its app's migrations": {
 			start:   []string{"shop/views.py", "shop/models.py", "blog/models.py", "shop/migrations/0001_initial.py"},
@@ -39,8 +42,15 @@ func TestLoadFollowsImports(t *testing.T) {
 		"abstract base change: migrations of every app that inherits it": {
 			start:   []string{"core/base.py", "shop/models.py", "blog/models.py"},
 			changed: []string{"core/base.py"},
-			wantRead: []string{"blog/migrations/0001_initial.py", "blog/models.py", "core/base.py", "core/mixins.py",
+			wantRead: []string{"accounts/models.py", "blog/migrations/0001_initial.py", "blog/models.py", "core/base.py", "core/mixins.py",
 				"shop/migrations/0001_initial.py", "shop/models.py"},
+		},
+		"settings: the models of the app AUTH_USER_MODEL names": {
+			start:   []string{"config/settings.py", "shop/views.py", "shop/models.py"},
+			changed: []string{"shop/views.py"},
+			wantRead: []string{"accounts/models.py", "config/settings.py", "core/base.py", "core/mixins.py", "core/utils.py",
+				"shop/models.py", "shop/views.py"},
+			wantUser: "accounts.Member",
 		},
 	}
 	for name, tc := range tests {
@@ -68,6 +78,9 @@ func TestLoadFollowsImports(t *testing.T) {
 			}
 			if f := prod.Field("code"); f == nil || !f.Unique {
 				t.Errorf("Product.code from the base's base = %+v", f)
+			}
+			if tc.wantUser != "" && (p.UserModel() == nil || p.UserModel().Key() != tc.wantUser) {
+				t.Errorf("user model = %+v, want %s", p.UserModel(), tc.wantUser)
 			}
 		})
 	}

@@ -6,11 +6,19 @@ import "strings"
 // of model m ("objects") filters every query by: a soft-delete manager
 // whose get_queryset() returns `.filter(deleted_at__isnull=True)` gives
 // [["deleted_at__isnull", "True"]]; a plain models.Manager gives none.
+// A manager of a known base from outside the repository (model_utils'
+// SoftDeletableModel) has the filter ExternalBase.Filters gives it.
 // known is false when the manager or its get_queryset() cannot be read: a
 // class outside the repository, a get_queryset() that does more than one
 // filter(), an attribute the index does not find.
 func (p *Project) ManagerFilter(m *Model, attr string) (terms [][2]string, known bool) {
 	f, callee, found := p.managerCallee(m, attr, 0)
+	if !found {
+		// A manager that a base from outside the repository declares.
+		if terms, ok := externalManagerFilter(m, attr); ok {
+			return terms, true
+		}
+	}
 	switch {
 	case !found && attr == "objects" && !p.declaresManager(m, 0) && p.BasesKnown(m):
 		return nil, true // Django's automatic `objects`

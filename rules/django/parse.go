@@ -52,6 +52,10 @@ func parseFile(p, module string, src []byte) *File {
 	if hasAtomicRequestsMarker(src) {
 		f.atomicRequests = findAtomicRequests(t)
 	}
+	if hasSettingsMarker(src) {
+		f.authUserModel, f.installedApps = findSettings(t)
+	}
+	f.userModelNames = f.findUserModelAliases(t, root)
 	if isMigrationPath(p) {
 		f.Migration = parseMigration(t, f)
 	}
@@ -263,6 +267,10 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 					}
 				}
 			}
+			if pyast.Kind(right) == "none" {
+				c.Removed = append(c.Removed, name) // removes a field an abstract base declares
+				continue
+			}
 			call := t.Call(right)
 			if call == nil {
 				continue
@@ -278,6 +286,12 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 				c.ManagerClasses[name] = callee
 			}
 		case "class_definition":
+			if inner := t.Text(pyast.Field(s, "name")); inner != "Meta" {
+				if c.Inner == nil {
+					c.Inner = map[string][]string{}
+				}
+				c.Inner[inner] = assignedNames(t, pyast.Field(s, "body"))
+			}
 			if t.Text(pyast.Field(s, "name")) == "Meta" {
 				c.HasMeta = true
 				c.Meta = parseMeta(t, pyast.Field(s, "body"))
@@ -370,12 +384,38 @@ func parseSavePK(t *pyast.Tree, body *sitter.Node) string {
 	return ""
 }
 
+// eachAssignment calls fn for each statement of block that assigns one
+// name (`name = right`; right is nil for an annotation alone).
+func eachAssignment(t *pyast.Tree, block *sitter.Node, fn func(name string, right *sitter.Node)) {
+	for _, s := range pyast.Children(block) {
+		if pyast.Kind(s) != "expression_statement" {
+			continue
+		}
+		a := pyast.Unwrap(s.NamedChild(0))
+		if a == nil || pyast.Kind(a) != "assignment" {
+			continue
+		}
+		if left := pyast.Field(a, "left"); left != nil && pyast.Kind(left) == "identifier" {
+			fn(t.Text(left), pyast.Field(a, "right"))
+		}
+	}
+}
+
+// assignedNames lists the names a class body assigns at its top level.
+func assignedNames(t *pyast.Tree, body *sitter.Node) []string {
+	var out []string
+	eachAssignment(t, body, func(name string, _ *sitter.Node) { out = append(out, name) })
+	return out
+}
+
 // fieldTypeName returns the class name of a field constructor call
 // ("models.CharField" -> "CharField"), or "" when the callee does not look
 // like a Django field.
 func fieldTypeName(callee string) string {
 	name := callee[strings.LastIndexByte(callee, '.')+1:]
-	if strings.HasSuffix(name, "Field") || name == "ForeignKey" || name == "ParentalKey" {
+	// mptt's TreeForeignKey, a ForeignKey by another name, is a field (an
+	// opaque one): a column the migrations have and the model must too.
+	if strings.HasSuffix(name, "Field") || name == "ForeignKey" || name == "ParentalKey" || name == "TreeForeignKey" {
 		return name
 	}
 	return ""
@@ -482,20 +522,7 @@ func parseField(t *pyast.Tree, call *pyast.Call, name, p string) *Field {
 // CreateModel options dict, through parseOptions).
 func parseMeta(t *pyast.Tree, body *sitter.Node) Meta {
 	var m Meta
-	for _, s := range pyast.Children(body) {
-		if pyast.Kind(s) != "expression_statement" {
-			continue
-		}
-		a := pyast.Unwrap(s.NamedChild(0))
-		if a == nil || pyast.Kind(a) != "assignment" {
-			continue
-		}
-		left := pyast.Field(a, "left")
-		if left == nil || pyast.Kind(left) != "identifier" {
-			continue
-		}
-		m.set(t, t.Text(left), pyast.Field(a, "right"))
-	}
+	eachAssignment(t, body, func(name string, right *sitter.Node) { m.set(t, name, right) })
 	return m
 }
 

@@ -28,19 +28,12 @@ func parseMigration(t *pyast.Tree, f *File) *Migration {
 		return nil
 	}
 	m := &Migration{Name: strings.TrimSuffix(path.Base(f.Path), ".py"), Path: f.Path}
-	for _, s := range pyast.Children(pyast.Field(cls, "body")) {
-		if pyast.Kind(s) != "expression_statement" {
-			continue
+	eachAssignment(t, pyast.Field(cls, "body"), func(name string, right *sitter.Node) {
+		right = pyast.Unwrap(right)
+		if right == nil {
+			return
 		}
-		a := pyast.Unwrap(s.NamedChild(0))
-		if a == nil || pyast.Kind(a) != "assignment" {
-			continue
-		}
-		left, right := pyast.Field(a, "left"), pyast.Unwrap(pyast.Field(a, "right"))
-		if left == nil || right == nil {
-			continue
-		}
-		switch t.Text(left) {
+		switch name {
 		case "initial":
 			m.Initial, _ = pyast.Bool(right)
 		case "atomic":
@@ -56,7 +49,7 @@ func parseMigration(t *pyast.Tree, f *File) *Migration {
 			m.Operations, complete = parseOperations(t, right, f.Path)
 			m.Opaque = !complete
 		}
-	}
+	})
 	return m
 }
 

@@ -20,6 +20,12 @@ type Project struct {
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File
+
+	authUser  *Model // Django's auth.User, built by the index
+	userModel *Model // see UserModel
+	// authUsable is false when auth.User is, or may be, swapped out for
+	// another model: a reference to it then names no model the index knows.
+	authUsable bool
 }
 
 // File is one indexed Python file.
@@ -48,6 +54,13 @@ type File struct {
 	// dottedImports are the modules of `import a.b` statements, which bind
 	// only a: Load reads a.b too.
 	dottedImports []string
+	// authUserModel holds the values the file assigns AUTH_USER_MODEL at
+	// module level ("" for one that is not a string); installedApps is
+	// set when it assigns INSTALLED_APPS (see findSettings).
+	authUserModel []string
+	installedApps bool
+	// userModelNames are the module-level names assigned get_user_model().
+	userModelNames map[string]bool
 }
 
 // Class is a class definition as written, before model resolution.
@@ -66,7 +79,13 @@ type Class struct {
 	// ManagerClasses maps each of Managers to the callee that made it, as
 	// written ("SoftDeletionManager", "models.Manager", "QS.as_manager").
 	ManagerClasses map[string]string
-	Methods        []string // names of the methods defined in the class body
+	// Removed are the names the body assigns None: Django then drops the
+	// field of that name an abstract base declares (username = None).
+	Removed []string
+	// Inner maps the inner classes other than Meta (mptt's MPTTMeta) to
+	// the names their bodies assign.
+	Inner   map[string][]string
+	Methods []string // names of the methods defined in the class body
 	// QuerysetFilter holds the keyword terms of a get_queryset() that
 	// returns `<queryset>.filter(k=v, ...)`: the rows a manager of this
 	// class sees. QuerysetOpaque is set when get_queryset() does anything
@@ -128,7 +147,18 @@ type Model struct {
 	UniqueTogether [][]string
 	Constraints    []*Constraint
 	Bases          []*Model // resolved model bases within the repository
-	class          *Class
+	// External are the bases from outside the repository that the index
+	// knows (see ExternalBase), the model's own and its repository bases',
+	// with the bases they derive from, each once.
+	External []*ExternalBase
+	class    *Class
+	partial  bool // see Partial
+	// viaExternal: the class is a model only through a base from outside
+	// the repository (ExternalBase), not through Django's Model.
+	viaExternal bool
+	// builtin marks a model of Django's own that the index builds without
+	// a class of the repository: auth.User.
+	builtin bool
 }
 
 // Key is "app_label.ModelName".

@@ -114,11 +114,17 @@ func utf8First(s string) (rune, bool) {
 	return 0, false
 }
 
-// getModel recognises apps.get_model("shop", "Product") and
-// apps.get_model("shop.Product").
+// getModel recognises apps.get_model("shop", "Product"),
+// apps.get_model("shop.Product") and get_user_model().
 func (x *extractor) getModel(n *sitter.Node) *ModelRef {
 	c := x.t.Call(n)
-	if c == nil || lastSeg(x.t.DottedName(c.Func)) != "get_model" {
+	if c == nil {
+		return nil
+	}
+	if q, ok := x.qualify(x.t.DottedName(c.Func)); ok && q == "django.contrib.auth.get_user_model" && len(c.Args) == 0 {
+		return &ModelRef{User: true}
+	}
+	if lastSeg(x.t.DottedName(c.Func)) != "get_model" {
 		return nil
 	}
 	a, ok := x.t.String(c.Arg(0, "app_label"))

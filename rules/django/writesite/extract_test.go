@@ -24,7 +24,7 @@ func parseFile(path string, src []byte) *django.File {
 // writeSum is what a test compares of a Write.
 type writeSum struct {
 	Kind   string
-	Model  string // "app.Name" for an apps.get_model reference
+	Model  string // "app.Name" for an apps.get_model reference, "get_user_model()" for that one
 	Fields []string
 	Line   int
 	Stmt   [2]int
@@ -39,7 +39,10 @@ type writeSum struct {
 func summarize(w *writesite.Write) writeSum {
 	s := writeSum{Kind: string(w.Kind), Model: w.Model, Line: w.Line, Stmt: [2]int{w.Stmt.Line, w.Stmt.EndLine},
 		Atomic: w.Guard.Atomic, InnerAtomic: w.Guard.InnerAtomic, Insert: w.Insert}
-	if w.Ref != nil {
+	switch {
+	case w.Ref != nil && w.Ref.User:
+		s.Model = "get_user_model()"
+	case w.Ref != nil:
 		s.Model = w.Ref.App + "." + w.Ref.Name
 	}
 	for _, kw := range w.Kwargs {
@@ -99,6 +102,26 @@ def seed(sku):
 				{Kind: "create", Model: "shop_models.Product", Fields: []string{"sku"}, Line: 5, Stmt: [2]int{5, 5}, Func: "seed"},
 				{Kind: "bulk_create", Model: "shop.Product", Fields: []string{"sku", "name"}, Line: 7, Stmt: [2]int{7, 7}, Func: "seed"},
 				{Kind: "update_or_create", Model: "shop.Tag", Fields: []string{"name", "defaults"}, Line: 8, Stmt: [2]int{8, 8}, Func: "seed"},
+			},
+		},
+		{
+			name: "get_user_model(), called and bound",
+			src: `from django.contrib import auth
+from django.contrib.auth import get_user_model
+
+User = get_user_model()
+
+def signup(username, email):
+    get_user_model().objects.create(username=username)
+    User.objects.get_or_create(email=email)
+    Other = auth.get_user_model()
+    Other.objects.create(username=username)
+    get_model().objects.create(username=username)
+`,
+			want: []writeSum{
+				{Kind: "create", Model: "get_user_model()", Fields: []string{"username"}, Line: 7, Stmt: [2]int{7, 7}, Func: "signup"},
+				{Kind: "get_or_create", Model: "get_user_model()", Fields: []string{"email"}, Line: 8, Stmt: [2]int{8, 8}, Func: "signup"},
+				{Kind: "create", Model: "get_user_model()", Fields: []string{"username"}, Line: 10, Stmt: [2]int{10, 10}, Func: "signup"},
 			},
 		},
 		{

@@ -54,8 +54,13 @@ type Span struct {
 	OwnLines bool
 }
 
-// ModelRef names a model by app label and name, as apps.get_model does.
-type ModelRef struct{ App, Name string }
+// ModelRef names a model by app label and name, as apps.get_model does,
+// or, with User set, as get_user_model() does: whichever model the
+// project's AUTH_USER_MODEL names (App and Name are then empty).
+type ModelRef struct {
+	App, Name string
+	User      bool
+}
 
 // Kwarg is one keyword argument of a call (or one attribute assignment
 // `obj.field = value` before a save).

@@ -1,0 +1,10 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "shop",
+    }
+}
+
+INSTALLED_APPS = [
+    "tags",
+]

@@ -1,0 +1,11 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": "shop",
+    }
+}
+
+INSTALLED_APPS = [
+    "django.contrib.gis",
+    "places",
+]

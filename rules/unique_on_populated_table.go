@@ -20,9 +20,10 @@ import (
 // does not exist before it, so that case is reported regardless.
 var uniqueOnPopulatedTable = &Rule{
 	Slug:     "unique-on-populated-table",
-	Severity: Warning,
+	Severity: Notice,
 	Views:    false,
 	Summary:  "A unique constraint added to an existing table with no step that removes duplicates first.",
+	Demoted:  "on the judged findings of the ecosystem check it was right less than half the time: most tables it called populated were created by a migration of the same release (a feature branch, a squashed reset), and some constraints could not fail on the rows that exist (a partial condition no row meets, an old constraint that implied the new one); it speaks in the check run until it tells them apart",
 	check:    checkUniqueOnPopulatedTable,
 }
 

@@ -63,7 +63,7 @@ func checkMissingMigration(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		cls := m.ClassOf()
-		if cls == nil || !migModelInChange(p, m) || !p.Project.BasesKnown(m) || migModelUnchanged(p, m) {
+		if cls == nil || !migModelInChange(p, m) || !p.Project.BasesKnown(m) || !p.Project.Registered(m) || migModelUnchanged(p, m) {
 			continue
 		}
 		ok, seen := readable[m.App]

@@ -1,0 +1,1 @@
+from .book import Book  # noqa: F401

@@ -1,0 +1,10 @@
+# A draft: nothing imports this module yet, so Django does not know Loan.
+from django.db import models
+
+
+class Loan(models.Model):
+    book = models.ForeignKey("library.Book", on_delete=models.CASCADE)
+    borrower = models.CharField(max_length=100)
+
+    class Meta:
+        app_label = "library"

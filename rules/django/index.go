@@ -343,6 +343,9 @@ func inherit(m *Model, c *Class, bases []*Model) {
 			if inh.Inherited == "" {
 				inh.Inherited = b.Name
 			}
+			if slices.Contains(c.Patched, inh.Name) {
+				inh.Opaque = true // changed after the class: this copy is the changed one
+			}
 			m.Fields = append(m.Fields, &inh)
 		}
 		switch {

@@ -116,6 +116,7 @@ func (f *File) patchedFields(t *pyast.Tree, root *sitter.Node) {
 			if c.Name != target[0] {
 				continue
 			}
+			c.Patched = append(c.Patched, target[1])
 			for _, fl := range c.Fields {
 				if fl.Name == target[1] {
 					fl.Opaque = true

@@ -86,6 +86,10 @@ type Class struct {
 	// the names their bodies assign.
 	Inner   map[string][]string
 	Methods []string // names of the methods defined in the class body
+	// Patched names the fields whose attributes the module sets after the
+	// class (see patchedFields), own or inherited: opaque in this class
+	// and in the classes that inherit them from it.
+	Patched []string
 	// QuerysetFilter holds the keyword terms of a get_queryset() that
 	// returns `<queryset>.filter(k=v, ...)`: the rows a manager of this
 	// class sees. QuerysetOpaque is set when get_queryset() does anything

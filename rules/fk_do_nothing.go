@@ -30,9 +30,10 @@ import (
 // left alone: the database then handles the delete on purpose.
 var fkDoNothing = &Rule{
 	Slug:     "fk-do-nothing",
-	Severity: Warning,
+	Severity: Notice,
 	Views:    false,
 	Summary:  "on_delete=DO_NOTHING with the database constraint kept: deleting the parent fails.",
+	Demoted:  "on the judged findings of the ecosystem check it was right 3 times in 7: the parents it named were seeded lookup rows or owned records that no code deletes, and one change re-pointed the children in a post_delete receiver; it speaks in the check run until it can tell whether the parent is ever deleted",
 	check:    checkFKDoNothing,
 }
 

@@ -16,9 +16,10 @@ import (
 // count: SQLite's copy fills them, but PostgreSQL's ALTER fails.
 var nullToNotNull = &Rule{
 	Slug:     "null-to-not-null",
-	Severity: Error,
+	Severity: Notice,
 	Views:    false,
 	Summary:  "A nullable column made NOT NULL with no backfill first.",
+	Demoted:  "on the judged findings of the ecosystem check it was not right once: NULL rows were ruled out by the model's save() or by what the interface writes; it speaks in the check run until it follows what save() guarantees",
 	check:    checkNullToNotNull,
 }
 

@@ -606,6 +606,7 @@ func (p *Project) attachMigrations() {
 func (p *Project) findDangling(tree map[string]bool) {
 	for _, f := range p.sortedFiles() {
 		if m := f.Migration; m != nil && m.App != "" {
+			m.Dangling = nil // Load indexes the same parsed files more than once
 			for _, d := range m.Dependencies {
 				if p.dangling(d, tree) {
 					m.Dangling = append(m.Dangling, d)

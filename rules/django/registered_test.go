@@ -37,3 +37,28 @@ func TestRegistered(t *testing.T) {
 		})
 	}
 }
+
+// TestDanglingOnce: Load indexes the same parsed files again after it
+// reads more; a dangling dependency is still recorded once.
+func TestDanglingOnce(t *testing.T) {
+	mig := func(deps string) string {
+		return "from django.db import migrations\n\nclass Migration(migrations.Migration):\n    dependencies = [" + deps + "]\n    operations = []\n"
+	}
+	tree := map[string]string{
+		"shop/__init__.py":                "",
+		"shop/migrations/__init__.py":     "",
+		"shop/migrations/0001_initial.py": mig(""),
+		"shop/migrations/0003_order.py":   mig(`("shop", "0002_gone")`),
+		"shop/models.py":                  "from django.db import models\n",
+	}
+	p := build(t, tree)
+	paths := map[string]bool{}
+	for path := range tree {
+		paths[path] = true
+	}
+	p.findDangling(paths) // as a second index pass does
+	m := p.Files["shop/migrations/0003_order.py"].Migration
+	if len(m.Dangling) != 1 {
+		t.Errorf("Dangling = %v, want the one missing dependency once", m.Dangling)
+	}
+}

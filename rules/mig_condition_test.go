@@ -1,6 +1,11 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
+)
 
 func TestMigConditionKey(t *testing.T) {
 	for name, tc := range map[string]struct {
@@ -18,6 +23,35 @@ func TestMigConditionKey(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := migConditionKey(tc.a) == migConditionKey(tc.b); got != tc.same {
 				t.Errorf("%q vs %q: same = %v, want %v (%q, %q)", tc.a, tc.b, got, tc.same, migConditionKey(tc.a), migConditionKey(tc.b))
+			}
+		})
+	}
+}
+
+func TestMigConditionUnmet(t *testing.T) {
+	start := &migstate.ModelState{Name: "Preference", Fields: []*django.Field{
+		{Name: "event", Type: "ForeignKey", Kwargs: map[string]string{}},
+		{Name: "left_at", Type: "DateTimeField", Kwargs: map[string]string{"null": "True"}},
+		{Name: "kind", Type: "CharField", Kwargs: map[string]string{"null": "flag"}},
+	}}
+	for name, tc := range map[string]struct {
+		cond string
+		want bool
+	}{
+		"not null column":           {`models.Q(event__isnull=True)`, true},
+		"pair form":                 {`models.Q(("event__isnull", True))`, true},
+		"and with another term":     {`Q(("event__isnull", True), ("theme", "dark"))`, true},
+		"nullable column":           {`Q(left_at__isnull=True)`, false},
+		"unknown nullability":       {`Q(kind__isnull=True)`, false},
+		"not null, other lookup":    {`Q(event__isnull=False)`, false},
+		"or":                        {`Q(event__isnull=True) | Q(left_at__isnull=True)`, false},
+		"negation":                  {`~Q(event__isnull=True)`, false},
+		"column not there at start": {`Q(venue__isnull=True)`, false},
+		"no condition":              {``, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := migConditionUnmet(start, tc.cond); got != tc.want {
+				t.Errorf("migConditionUnmet(%q) = %v, want %v", tc.cond, got, tc.want)
 			}
 		})
 	}

@@ -269,11 +269,49 @@ func migCoveredUnique(p *Pass, x migOp, fields []string, condition string) bool 
 			return true
 		}
 	}
+	if migConditionUnmet(start, condition) {
+		return true
+	}
 	for _, s := range []*migstate.ModelState{start, x.before} {
 		for _, set := range migUniqueSets(s, condition) {
 			if len(set) > 0 && !slices.ContainsFunc(set, func(c string) bool { return !want[strings.ToLower(c)] }) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// migConditionUnmet reports whether no row that exists when the change
+// starts can meet a partial constraint's condition: a condition that
+// requires `x__isnull=True` (alone, or ANDed in one Q) of a column that was
+// NOT NULL then, as when the change makes the column nullable just before
+// it adds the constraint. Anything else (an OR, a negation, a nested Q, a
+// value that is not a literal) is not read.
+func migConditionUnmet(start *migstate.ModelState, condition string) bool {
+	if start == nil || condition == "" {
+		return false
+	}
+	key := migConditionKey(condition)
+	inner, ok := strings.CutPrefix(key, "models.Q(")
+	if !ok {
+		inner, ok = strings.CutPrefix(key, "Q(")
+	}
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !ok || !closed || strings.ContainsAny(inner, "()|~&") {
+		return false
+	}
+	for _, term := range strings.Split(inner, ",") {
+		name, ok := strings.CutSuffix(term, "__isnull=True")
+		if !ok {
+			continue
+		}
+		f := start.Field(name)
+		if f == nil || f.Opaque {
+			continue
+		}
+		if null, known := migFlag(f, "null"); known && !null {
+			return true
 		}
 	}
 	return false

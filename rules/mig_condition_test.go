@@ -56,3 +56,23 @@ func TestMigConditionUnmet(t *testing.T) {
 		})
 	}
 }
+
+func TestMigConditionImplies(t *testing.T) {
+	for name, tc := range map[string]struct {
+		cond, other string
+		want        bool
+	}{
+		"same, other form":   {`Q(("deleted_at__isnull", True))`, `Q(deleted_at__isnull=True)`, true},
+		"one lookup more":    {`models.Q(("deleted_at__isnull", True), ("project__isnull", False))`, `models.Q(("deleted_at__isnull", True))`, true},
+		"one lookup fewer":   {`Q(deleted_at__isnull=True)`, `Q(deleted_at__isnull=True, project__isnull=False)`, false},
+		"other value":        {`Q(deleted_at__isnull=False, active=True)`, `Q(deleted_at__isnull=True)`, false},
+		"or is not read":     {`Q(a=1) | Q(b=2)`, `Q(a=1)`, false},
+		"nested is not read": {`Q(Q(a=1), b=2)`, `Q(b=2)`, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := migConditionImplies(tc.cond, tc.other); got != tc.want {
+				t.Errorf("migConditionImplies(%q, %q) = %v, want %v", tc.cond, tc.other, got, tc.want)
+			}
+		})
+	}
+}

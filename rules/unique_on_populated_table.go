@@ -292,16 +292,11 @@ func migConditionUnmet(start *migstate.ModelState, condition string) bool {
 	if start == nil || condition == "" {
 		return false
 	}
-	key := migConditionKey(condition)
-	inner, ok := strings.CutPrefix(key, "models.Q(")
+	terms, ok := migConditionTerms(condition)
 	if !ok {
-		inner, ok = strings.CutPrefix(key, "Q(")
-	}
-	inner, closed := strings.CutSuffix(inner, ")")
-	if !ok || !closed || strings.ContainsAny(inner, "()|~&") {
 		return false
 	}
-	for _, term := range strings.Split(inner, ",") {
+	for _, term := range terms {
 		name, ok := strings.CutSuffix(term, "__isnull=True")
 		if !ok {
 			continue
@@ -315,6 +310,43 @@ func migConditionUnmet(start *migstate.ModelState, condition string) bool {
 		}
 	}
 	return false
+}
+
+// migConditionTerms returns the lookups of a condition that is one Q of
+// keyword lookups ANDed (Q(a=1, b__isnull=True), in either of the forms
+// migConditionKey makes equal); false for anything else.
+func migConditionTerms(condition string) ([]string, bool) {
+	key := migConditionKey(condition)
+	inner, ok := strings.CutPrefix(key, "models.Q(")
+	if !ok {
+		inner, ok = strings.CutPrefix(key, "Q(")
+	}
+	inner, closed := strings.CutSuffix(inner, ")")
+	if !ok || !closed || inner == "" || strings.ContainsAny(inner, "()|~&") {
+		return nil, false
+	}
+	return strings.Split(inner, ","), true
+}
+
+// migConditionImplies reports whether every row that meets condition also
+// meets other: the same condition up to layout, or one that ANDs more
+// lookups to all of other's. A partial constraint over other then already
+// holds the rows a new one over condition covers.
+func migConditionImplies(condition, other string) bool {
+	if migConditionKey(condition) == migConditionKey(other) {
+		return true
+	}
+	have, ok := migConditionTerms(condition)
+	need, ok2 := migConditionTerms(other)
+	if !ok || !ok2 {
+		return false
+	}
+	for _, t := range need {
+		if !slices.Contains(have, t) {
+			return false
+		}
+	}
+	return true
 }
 
 // migAllNull reports whether field name holds NULL in every existing row
@@ -353,7 +385,7 @@ func migUniqueSets(s *migstate.ModelState, condition string) [][]string {
 		if c.Kind != django.ConstraintUnique || c.Opaque || len(c.Fields) == 0 {
 			continue
 		}
-		if c.Condition == "" || condition != "" && migConditionKey(c.Condition) == migConditionKey(condition) {
+		if c.Condition == "" || condition != "" && migConditionImplies(condition, c.Condition) {
 			out = append(out, migColumns(s, c.Fields))
 		}
 	}

@@ -126,21 +126,7 @@ func TestLoadFollowsImportsFromSourceRoots(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			all := slices.Sorted(maps.Keys(tc.tree))
-			var read []string
-			reader := func(_ context.Context, paths []string) ([]SourceFile, error) {
-				var out []SourceFile
-				for _, p := range paths {
-					read = append(read, p)
-					out = append(out, SourceFile{Path: p, Src: []byte(tc.tree[p])})
-				}
-				return out, nil
-			}
-			p, err := Load(t.Context(), all, []string{tc.changed}, []string{tc.changed}, reader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			slices.Sort(read)
+			p, read := loadTree(t, tc.tree, []string{tc.changed})
 			if diff := cmp.Diff(tc.wantRead, read); diff != "" {
 				t.Errorf("files read (-want +got):\n%s", diff)
 			}
@@ -190,26 +176,8 @@ func TestLoadReadsWhatADependencyNeeds(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			var all []string
-			for p := range tc.tree {
-				all = append(all, p)
-			}
-			slices.Sort(all)
-			var read []string
-			reader := func(_ context.Context, paths []string) ([]SourceFile, error) {
-				var out []SourceFile
-				for _, p := range paths {
-					read = append(read, p)
-					out = append(out, SourceFile{Path: p, Src: []byte(tc.tree[p])})
-				}
-				return out, nil
-			}
 			start := []string{"shop/migrations/0002_order.py"}
-			p, err := Load(t.Context(), all, start, start, reader)
-			if err != nil {
-				t.Fatal(err)
-			}
-			slices.Sort(read)
+			p, read := loadTree(t, tc.tree, start)
 			if diff := cmp.Diff(tc.wantRead, read); diff != "" {
 				t.Errorf("files read (-want +got):\n%s", diff)
 			}
@@ -218,4 +186,25 @@ func TestLoadReadsWhatADependencyNeeds(t *testing.T) {
 			}
 		})
 	}
+}
+
+// loadTree runs Load over tree with start as the changed files, and
+// returns the project and the files it read, sorted.
+func loadTree(t *testing.T, tree map[string]string, start []string) (*Project, []string) {
+	t.Helper()
+	var read []string
+	reader := func(_ context.Context, paths []string) ([]SourceFile, error) {
+		var out []SourceFile
+		for _, p := range paths {
+			read = append(read, p)
+			out = append(out, SourceFile{Path: p, Src: []byte(tree[p])})
+		}
+		return out, nil
+	}
+	p, err := Load(t.Context(), slices.Sorted(maps.Keys(tree)), start, start, reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(read)
+	return p, read
 }

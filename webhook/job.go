@@ -46,7 +46,10 @@ func (j Job) deliveryKey() string { return j.DeliveryID + " " + j.PRKey() }
 // request. Pushes are ordered by the pull request's updated_at, since
 // deliveries may arrive out of order; a re-run request on another head sha
 // than a queued push is older than that push (its check run exists, the
-// push's does not yet) and is dropped. Otherwise the later arrival wins.
+// push's does not yet) and is dropped. Otherwise the later arrival wins,
+// as it does when two pushes share updated_at's second: the order is a
+// hint, for the review reads the pull request's head when it runs and
+// reviews that one (githubreview).
 func Supersedes(next, prev Job) bool {
 	switch {
 	case !next.Updated.IsZero() && !prev.Updated.IsZero():
@@ -75,6 +78,31 @@ func (j Job) LogAttrs() []any {
 // An error makes the journal retry the job later, unless it is Permanent.
 type Runner interface {
 	Run(ctx context.Context, job Job) error
+}
+
+// Abandoner is a Runner that can finish what a job leaves behind when its
+// host gives the job up (a permanent error, its last attempt failed, or it
+// was running each time the process died): the Runner's review then
+// completes its check run with cause, so that none is left in progress.
+type Abandoner interface {
+	Runner
+	Abandon(ctx context.Context, job Job, cause error) error
+}
+
+// WithResumable marks a job's context: its host runs the job again if
+// this run fails, and calls Abandon when it gives the job up. A Runner may
+// then leave its work unfinished on a failure (the check run in progress,
+// saying why) for the next run to resume, rather than conclude it: a
+// check that concludes "neutral" after a failure that a retry would fix
+// lets a pull request merge unreviewed.
+func WithResumable(ctx context.Context) context.Context {
+	return context.WithValue(ctx, resumableKey, true)
+}
+
+// Resumable reports whether ctx was marked by WithResumable.
+func Resumable(ctx context.Context) bool {
+	v, _ := ctx.Value(resumableKey).(bool)
+	return v
 }
 
 // RunnerFunc adapts a function to Runner.
@@ -120,6 +148,7 @@ type ctxKey int
 const (
 	loggerKey ctxKey = iota
 	statsKey
+	resumableKey
 )
 
 // Logger returns the logger the journal put in a job's context, carrying

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,9 @@ type JournalOptions struct {
 	Logger *slog.Logger
 	// Now is time.Now when nil.
 	Now func() time.Time
+
+	// noSync skips fsync (tests that open many journals).
+	noSync bool
 }
 
 func (o *JournalOptions) defaults() {
@@ -97,14 +101,44 @@ type record struct {
 	LastError string    `json:"last_error,omitempty"`
 }
 
+// started reports whether the job has run, or was running when the process
+// stopped: its check run may be in progress, and only a run of this job
+// finishes it (the Runner resumes or completes it), so it is never
+// coalesced away.
+func (r *record) started() bool { return r.Attempts > 0 }
+
+// decodeRecord reads one entry of the jobs bucket. An entry that is not a
+// job the journal could have written is an error: it is dropped, not run.
+func decodeRecord(k, v []byte) (*record, error) {
+	if len(k) != 8 {
+		return nil, fmt.Errorf("key of %d bytes, want 8", len(k))
+	}
+	rec := &record{}
+	if err := json.Unmarshal(v, rec); err != nil {
+		return nil, err
+	}
+	j := rec.Job
+	switch {
+	case j.DeliveryID == "":
+		return nil, errors.New("job has no delivery id")
+	case j.Owner == "" || j.Repo == "" || j.Number <= 0:
+		return nil, errors.New("job names no pull request")
+	case rec.Attempts < 0:
+		return nil, fmt.Errorf("%d attempts", rec.Attempts)
+	}
+	rec.seq = binary.BigEndian.Uint64(k)
+	return rec, nil
+}
+
 // Journal is a durable job queue in one bbolt file, with a worker pool
 // (Run). A job is written and synced before Enqueue returns and deleted
-// only when it has run, failed for good, or been superseded, so a crash or
-// restart loses no accepted job: a job that was running runs again (the
-// review's fingerprints keep it from posting twice).
+// only when it has run, been given up, or been superseded before it
+// started, so a crash or restart loses no accepted job: a job that was
+// running runs again, and the Runner resumes its check run.
 //
 // Jobs for one pull request are coalesced: a newer job replaces the queued
-// one, and a running one finishes before the next of its pull request
+// ones that never started, a job older than one queued or running is
+// dropped, and a running one finishes before the next of its pull request
 // starts.
 type Journal struct {
 	db      *bolt.DB
@@ -115,34 +149,38 @@ type Journal struct {
 	mu      sync.Mutex
 	closed  bool
 	queued  map[uint64]*record // waiting to run
-	byPR    map[string]uint64  // pull request -> its queued job
-	active  map[string]bool    // pull requests with a running job
+	active  map[string]*record // pull request -> its running job
 	changed chan struct{}      // closed and replaced on every change
 }
 
 // OpenJournal opens (or creates) the journal file at path and loads the
 // jobs it holds. A file held by another process is an error after a
-// second, not a hang.
+// second, not a hang. A corrupted file is moved aside (path.corrupt-TIME,
+// logged as an error) and an empty journal takes its place: the jobs it
+// held are lost, but GitHub's redeliveries and the next push re-create the
+// work, where refusing to start would stop every review.
 func OpenJournal(path string, opts JournalOptions) (*Journal, error) {
 	opts.defaults()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open journal %s: in use by another process", path)
-		}
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
-	}
 	j := &Journal{
-		db:      db,
 		opts:    opts,
 		log:     opts.Logger,
 		queued:  map[uint64]*record{},
-		byPR:    map[string]uint64{},
-		active:  map[string]bool{},
+		active:  map[string]*record{},
 		changed: make(chan struct{}),
 	}
-	if err := j.load(); err != nil {
-		db.Close()
+	err := j.openChecked(path)
+	var bad *corruptError
+	if errors.As(err, &bad) {
+		aside := fmt.Sprintf("%s.corrupt-%s", path, opts.Now().UTC().Format("20060102T150405.000000000"))
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, fmt.Errorf("open journal %s: %w; moving it aside: %w", path, err, rerr)
+		}
+		j.log.Error("JOURNAL CORRUPTED: moved aside, starting with an empty journal; the jobs it held are lost until GitHub redelivers them or the next push",
+			slog.String("path", path), slog.String("moved_to", aside), slog.Any("error", err))
+		j.queued = map[uint64]*record{}
+		err = j.openChecked(path)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", path, err)
 	}
 	if err := j.prune(); err != nil {
@@ -151,9 +189,94 @@ func OpenJournal(path string, opts JournalOptions) (*Journal, error) {
 	return j, nil
 }
 
+// corruptError is a journal file that bbolt cannot read safely.
+type corruptError struct{ err error }
+
+func (e *corruptError) Error() string { return "corrupted: " + e.err.Error() }
+func (e *corruptError) Unwrap() error { return e.err }
+
+// openChecked opens the file, checks every page and loads the jobs. bbolt
+// panics, or faults on a page pointer past the file, on some corruptions:
+// here both are a *corruptError, never a crash (a crash at start-up would
+// be a crash loop).
+func (j *Journal) openChecked(path string) (err error) {
+	var db *bolt.DB
+	var file *os.File // bbolt's, to close if Open panics before it returns the DB
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
+		}
+		if err != nil && db != nil {
+			closeQuietly(db)
+		}
+		if err != nil && file != nil {
+			file.Close() // releases the lock too; a second Close is harmless
+		}
+	}()
+	db, err = bolt.Open(path, 0o600, &bolt.Options{
+		Timeout: time.Second,
+		NoSync:  j.opts.noSync,
+		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+			f, err := os.OpenFile(name, flag, perm)
+			file = f
+			return f, err
+		},
+	})
+	switch {
+	case errors.Is(err, bolterrors.ErrTimeout):
+		return errors.New("in use by another process")
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
+		return &corruptError{err}
+	case err != nil:
+		return err
+	}
+	if err := check(db); err != nil {
+		return &corruptError{err}
+	}
+	j.db = db
+	if err := j.load(); err != nil {
+		return &corruptError{err}
+	}
+	return nil
+}
+
+// check reads every page of db. Walking the keys here first, in the
+// goroutine that recovers faults, makes bbolt's own check (which runs in a
+// goroutine of its own) safe to call: it follows the same pages.
+func check(db *bolt.DB) error {
+	return db.View(func(tx *bolt.Tx) error {
+		var walk func(b *bolt.Bucket) error
+		walk = func(b *bolt.Bucket) error {
+			return b.ForEach(func(k, v []byte) error {
+				if v == nil {
+					return walk(b.Bucket(k))
+				}
+				return nil
+			})
+		}
+		err := tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walk(b) })
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for e := range tx.Check() {
+			errs = append(errs, e)
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// closeQuietly closes a database found corrupted; closing may panic too.
+func closeQuietly(db *bolt.DB) {
+	defer func() { _ = recover() }()
+	_ = db.Close()
+}
+
 // load reads the queued jobs in arrival order, replaying coalescing: a job
 // that was running when the process stopped meets the newer job of its
-// pull request again here.
+// pull request again here, and both are kept (the started one first).
 func (j *Journal) load() error {
 	return j.db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(deliveriesBucket); err != nil {
@@ -165,25 +288,22 @@ func (j *Journal) load() error {
 		}
 		var drop [][]byte
 		err = b.ForEach(func(k, v []byte) error {
-			rec := &record{}
-			if len(k) != 8 || json.Unmarshal(v, rec) != nil {
-				j.log.Error("journal: dropping unreadable job", slog.String("key", fmt.Sprintf("%x", k)))
+			rec, err := decodeRecord(k, v)
+			if err != nil {
+				j.log.Error("journal: dropping unreadable job", slog.String("key", fmt.Sprintf("%x", k)), slog.Any("error", err))
 				drop = append(drop, k)
 				return nil
 			}
-			rec.seq = binary.BigEndian.Uint64(k)
-			pk := rec.Job.PRKey()
-			if oldSeq, ok := j.byPR[pk]; ok {
-				old := j.queued[oldSeq]
-				if !Supersedes(rec.Job, old.Job) {
-					drop = append(drop, k)
-					return nil
-				}
-				delete(j.queued, oldSeq)
-				drop = append(drop, seqKey(oldSeq))
+			stale, replaced := j.coalesce(rec.Job)
+			if stale != nil && !rec.started() {
+				drop = append(drop, k)
+				return nil
+			}
+			for _, old := range replaced {
+				delete(j.queued, old.seq)
+				drop = append(drop, seqKey(old.seq))
 			}
 			j.queued[rec.seq] = rec
-			j.byPR[pk] = rec.seq
 			return nil
 		})
 		if err != nil {
@@ -201,6 +321,29 @@ func (j *Journal) load() error {
 	})
 }
 
+// coalesce compares job with the jobs of its pull request in the journal,
+// queued or running: stale is one of them that job does not supersede
+// (job is then dropped), else replaced are the queued ones job supersedes
+// that never started. j.mu must be held (or the journal not yet shared).
+func (j *Journal) coalesce(job Job) (stale *record, replaced []*record) {
+	pk := job.PRKey()
+	if r := j.active[pk]; r != nil && !Supersedes(job, r.Job) {
+		return r, nil
+	}
+	for _, r := range j.queued {
+		if r.Job.PRKey() != pk {
+			continue
+		}
+		if !Supersedes(job, r.Job) {
+			return r, nil
+		}
+		if !r.started() {
+			replaced = append(replaced, r)
+		}
+	}
+	return nil, replaced
+}
+
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
 
 func nanos(t time.Time) []byte { return binary.BigEndian.AppendUint64(nil, uint64(t.UnixNano())) }
@@ -212,8 +355,8 @@ func (j *Journal) notify() {
 }
 
 // Enqueue writes job to the journal and returns once it is on disk. A
-// delivery seen before returns ErrDuplicate; a job older than the queued
-// one of its pull request is accepted and dropped (logged).
+// delivery seen before returns ErrDuplicate; a job older than one queued
+// or running for its pull request is accepted and dropped (logged).
 func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -221,14 +364,12 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if job.DeliveryID == "" {
 		return errors.New("enqueue: job has no delivery id")
 	}
-	pk := job.PRKey()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
 		return ErrClosed
 	}
-	var prev *record
-	stale := false
+	stale, replaced := j.coalesce(job)
 	rec := &record{Job: job}
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		d := tx.Bucket(deliveriesBucket)
@@ -239,14 +380,12 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 		if err := d.Put(key, nanos(j.opts.Now())); err != nil {
 			return err
 		}
+		if stale != nil {
+			return nil
+		}
 		b := tx.Bucket(jobsBucket)
-		if seq, ok := j.byPR[pk]; ok {
-			prev = j.queued[seq]
-			if !Supersedes(job, prev.Job) {
-				stale = true
-				return nil
-			}
-			if err := b.Delete(seqKey(seq)); err != nil {
+		for _, r := range replaced {
+			if err := b.Delete(seqKey(r.seq)); err != nil {
 				return err
 			}
 		}
@@ -267,18 +406,17 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	if stale {
-		j.log.Info("journal: job dropped, a newer one for the pull request is queued",
-			append(job.LogAttrs(), slog.String("queued_head_sha", prev.Job.HeadSHA))...)
+	if stale != nil {
+		j.log.Info("journal: job dropped, a newer one for the pull request is queued or running",
+			append(job.LogAttrs(), slog.String("newer_head_sha", stale.Job.HeadSHA), slog.String("newer_delivery", stale.Job.DeliveryID))...)
 		return nil
 	}
-	if prev != nil {
-		delete(j.queued, prev.seq)
+	for _, r := range replaced {
+		delete(j.queued, r.seq)
 		j.log.Info("journal: queued job superseded by a newer one",
-			append(prev.Job.LogAttrs(), slog.String("new_head_sha", job.HeadSHA), slog.String("new_delivery", job.DeliveryID))...)
+			append(r.Job.LogAttrs(), slog.String("new_head_sha", job.HeadSHA), slog.String("new_delivery", job.DeliveryID))...)
 	}
 	j.queued[rec.seq] = rec
-	j.byPR[pk] = rec.seq
 	j.notify()
 	return nil
 }
@@ -303,48 +441,50 @@ func (j *Journal) Close() error {
 	return j.db.Close()
 }
 
-// claim takes the oldest job that may run now and marks its pull request
-// active. Without one it returns when the next delayed job is due (zero:
-// none) and a channel closed on the next change.
-func (j *Journal) claim() (*record, time.Time, <-chan struct{}) {
+// claim takes the oldest job that may run now, marks its pull request
+// active and counts the attempt on disk. Without one it returns when the
+// next delayed job is due (zero: none) and a channel closed on the next
+// change. crashed is set for a job that was running each of the
+// MaxAttempts times the process stopped: it is to be given up, not run.
+func (j *Journal) claim() (rec *record, crashed bool, due time.Time, changed <-chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
-		return nil, time.Time{}, j.changed
+		return nil, false, time.Time{}, j.changed
 	}
 	now := j.opts.Now()
 	var best *record
-	var due time.Time
-	for _, rec := range j.queued {
-		if j.active[rec.Job.PRKey()] {
+	for _, r := range j.queued {
+		if j.active[r.Job.PRKey()] != nil {
 			continue
 		}
-		if rec.NotBefore.After(now) {
-			if due.IsZero() || rec.NotBefore.Before(due) {
-				due = rec.NotBefore
+		if r.NotBefore.After(now) {
+			if due.IsZero() || r.NotBefore.Before(due) {
+				due = r.NotBefore
 			}
 			continue
 		}
-		if best == nil || rec.seq < best.seq {
-			best = rec
+		if best == nil || r.seq < best.seq {
+			best = r
 		}
 	}
 	if best == nil {
-		return nil, due, j.changed
+		return nil, false, due, j.changed
 	}
-	pk := best.Job.PRKey()
 	delete(j.queued, best.seq)
-	if j.byPR[pk] == best.seq {
-		delete(j.byPR, pk)
+	j.active[best.Job.PRKey()] = best
+	if best.Attempts >= j.opts.MaxAttempts {
+		// Every attempt was counted and none settled: each run ended with
+		// the process.
+		return best, true, time.Time{}, nil
 	}
-	j.active[pk] = true
 	best.Attempts++
 	// Counting the attempt on disk before the run bounds a job that crashes
 	// the process every time it runs.
 	if err := j.put(best); err != nil {
 		j.log.Warn("journal: recording attempt failed", append(best.Job.LogAttrs(), slog.Any("error", err))...)
 	}
-	return best, time.Time{}, nil
+	return best, false, time.Time{}, nil
 }
 
 // put writes rec; j.mu must be held.
@@ -365,32 +505,29 @@ func (j *Journal) remove(rec *record) error {
 type outcome int
 
 const (
-	done        outcome = iota // ran: delete
-	failed                     // error: retry later or give up
+	done        outcome = iota // ran, or given up: delete
+	failed                     // error: retry later
 	interrupted                // cut off by shutdown: leave for the next start
 )
 
 // settle records what became of a claimed job and frees its pull request.
+// A failed job is retried even when a newer one of its pull request is
+// queued: its check run may be in progress, and its next run finishes it
+// (the Runner sees the head moved, completes that run and reviews the new
+// head, or finds it reviewed).
 func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logger) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	pk := rec.Job.PRKey()
-	delete(j.active, pk)
+	delete(j.active, rec.Job.PRKey())
 	defer j.notify()
-	_, newer := j.byPR[pk]
 	keep := false
-	switch {
-	case out == done:
-	case newer:
-		log.Info("journal: unfinished job superseded by a newer one")
-	case out == interrupted:
+	switch out {
+	case done:
+	case interrupted:
 		rec.Attempts-- // shutdown is not the job's fault
 		keep = true
 		log.Warn("journal: job interrupted by shutdown, left in the journal")
-	case IsPermanent(runErr) || rec.Attempts >= j.opts.MaxAttempts:
-		log.Error("journal: job failed for good, giving up",
-			slog.Int("attempts", rec.Attempts), slog.Bool("permanent", IsPermanent(runErr)), slog.Any("error", runErr))
-	default:
+	case failed:
 		wait := j.opts.Backoff(rec.Attempts)
 		rec.NotBefore = j.opts.Now().Add(wait)
 		rec.LastError = runErr.Error()
@@ -411,7 +548,6 @@ func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logge
 		log.Error("journal: saving job failed", slog.Any("error", err))
 	}
 	j.queued[rec.seq] = rec
-	j.byPR[pk] = rec.seq
 }
 
 // Run runs queued jobs with the pool of workers until ctx is cancelled.
@@ -456,7 +592,7 @@ func (j *Journal) Run(ctx context.Context, r Runner) error {
 
 func (j *Journal) work(ctx, jobsCtx context.Context, r Runner) {
 	for ctx.Err() == nil {
-		rec, due, changed := j.claim()
+		rec, crashed, due, changed := j.claim()
 		if rec == nil {
 			var timer <-chan time.Time
 			var t *time.Timer
@@ -474,8 +610,41 @@ func (j *Journal) work(ctx, jobsCtx context.Context, r Runner) {
 			}
 			continue
 		}
+		if crashed {
+			j.giveUpCrashed(jobsCtx, r, rec)
+			continue
+		}
 		j.runOne(jobsCtx, r, rec)
 	}
+}
+
+// abandonTimeout bounds Abandon, which completes a given-up job's check
+// run.
+const abandonTimeout = time.Minute
+
+// giveUp hands a job given up for good to the Runner's Abandon, if it has
+// one, so that nothing the job started is left in progress.
+func (j *Journal) giveUp(jobsCtx context.Context, r Runner, rec *record, cause error, log *slog.Logger) {
+	a, ok := r.(Abandoner)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(jobsCtx, abandonTimeout)
+	defer cancel()
+	ctx, _ = JobContext(ctx, log)
+	if err := safeAbandon(ctx, a, rec.Job, cause); err != nil {
+		log.Error("journal: finishing the given-up job failed", slog.Any("error", err))
+	}
+}
+
+// giveUpCrashed gives up a job that was running each time the process
+// stopped, without running it again.
+func (j *Journal) giveUpCrashed(jobsCtx context.Context, r Runner, rec *record) {
+	log := j.log.With(rec.Job.LogAttrs()...).With(slog.Int("attempts", rec.Attempts))
+	cause := fmt.Errorf("the review was running each of the %d times the server stopped; it was given up", rec.Attempts)
+	log.Error("journal: job failed for good, giving up: it was running each time the process stopped")
+	j.giveUp(jobsCtx, r, rec, cause, log)
+	j.settle(rec, done, nil, log)
 }
 
 // runOne runs one claimed job and logs its outcome with everything known.
@@ -484,6 +653,9 @@ func (j *Journal) runOne(jobsCtx context.Context, r Runner, rec *record) {
 	ctx, cancel := context.WithTimeout(jobsCtx, j.opts.JobTimeout)
 	defer cancel()
 	ctx, stats := JobContext(ctx, log)
+	if _, ok := r.(Abandoner); ok {
+		ctx = WithResumable(ctx)
+	}
 
 	start := j.opts.Now()
 	err := safeRun(ctx, r, rec.Job)
@@ -501,6 +673,11 @@ func (j *Journal) runOne(jobsCtx context.Context, r Runner, rec *record) {
 		j.settle(rec, done, nil, log)
 	case jobsCtx.Err() != nil:
 		j.settle(rec, interrupted, err, log)
+	case IsPermanent(err) || rec.Attempts >= j.opts.MaxAttempts:
+		log.Error("journal: job failed for good, giving up",
+			slog.Int("attempts", rec.Attempts), slog.Bool("permanent", IsPermanent(err)), slog.Any("error", err))
+		j.giveUp(jobsCtx, r, rec, err, log)
+		j.settle(rec, done, err, log)
 	default:
 		j.settle(rec, failed, err, log)
 	}
@@ -515,6 +692,16 @@ func safeRun(ctx context.Context, r Runner, job Job) (err error) {
 		}
 	}()
 	return r.Run(ctx, job)
+}
+
+// safeAbandon is safeRun for Abandon.
+func safeAbandon(ctx context.Context, a Abandoner, job Job, cause error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("abandon panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return a.Abandon(ctx, job, cause)
 }
 
 // prune forgets delivery ids older than the retention.

@@ -23,15 +23,31 @@ import (
 // up) before it is sent again.
 const reconcileAttempts = 4
 
+// maxHeadMoves bounds the heads one review follows when the pull request
+// moves while it runs: the reviews of later pushes follow the rest.
+const maxHeadMoves = 3
+
 // job is one review of one pull request head.
 type job struct {
 	gh    *github.Client
 	pr    PullRequest
-	run   string // tells this run's check run from others on the same head
 	log   *slog.Logger
 	delay time.Duration
 
+	// baseLog is log without the head; the head is added (sha) when it is
+	// not the one the host named (asked), or when the host named none in
+	// its logger (namesSHA).
+	baseLog  *slog.Logger
+	asked    string
+	namesSHA bool
+
+	// checkRunID is this review's check run on the head: created, or
+	// resumed from an earlier attempt that left it in progress.
 	checkRunID int64
+	// known are the ids of the check runs of the pull request on the head
+	// before this review created one: a run that is not among them after
+	// a create that failed is the one that landed.
+	known map[int64]bool
 }
 
 // configError is an invalid configuration file: the user's to fix, shown
@@ -41,17 +57,57 @@ type configError struct{ err error }
 func (e *configError) Error() string { return e.err.Error() }
 func (e *configError) Unwrap() error { return e.err }
 
-func (j *job) review(ctx context.Context) (out Outcome, err error) {
-	start := time.Now()
+// review reviews the pull request at its head as it stands: a job names
+// the head of its push, but pushes are not delivered in order and two in
+// one second cannot be told apart, so the head is read from the pull
+// request first, and again before publishing (review the new head if it
+// moved).
+func (j *job) review(ctx context.Context) (Outcome, error) {
 	ctx = withLogger(ctx, j.log)
-	if !j.pr.commitsGiven() {
-		pull, err := j.getPull(ctx)
-		if err != nil {
+	pull, err := j.getPull(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	if asked := j.pr.HeadSHA; asked != "" && asked != pull.GetHead().GetSHA() {
+		j.log.Info("the pull request's head moved since the job was queued: reviewing its head",
+			"asked_sha", asked, "head_sha", pull.GetHead().GetSHA())
+		j.closeStale(ctx, asked, pull.GetHead().GetSHA())
+	}
+	for moves := 0; ; moves++ {
+		j.moveTo(pull)
+		out, next, err := j.reviewHead(ctx)
+		if err != nil || next == nil || moves == maxHeadMoves {
 			return out, err
 		}
-		j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
-		j.log = j.log.With("sha", j.pr.HeadSHA) // once the head is known
-		ctx = withLogger(ctx, j.log)
+		j.log.Info("reviewing the head the pull request moved to", "head_sha", next.GetHead().GetSHA())
+		pull = next
+	}
+}
+
+// moveTo makes the job's head the pull request's.
+func (j *job) moveTo(pull *github.PullRequest) {
+	j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
+	j.checkRunID, j.known = 0, nil
+	j.log = j.baseLog
+	if j.namesSHA || j.pr.HeadSHA != j.asked {
+		j.log = j.log.With("sha", j.pr.HeadSHA)
+	}
+}
+
+// reviewHead reviews the head j.pr names and completes its check run.
+// When the pull request moved during the review, nothing is commented
+// (the findings go to the check run) and moved is the pull request as it
+// now stands.
+func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRequest, err error) {
+	start := time.Now()
+	ctx = withLogger(ctx, j.log)
+	reviewed, err := j.findRuns(ctx)
+	if err != nil {
+		return out, nil, err
+	}
+	if reviewed && !j.pr.Rerun && j.checkRunID == 0 {
+		j.log.Info("head already reviewed: its check run is complete")
+		return Outcome{AlreadyReviewed: true}, nil, nil
 	}
 
 	cfg, err := j.loadConfig(ctx)
@@ -62,29 +118,33 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		// The user's mistake, reported where they look; nothing failed.
 		j.log.Warn("invalid configuration", "err", ce)
 		if err := j.createCheckRun(ctx, invalidConfigRun(ce)); err != nil {
-			return out, err
+			return out, nil, err
 		}
-		return Outcome{Failed: true}, nil
-	}
-	if err != nil {
-		j.finishNeutral(ctx, err)
-		return out, err
-	}
-	if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
-		return out, err
+		return Outcome{Failed: true}, nil, nil
 	}
 	defer func() {
 		if err != nil {
-			j.finishNeutral(ctx, err)
+			j.fail(ctx, err)
 		}
 	}()
+	if err != nil {
+		return out, nil, err
+	}
+	if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+		return out, nil, err
+	}
 
 	src := newPRSource(j.gh, j.pr, j.log)
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
-		return out, fmt.Errorf("analyze: %w", err)
+		return out, nil, fmt.Errorf("analyze: %w", err)
 	}
 
+	// Before publishing: the pull request as it stands now.
+	pull, err := j.getPull(ctx)
+	if err != nil {
+		return out, nil, err
+	}
 	p := placement{}
 	var candidates []rules.Finding
 	for _, f := range res.Findings {
@@ -94,24 +154,56 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 			p.annotate = append(p.annotate, f)
 		}
 	}
-	if len(candidates) > 0 {
-		if err := j.placeInline(ctx, &p, candidates, cfg.MaxInlineComments); err != nil {
-			return out, err
+	if head := pull.GetHead().GetSHA(); head != j.pr.HeadSHA {
+		j.log.Info("head moved during the review: posting no comments", "new_sha", head)
+		p.movedTo, moved = head, pull
+		p.annotate = append(p.annotate, candidates...)
+		rules.SortFindings(p.annotate)
+	} else if len(candidates) > 0 {
+		if err := j.placeInline(ctx, pull, &p, candidates, cfg.MaxInlineComments); err != nil {
+			return out, nil, err
 		}
 	}
 	if len(p.inline) > 0 {
 		if err := j.postReview(ctx, p.inline); err != nil {
-			return out, err
+			return out, nil, err
 		}
 	}
 	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
 	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
-		return out, err
+		return out, nil, err
 	}
 	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
 		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
-	return out, nil
+	return out, moved, nil
+}
+
+// fail handles a review that failed after it may have created its check
+// run. When the host runs the review again (or abandons it), the run stays
+// in progress for the next attempt to resume, its summary saying why: a
+// conclusion now would let the pull request merge unreviewed. Otherwise it
+// concludes neutral with the reason.
+func (j *job) fail(ctx context.Context, cause error) {
+	if !j.pr.Resumable {
+		j.finishNeutral(ctx, cause)
+		return
+	}
+	if j.checkRunID == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
+	defer cancel()
+	err := j.updateCheckRun(ctx, github.UpdateCheckRunOptions{Status: github.String("in_progress"),
+		Output: &github.CheckRunOutput{
+			Title: github.String("Review interrupted: it will be tried again"),
+			Summary: github.String(truncateChars(fmt.Sprintf(
+				"djintegrity could not complete the review of this commit yet:\n\n```\n%v\n```\n\nIt will try again; this check completes when it does.", cause),
+				maxCheckOutputChars)),
+		}})
+	if err != nil {
+		j.log.Debug("could not note the failure on the check run", "err", err)
+	}
 }
 
 // inline reports whether a finding may be a review comment: a demoted
@@ -132,21 +224,11 @@ type placement struct {
 
 // placeInline splits the findings on diff lines: those an earlier run
 // already commented are dropped, the most severe up to max become review
-// comments, the rest annotations. It re-reads the pull request first: if
-// its head moved, nothing is posted (the review of the new head will).
-func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, maxInline int) error {
-	pull, err := j.getPull(ctx)
-	if err != nil {
-		return err
-	}
-	if head := pull.GetHead().GetSHA(); head != j.pr.HeadSHA {
-		j.log.Info("head moved during the review: posting no comments", "new_sha", head)
-		p.movedTo = head
-		p.annotate = append(p.annotate, candidates...)
-		return nil
-	}
+// comments, the rest annotations. pull is the pull request as it stands.
+func (j *job) placeInline(ctx context.Context, pull *github.PullRequest, p *placement, candidates []rules.Finding, maxInline int) error {
 	posted := map[string]bool{}
 	if pull.GetReviewComments() > 0 { // nothing to list on a pull request without review comments
+		var err error
 		if posted, err = j.postedFingerprints(ctx); err != nil {
 			return err
 		}
@@ -214,50 +296,162 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 	}
 }
 
-// createCheckRun creates this run's check run on the head. A create that
-// may have landed despite an error is looked up by external_id before it
-// is sent again, so that no orphan stays in progress.
-func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
-	ext := checkRunExternalID(j.pr, j.run)
-	opts.Name, opts.HeadSHA, opts.ExternalID = webhook.DefaultCheckName, j.pr.HeadSHA, github.String(ext)
-	opts.StartedAt = &github.Timestamp{Time: time.Now()}
-	for attempt := 1; ; attempt++ {
-		run, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
-			return j.gh.Checks.CreateCheckRun(ctx, j.pr.Owner, j.pr.Repo, opts)
-		})
-		if err == nil {
-			j.checkRunID = run.GetID()
-			return nil
+// realConclusion reports whether a completed check run gave a verdict on
+// the code: what a new push or a redelivery need not review again.
+func realConclusion(c string) bool { return c == "success" || c == "failure" }
+
+// findRuns looks at the pull request's check runs on the head. A run left
+// in progress by an earlier attempt (a crash, a failure the host retries,
+// a create that landed despite an error) is resumed: it becomes this
+// review's, and any other in progress is closed. reviewed is set when a
+// run completed a review of this base and head with a verdict.
+func (j *job) findRuns(ctx context.Context) (reviewed bool, err error) {
+	runs, err := j.listRuns(ctx, j.pr.HeadSHA)
+	if err != nil {
+		return false, fmt.Errorf("list check runs: %w", err)
+	}
+	ext := checkRunExternalID(j.pr)
+	j.known = map[int64]bool{}
+	var open []*github.CheckRun
+	for _, r := range runs {
+		j.known[r.GetID()] = true
+		switch {
+		case r.GetStatus() != "completed":
+			open = append(open, r)
+		case r.GetExternalID() == ext && realConclusion(r.GetConclusion()):
+			reviewed = true
 		}
-		if !retryable(ctx, err) || attempt == reconcileAttempts {
-			return fmt.Errorf("create check run: %w", err)
-		}
-		if err := j.backoff(ctx, attempt); err != nil {
-			return fmt.Errorf("create check run: %w", err)
-		}
-		if id := j.findCheckRun(ctx, ext); id != 0 {
-			j.checkRunID = id
-			return nil
+	}
+	if len(open) == 0 {
+		return reviewed, nil
+	}
+	slices.SortFunc(open, func(a, b *github.CheckRun) int { return cmp.Compare(b.GetID(), a.GetID()) })
+	j.checkRunID = open[0].GetID()
+	j.log.Info("resuming the check run an earlier attempt left in progress", "check_run", j.checkRunID)
+	for _, r := range open[1:] {
+		j.closeRun(ctx, r.GetID(), "cancelled", "Replaced by a newer check run",
+			fmt.Sprintf("Check run %d carries on this review.", j.checkRunID))
+	}
+	return reviewed, nil
+}
+
+// listRuns lists the check runs of the review's name that this pull
+// request's reviews created on head, all of them (GitHub's default lists
+// only the latest).
+func (j *job) listRuns(ctx context.Context, head string) ([]*github.CheckRun, error) {
+	res, _, err := call(ctx, func(ctx context.Context) (*github.ListCheckRunsResults, *github.Response, error) {
+		return j.gh.Checks.ListCheckRunsForRef(ctx, j.pr.Owner, j.pr.Repo, head, &github.ListCheckRunsOptions{
+			CheckName: github.String(webhook.DefaultCheckName), Filter: github.String("all"),
+			ListOptions: github.ListOptions{PerPage: perPage}})
+	})
+	if err != nil {
+		return nil, err
+	}
+	prefix := checkRunPrefix(j.pr)
+	return slices.DeleteFunc(res.CheckRuns, func(r *github.CheckRun) bool {
+		return !strings.HasPrefix(r.GetExternalID(), prefix)
+	}), nil
+}
+
+// closeStale completes the runs an earlier attempt left in progress on a
+// head the pull request has moved from: the review of head replaces them.
+func (j *job) closeStale(ctx context.Context, stale, head string) {
+	runs, err := j.listRuns(ctx, stale)
+	if err != nil {
+		j.log.Warn("could not look for check runs left in progress on the old head", "sha", stale, "err", err)
+		return
+	}
+	for _, r := range runs {
+		if r.GetStatus() != "completed" {
+			j.closeRun(ctx, r.GetID(), "cancelled", "Superseded by a newer push",
+				fmt.Sprintf("The pull request moved to %s before this review finished: that commit is reviewed instead.", shortSHA(head)))
 		}
 	}
 }
 
-// findCheckRun looks for this run's check run on the head; 0 if none.
-func (j *job) findCheckRun(ctx context.Context, ext string) int64 {
-	res, _, err := call(ctx, func(ctx context.Context) (*github.ListCheckRunsResults, *github.Response, error) {
-		return j.gh.Checks.ListCheckRunsForRef(ctx, j.pr.Owner, j.pr.Repo, j.pr.HeadSHA, &github.ListCheckRunsOptions{
-			CheckName: github.String(webhook.DefaultCheckName), ListOptions: github.ListOptions{PerPage: perPage}})
+// closeRun completes a check run that no review carries on; a failure is
+// logged.
+func (j *job) closeRun(ctx context.Context, id int64, conclusion, title, summary string) {
+	_, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
+		return j.gh.Checks.UpdateCheckRun(ctx, j.pr.Owner, j.pr.Repo, id, github.UpdateCheckRunOptions{
+			Name: webhook.DefaultCheckName, Status: github.String("completed"), Conclusion: github.String(conclusion),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output:      &github.CheckRunOutput{Title: github.String(title), Summary: github.String(summary)},
+		})
 	})
 	if err != nil {
-		j.log.Debug("looking up the check run failed", "err", err)
-		return 0
+		j.log.Warn("could not complete a check run left in progress", "check_run", id, "err", err)
+		return
 	}
-	for _, r := range res.CheckRuns {
-		if r.GetExternalID() == ext {
-			return r.GetID()
+	j.log.Info("completed a check run left in progress", "check_run", id, "conclusion", conclusion)
+}
+
+// createCheckRun creates this review's check run on the head, or updates
+// the one it resumed. A create that fails may have landed: it is sent
+// again only after a lookup found no new run.
+func (j *job) createCheckRun(ctx context.Context, opts github.CreateCheckRunOptions) error {
+	ext := checkRunExternalID(j.pr)
+	if j.checkRunID != 0 {
+		if opts.GetStatus() != "completed" {
+			return nil // in progress already
+		}
+		return j.updateCheckRun(ctx, github.UpdateCheckRunOptions{Status: opts.Status, Conclusion: opts.Conclusion,
+			CompletedAt: opts.CompletedAt, Output: opts.Output})
+	}
+	opts.Name, opts.HeadSHA, opts.ExternalID = webhook.DefaultCheckName, j.pr.HeadSHA, github.String(ext)
+	opts.StartedAt = &github.Timestamp{Time: time.Now()}
+	return j.reconcile(ctx, "create check run",
+		func(ctx context.Context) error {
+			run, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
+				return j.gh.Checks.CreateCheckRun(ctx, j.pr.Owner, j.pr.Repo, opts)
+			})
+			if err == nil {
+				j.checkRunID = run.GetID()
+			}
+			return err
+		},
+		func(ctx context.Context) (bool, error) {
+			runs, err := j.listRuns(ctx, j.pr.HeadSHA)
+			if err != nil {
+				return false, err
+			}
+			for _, r := range runs {
+				if r.GetExternalID() == ext && !j.known[r.GetID()] {
+					j.checkRunID = r.GetID()
+					return true, nil
+				}
+			}
+			return false, nil
+		})
+}
+
+// reconcile sends a write that GitHub may perform despite an error (a 502
+// after the work was done). After a failure it looks whether the write
+// landed, and sends it again only once a lookup has answered that it did
+// not: a lookup that fails too is tried again, never taken for "no". It
+// gives up after reconcileAttempts tries; the write is then in doubt, and
+// the next attempt of the job finds it (findRuns, postedFingerprints).
+func (j *job) reconcile(ctx context.Context, what string, send func(context.Context) error, landed func(context.Context) (bool, error)) error {
+	err := send(ctx)
+	for attempt := 1; err != nil; attempt++ {
+		if !retryable(ctx, err) || attempt == reconcileAttempts {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		if berr := j.backoff(ctx, attempt); berr != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		ok, lerr := landed(ctx)
+		switch {
+		case lerr != nil:
+			j.log.Warn(what+": failed, and looking whether it landed failed too; looking again", "err", err, "lookup_err", lerr)
+		case ok:
+			j.log.Info(what+": it had landed despite the error", "err", err)
+			return nil
+		default:
+			err = send(ctx)
 		}
 	}
-	return 0
+	return nil
 }
 
 func (j *job) backoff(ctx context.Context, attempt int) error {
@@ -315,25 +509,19 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 		}
 		req.Comments = append(req.Comments, c)
 	}
-	for attempt := 1; ; attempt++ {
-		_, _, err := call(ctx, func(ctx context.Context) (*github.PullRequestReview, *github.Response, error) {
-			return j.gh.PullRequests.CreateReview(ctx, j.pr.Owner, j.pr.Repo, j.pr.Number, req)
+	return j.reconcile(ctx, "post review",
+		func(ctx context.Context) error {
+			_, _, err := call(ctx, func(ctx context.Context) (*github.PullRequestReview, *github.Response, error) {
+				return j.gh.PullRequests.CreateReview(ctx, j.pr.Owner, j.pr.Repo, j.pr.Number, req)
+			})
+			return err
+		},
+		func(ctx context.Context) (bool, error) {
+			// A review is atomic: one of its comments there means all are.
+			// Its fingerprint was not there before (placeInline).
+			posted, err := j.postedFingerprints(ctx)
+			return posted[inline[0].Fingerprint], err
 		})
-		if err == nil {
-			return nil
-		}
-		if !retryable(ctx, err) || attempt == reconcileAttempts {
-			return fmt.Errorf("post review: %w", err)
-		}
-		if err := j.backoff(ctx, attempt); err != nil {
-			return fmt.Errorf("post review: %w", err)
-		}
-		// A review is atomic: one of its comments there means all are.
-		if posted, lerr := j.postedFingerprints(ctx); lerr == nil && posted[inline[0].Fingerprint] {
-			j.log.Info("review had landed despite the error", "err", err)
-			return nil
-		}
-	}
 }
 
 func reviewBody(inline []rules.Finding) string {
@@ -369,7 +557,9 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 }
 
 func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOptions) error {
-	opts.Name = webhook.DefaultCheckName
+	// A resumed run may come from a review of another base: it now says
+	// which review completes it.
+	opts.Name, opts.ExternalID = webhook.DefaultCheckName, github.String(checkRunExternalID(j.pr))
 	_, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
 		return j.gh.Checks.UpdateCheckRun(ctx, j.pr.Owner, j.pr.Repo, j.checkRunID, opts)
 	})
@@ -381,9 +571,9 @@ func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOpti
 
 // finishNeutral completes (or creates completed) the check run as
 // "neutral" with the reason the review failed, even after the review's
-// own context ended. Its failure is logged: the review's error is what is
-// returned.
-func (j *job) finishNeutral(ctx context.Context, cause error) {
+// own context ended. Its failure is logged and returned (the review
+// returns its own error).
+func (j *job) finishNeutral(ctx context.Context, cause error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	out := &github.CheckRunOutput{
@@ -392,17 +582,12 @@ func (j *job) finishNeutral(ctx context.Context, cause error) {
 			"djintegrity could not complete the review of this commit:\n\n```\n%v\n```\n\nRe-run the check to try again.", cause),
 			maxCheckOutputChars)),
 	}
-	var err error
-	if j.checkRunID == 0 {
-		err = j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("completed"),
-			Conclusion: github.String("neutral"), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
-	} else {
-		err = j.updateCheckRun(ctx, github.UpdateCheckRunOptions{Status: github.String("completed"),
-			Conclusion: github.String("neutral"), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
-	}
+	err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("completed"),
+		Conclusion: github.String("neutral"), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
 	if err != nil {
 		j.log.Error("could not complete the check run as neutral", "err", err)
 	}
+	return err
 }
 
 func checkTitle(findings []rules.Finding) string {
@@ -432,7 +617,7 @@ func checkSummary(res *review.Result, p placement, capped bool) string {
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
 	}
 	if p.movedTo != "" {
-		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
+		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: nothing was commented here; that head is reviewed next.\n", shortSHA(p.movedTo))
 	}
 	if capped {
 		fmt.Fprintf(&b, "\nGitHub lists only the first %d files of a pull request; the others were not reviewed.\n", maxPullRequestFiles)

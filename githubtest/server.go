@@ -297,6 +297,13 @@ func (s *Server) Inject(f Fault) {
 	s.faults = append(s.faults, &f)
 }
 
+// ClearFaults drops the faults not yet spent.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
 // Before runs fn once, before the first request to method and route is
 // handled.
 func (s *Server) Before(method, route string, fn func()) {
@@ -904,12 +911,18 @@ func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request, ref strin
 		return
 	}
 	name := r.URL.Query().Get("check_name")
+	// filter=latest, the default, lists only the most recent run of each
+	// name; filter=all lists every one.
+	latest := r.URL.Query().Get("filter") != "all"
 	var runs []*github.CheckRun
-	for _, c := range s.checkRuns {
-		if c.HeadSHA == sha && (name == "" || c.Name == name) {
+	seen := map[string]bool{}
+	for _, c := range slices.Backward(s.checkRuns) {
+		if c.HeadSHA == sha && (name == "" || c.Name == name) && !(latest && seen[c.Name]) {
+			seen[c.Name] = true
 			runs = append(runs, s.checkRunJSON(c))
 		}
 	}
+	slices.Reverse(runs)
 	writeJSON(w, http.StatusOK, &github.ListCheckRunsResults{Total: github.Int(len(runs)), CheckRuns: runs})
 }
 

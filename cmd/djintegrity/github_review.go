@@ -83,6 +83,9 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 		Number:     pull.GetNumber(),
 		BaseSHA:    pull.GetBase().GetSHA(),
 		HeadSHA:    pull.GetHead().GetSHA(),
+		// Re-running the workflow asks for the review again, even of a
+		// head reviewed before.
+		Rerun: cmp.Or(getenv("GITHUB_RUN_ATTEMPT"), "1") != "1",
 	}
 	if _, err := r.Review(ctx, pr); err != nil {
 		return fmt.Errorf("github review: %w", err)

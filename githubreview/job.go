@@ -71,7 +71,9 @@ func (j *job) review(ctx context.Context) (Outcome, error) {
 	if asked := j.pr.HeadSHA; asked != "" && asked != pull.GetHead().GetSHA() {
 		j.log.Info("the pull request's head moved since the job was queued: reviewing its head",
 			"asked_sha", asked, "head_sha", pull.GetHead().GetSHA())
-		j.closeStale(ctx, asked, pull.GetHead().GetSHA())
+		if err := j.closeStale(ctx, asked, pull.GetHead().GetSHA()); err != nil {
+			return Outcome{}, err
+		}
 	}
 	for moves := 0; ; moves++ {
 		j.moveTo(pull)
@@ -130,8 +132,15 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	if err != nil {
 		return out, nil, err
 	}
-	if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
-		return out, nil, err
+	// Only the job of this head leaves a run in progress on it: that job
+	// is never dropped by its host until it completes the run or is given
+	// up (Abandon). Reviewing a head it moved to, a job creates the run
+	// completed, at the end: were it to die first, nothing would be left
+	// in progress with no job to finish it.
+	if j.pr.HeadSHA == j.asked {
+		if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+			return out, nil, err
+		}
 	}
 
 	src := newPRSource(j.gh, j.pr, j.log)
@@ -329,8 +338,10 @@ func (j *job) findRuns(ctx context.Context) (reviewed bool, err error) {
 	j.checkRunID = open[0].GetID()
 	j.log.Info("resuming the check run an earlier attempt left in progress", "check_run", j.checkRunID)
 	for _, r := range open[1:] {
-		j.closeRun(ctx, r.GetID(), "cancelled", "Replaced by a newer check run",
-			fmt.Sprintf("Check run %d carries on this review.", j.checkRunID))
+		if err := j.closeRun(ctx, r.GetID(), "cancelled", "Replaced by a newer check run",
+			fmt.Sprintf("Check run %d carries on this review.", j.checkRunID)); err != nil {
+			return false, err
+		}
 	}
 	return reviewed, nil
 }
@@ -355,23 +366,24 @@ func (j *job) listRuns(ctx context.Context, head string) ([]*github.CheckRun, er
 
 // closeStale completes the runs an earlier attempt left in progress on a
 // head the pull request has moved from: the review of head replaces them.
-func (j *job) closeStale(ctx context.Context, stale, head string) {
+func (j *job) closeStale(ctx context.Context, stale, head string) error {
 	runs, err := j.listRuns(ctx, stale)
 	if err != nil {
-		j.log.Warn("could not look for check runs left in progress on the old head", "sha", stale, "err", err)
-		return
+		return fmt.Errorf("list check runs on the old head: %w", err)
 	}
 	for _, r := range runs {
 		if r.GetStatus() != "completed" {
-			j.closeRun(ctx, r.GetID(), "cancelled", "Superseded by a newer push",
-				fmt.Sprintf("The pull request moved to %s before this review finished: that commit is reviewed instead.", shortSHA(head)))
+			if err := j.closeRun(ctx, r.GetID(), "cancelled", "Superseded by a newer push",
+				fmt.Sprintf("The pull request moved to %s before this review finished: that commit is reviewed instead.", shortSHA(head))); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
 }
 
-// closeRun completes a check run that no review carries on; a failure is
-// logged.
-func (j *job) closeRun(ctx context.Context, id int64, conclusion, title, summary string) {
+// closeRun completes a check run that no review carries on.
+func (j *job) closeRun(ctx context.Context, id int64, conclusion, title, summary string) error {
 	_, _, err := call(ctx, func(ctx context.Context) (*github.CheckRun, *github.Response, error) {
 		return j.gh.Checks.UpdateCheckRun(ctx, j.pr.Owner, j.pr.Repo, id, github.UpdateCheckRunOptions{
 			Name: webhook.DefaultCheckName, Status: github.String("completed"), Conclusion: github.String(conclusion),
@@ -380,10 +392,10 @@ func (j *job) closeRun(ctx context.Context, id int64, conclusion, title, summary
 		})
 	})
 	if err != nil {
-		j.log.Warn("could not complete a check run left in progress", "check_run", id, "err", err)
-		return
+		return fmt.Errorf("complete check run %d left in progress: %w", id, err)
 	}
 	j.log.Info("completed a check run left in progress", "check_run", id, "conclusion", conclusion)
+	return nil
 }
 
 // createCheckRun creates this review's check run on the head, or updates
@@ -540,6 +552,29 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 	title := github.String(checkTitle(res.Findings))
 	summary := github.String(checkSummary(res, p, capped))
 	anns := annotations(p.annotate)
+	if j.checkRunID == 0 {
+		// No run yet (the review of a head the pull request moved to): it
+		// is created completed, the other annotations added after.
+		first := anns[:min(len(anns), maxAnnotationsPerRequest)]
+		anns = anns[len(first):]
+		if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
+			Status: github.String("completed"), Conclusion: github.String(conclusion),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: first},
+		}); err != nil {
+			return err
+		}
+		for len(anns) > 0 {
+			batch := anns[:min(len(anns), maxAnnotationsPerRequest)]
+			anns = anns[len(batch):]
+			if err := j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
+				Output: &github.CheckRunOutput{Title: title, Summary: summary, Annotations: batch},
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for len(anns) > maxAnnotationsPerRequest {
 		batch := anns[:maxAnnotationsPerRequest]
 		anns = anns[maxAnnotationsPerRequest:]

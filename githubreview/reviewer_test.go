@@ -811,36 +811,55 @@ func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
 	}
 }
 
-// TestCompleteCheckRunBatches: annotations go 50 a request, the last batch
-// with the conclusion.
+// TestCompleteCheckRunBatches: annotations go 50 a request. A run in
+// progress gets the last batch with the conclusion; a run not created yet
+// (the review of a head the pull request moved to) is created completed
+// with the first batch, the others added after.
 func TestCompleteCheckRunBatches(t *testing.T) {
-	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-	pr := prOf(s, "")
-	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh, err := r.client(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := &job{gh: gh, pr: pr, log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
-	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
-		t.Fatal(err)
-	}
-	var fs []rules.Finding
-	for i := range 120 {
-		fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
-	}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
-		t.Fatal(err)
-	}
-	run := s.CheckRuns()[0]
-	if run.Updates != 3 || len(run.Annotations) != 120 || run.Conclusion != "success" {
-		t.Errorf("%d updates, %d annotations, conclusion %q; want 3, 120, success", run.Updates, len(run.Annotations), run.Conclusion)
-	}
-	if got, want := len(s.Requests()), requestBudget(0, 0, 120)-5; got != want {
-		t.Errorf("%d check-run requests, want %d", got, want)
+	for name, tc := range map[string]struct {
+		inProgress            bool
+		wantUpdates, wantReqs int
+	}{
+		"run in progress": {inProgress: true, wantUpdates: 3, wantReqs: 4},
+		"no run yet":      {inProgress: false, wantUpdates: 2, wantReqs: 3},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := githubtest.NewServer(t, githubtest.WithToken("tok"))
+			pr := prOf(s, "")
+			r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gh, err := r.client(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := &job{gh: gh, pr: pr, log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+			if tc.inProgress {
+				if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var fs []rules.Finding
+			for i := range 120 {
+				fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
+			}
+			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
+				t.Fatal(err)
+			}
+			runs := s.CheckRuns()
+			if len(runs) != 1 {
+				t.Fatalf("%d check runs, want 1", len(runs))
+			}
+			run := runs[0]
+			if run.Updates != tc.wantUpdates || len(run.Annotations) != 120 || run.Status != "completed" || run.Conclusion != "success" {
+				t.Errorf("%d updates, %d annotations, %s/%s; want %d, 120, completed/success", run.Updates, len(run.Annotations),
+					run.Status, run.Conclusion, tc.wantUpdates)
+			}
+			if got := len(s.Requests()); got != tc.wantReqs {
+				t.Errorf("%d check-run requests, want %d", got, tc.wantReqs)
+			}
+		})
 	}
 }
 

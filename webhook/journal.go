@@ -96,7 +96,8 @@ var (
 type record struct {
 	seq       uint64
 	Job       Job       `json:"job"`
-	Attempts  int       `json:"attempts"` // runs started, counted before each run
+	Attempts  int       `json:"attempts"` // runs started, counted before each run (shutdown gives one back)
+	Started   bool      `json:"started,omitempty"`
 	NotBefore time.Time `json:"not_before,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
 }
@@ -105,7 +106,7 @@ type record struct {
 // stopped: its check run may be in progress, and only a run of this job
 // finishes it (the Runner resumes or completes it), so it is never
 // coalesced away.
-func (r *record) started() bool { return r.Attempts > 0 }
+func (r *record) started() bool { return r.Started || r.Attempts > 0 }
 
 // decodeRecord reads one entry of the jobs bucket. An entry that is not a
 // job the journal could have written is an error: it is dropped, not run.
@@ -479,6 +480,7 @@ func (j *Journal) claim() (rec *record, crashed bool, due time.Time, changed <-c
 		return best, true, time.Time{}, nil
 	}
 	best.Attempts++
+	best.Started = true
 	// Counting the attempt on disk before the run bounds a job that crashes
 	// the process every time it runs.
 	if err := j.put(best); err != nil {

@@ -342,6 +342,35 @@ func TestJournalRunningJobResumesAfterRestart(t *testing.T) {
 	}
 }
 
+// TestJournalInterruptedJobIsNotReplaced: a job cut off by shutdown gets
+// its attempt back, but it has started (its check run may be in progress):
+// a newer job that comes in before the next start does not replace it.
+func TestJournalInterruptedJobIsNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	started := make(chan struct{})
+	j := openJournal(t, dir, JournalOptions{Grace: time.Millisecond})
+	stop := run(t, j, RunnerFunc(func(ctx context.Context, jb Job) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	if err := j.Enqueue(t.Context(), job("d1", 1, "aaa", 1)); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	stop()
+	if err := j.Enqueue(t.Context(), job("d2", 1, "bbb", 2)); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j = openJournal(t, dir, JournalOptions{})
+	r := newRecorder(nil)
+	run(t, j, r)
+	if diff := cmp.Diff([]string{"aaa", "bbb"}, heads(wait(t, r.ran, 2))); diff != "" {
+		t.Errorf("heads run after the restart (-want +got):\n%s", diff)
+	}
+}
+
 func TestJournalRunningJobFinishesBeforeTheNewerOne(t *testing.T) {
 	release := make(chan struct{})
 	var inPR atomic.Int32

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -196,51 +198,112 @@ type corruptError struct{ err error }
 func (e *corruptError) Error() string { return "corrupted: " + e.err.Error() }
 func (e *corruptError) Unwrap() error { return e.err }
 
-// openChecked opens the file, checks every page and loads the jobs. bbolt
-// panics, or faults on a page pointer past the file, on some corruptions:
-// here both are a *corruptError, never a crash (a crash at start-up would
-// be a crash loop).
+// openChecked opens the journal at path, checks every page, rewrites what
+// it holds into a fresh file that takes path's place, and loads the jobs.
+// bbolt panics, or faults on a page pointer past the file, on some
+// corruptions, and its check does not see every corruption a later write
+// trips on: the old file is read once, here, where a panic or a fault is
+// recovered as a *corruptError, and the journal then writes only to a file
+// bbolt laid out itself, so a corruption cannot crash the process later,
+// nor at every start.
 func (j *Journal) openChecked(path string) (err error) {
-	var db *bolt.DB
-	var file *os.File // bbolt's, to close if Open panics before it returns the DB
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var old, fresh *bolt.DB
+	var files []*os.File // bbolt's, to close if Open panics before it returns the DB
+	tmp := path + ".compact"
 	defer func() {
 		if p := recover(); p != nil {
 			err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
 		}
-		if err != nil && db != nil {
-			closeQuietly(db)
+		if err == nil {
+			return
 		}
-		if err != nil && file != nil {
-			file.Close() // releases the lock too; a second Close is harmless
+		for _, db := range []*bolt.DB{fresh, old} {
+			if db != nil {
+				closeQuietly(db)
+			}
+		}
+		for _, f := range files {
+			f.Close() // releases the lock too; a second Close is harmless
+		}
+		if fresh != nil {
+			os.Remove(tmp)
 		}
 	}()
-	db, err = bolt.Open(path, 0o600, &bolt.Options{
+	if old, err = j.openLocked(path, &files); err != nil {
+		return err
+	}
+	if err := check(old); err != nil {
+		return &corruptError{err}
+	}
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if fresh, err = j.openDB(tmp, &files); err != nil {
+		return err
+	}
+	if err := copyAll(old, fresh); err != nil {
+		return err
+	}
+	// The fresh file takes the old one's place while both are open and
+	// locked: a process waiting for the old file's lock finds that it is
+	// not the journal any more (openLocked).
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if !j.opts.noSync {
+		syncDir(filepath.Dir(path))
+	}
+	if err := old.Close(); err != nil {
+		j.log.Warn("journal: closing the old file", slog.Any("error", err))
+	}
+	old = nil
+	j.db = fresh
+	return j.load()
+}
+
+// openLocked opens the journal at path and holds its lock, making sure that
+// the file locked is still the one at path (another process may have put a
+// fresh file there while this one waited for the lock).
+func (j *Journal) openLocked(path string, files *[]*os.File) (*bolt.DB, error) {
+	for range 3 {
+		db, err := j.openDB(path, files)
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
+			return nil, errors.New("in use by another process")
+		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
+			errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
+			return nil, &corruptError{err}
+		case err != nil:
+			return nil, err
+		}
+		locked, err := (*files)[len(*files)-1].Stat()
+		if err != nil {
+			return nil, err
+		}
+		if now, err := os.Stat(path); err == nil && os.SameFile(locked, now) {
+			return db, nil
+		}
+		if err := db.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return nil, errors.New("in use by another process, which keeps replacing it")
+}
+
+// openDB opens the bbolt file at path, adding the file it opens to files.
+func (j *Journal) openDB(path string, files *[]*os.File) (*bolt.DB, error) {
+	return bolt.Open(path, 0o600, &bolt.Options{
 		Timeout: time.Second,
 		NoSync:  j.opts.noSync,
 		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, perm)
-			file = f
+			if f != nil {
+				*files = append(*files, f)
+			}
 			return f, err
 		},
 	})
-	switch {
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return errors.New("in use by another process")
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-		errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
-		return &corruptError{err}
-	case err != nil:
-		return err
-	}
-	if err := check(db); err != nil {
-		return &corruptError{err}
-	}
-	j.db = db
-	if err := j.load(); err != nil {
-		return &corruptError{err}
-	}
-	return nil
 }
 
 // check reads every page of db. Walking the keys here first, in the
@@ -267,6 +330,68 @@ func check(db *bolt.DB) error {
 		}
 		return errors.Join(errs...)
 	})
+}
+
+// copyAll copies every bucket, key, value and bucket sequence of src into
+// dst, in one transaction. What src holds that bbolt would not write (an
+// empty key, a bucket that is not one) is a *corruptError; a failure to
+// write dst is returned as it is.
+func copyAll(src, dst *bolt.DB) error {
+	var bad error
+	err := src.View(func(stx *bolt.Tx) error {
+		return dst.Update(func(dtx *bolt.Tx) error {
+			return stx.ForEach(func(name []byte, sb *bolt.Bucket) error {
+				db, err := dtx.CreateBucket(name)
+				if err != nil {
+					bad = err
+					return err
+				}
+				return copyBucket(sb, db, &bad)
+			})
+		})
+	})
+	if bad != nil {
+		return &corruptError{fmt.Errorf("copying the journal: %w", bad)}
+	}
+	return err
+}
+
+func copyBucket(src, dst *bolt.Bucket, bad *error) error {
+	fail := func(err error) error {
+		*bad = err
+		return err
+	}
+	if err := dst.SetSequence(src.Sequence()); err != nil {
+		return fail(err)
+	}
+	return src.ForEach(func(k, v []byte) error {
+		if v != nil {
+			if err := dst.Put(k, v); err != nil {
+				return fail(fmt.Errorf("key %x: %w", k, err))
+			}
+			return nil
+		}
+		sb := src.Bucket(k)
+		if sb == nil {
+			return fail(fmt.Errorf("key %x: neither a value nor a bucket", k))
+		}
+		db, err := dst.CreateBucket(k)
+		if err != nil {
+			return fail(fmt.Errorf("bucket %x: %w", k, err))
+		}
+		return copyBucket(sb, db, bad)
+	})
+}
+
+// syncDir makes a rename in dir durable; where a directory cannot be
+// synced, the rename is as durable as the system makes it.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	_ = d.Sync()
 }
 
 // closeQuietly closes a database found corrupted; closing may panic too.
@@ -312,6 +437,13 @@ func (j *Journal) load() error {
 		}
 		for _, k := range drop {
 			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		// New jobs must sort after every job kept, whatever the sequence
+		// says.
+		if k, _ := b.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) > b.Sequence() {
+			if err := b.SetSequence(binary.BigEndian.Uint64(k)); err != nil {
 				return err
 			}
 		}

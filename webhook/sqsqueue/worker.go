@@ -22,8 +22,9 @@ import (
 const DefaultRemember = 4096
 
 // DefaultReserve is the time a Worker keeps back from the invocation's
-// deadline: a review that runs out of time completes its check run as
-// neutral (review's finish step), and Lambda must not freeze it first.
+// deadline: a review that runs out of time updates its check run (it will
+// be tried again, or it is completed neutral when the review is not
+// resumable), and Lambda must not freeze it first.
 const DefaultReserve = 15 * time.Second
 
 // WorkerOptions configure a Worker.

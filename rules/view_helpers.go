@@ -13,15 +13,18 @@ import (
 )
 
 // viewSite is a write site of a changed file with its model resolved
-// (m is nil when the model cannot be resolved).
+// (m is nil when the model cannot be resolved) and the role of its
+// function.
 type viewSite struct {
-	f *django.File
-	w *writesite.Write
-	m *django.Model
+	f    *django.File
+	w    *writesite.Write
+	m    *django.Model
+	role django.Role
 }
 
 // viewSites returns the write sites inside functions of the changed
-// files, in path and source order.
+// files that are reviewed, in path and source order: tests and fixtures
+// are not.
 func viewSites(p *Pass) []viewSite {
 	if p.Project == nil {
 		return nil
@@ -40,7 +43,11 @@ func viewSites(p *Pass) []viewSite {
 			if w.Func == nil {
 				continue
 			}
-			out = append(out, viewSite{f: f, w: w, m: p.Project.WriteModel(f, w.Model, w.Ref)})
+			role := p.Project.Role(f, w.Func)
+			if role == django.RoleTest {
+				continue
+			}
+			out = append(out, viewSite{f: f, w: w, m: p.Project.WriteModel(f, w.Model, w.Ref), role: role})
 		}
 	}
 	return out
@@ -51,10 +58,7 @@ func viewSites(p *Pass) []viewSite {
 // data migration runs once, in the deploy, so a race between two runs of
 // either cannot happen.
 func viewRaceSites(p *Pass) []viewSite {
-	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool {
-		path := "/" + s.f.Path
-		return strings.Contains(path, "/management/commands/") || strings.Contains(path, "/migrations/")
-	})
+	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool { return !s.role.Concurrent() })
 }
 
 // viewTouches reports whether the change touches any of the line ranges

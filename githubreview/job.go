@@ -427,6 +427,7 @@ func checkSummary(res *review.Result, p placement, capped bool) string {
 	var b strings.Builder
 	b.WriteString(review.SummaryTable(findings))
 	b.WriteString(review.SkippedList(res.Skipped))
+	b.WriteString(review.UnreviewedList(res.Unreviewed))
 	if len(findings) > 0 {
 		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))

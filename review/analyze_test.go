@@ -266,3 +266,50 @@ func TestDeletionsReviewed(t *testing.T) {
 		})
 	}
 }
+
+func TestUnreviewed(t *testing.T) {
+	change := rules.Change{
+		"shop/views.py":             {Added: true},
+		"shop/services.py":          {Added: true},
+		"shop/tests/test_views.py":  {Added: true},
+		"shop/conftest.py":          {Added: true},
+		"shop/migrations/0002_x.py": {Added: true},
+		"vendor/lib.py":             {Added: true},
+		"README.md":                 {Added: true},
+	}
+	tests := map[string]struct {
+		views, exclude []string
+		want           []SkippedFile
+	}{
+		"default": {
+			want: []SkippedFile{
+				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "shop/tests/test_views.py", Reason: "matches paths.exclude", Changed: true},
+			},
+		},
+		"views override and an exclude": {
+			views:   []string{"**/views.py"},
+			exclude: []string{"vendor/**"},
+			want: []SkippedFile{
+				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "shop/services.py", Reason: "outside paths.views: only the model and migration rules apply", Changed: true},
+				{Path: "shop/tests/test_views.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "vendor/lib.py", Reason: "matches paths.exclude", Changed: true},
+			},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tt.views != nil {
+				cfg.Views = tt.views
+			}
+			if tt.exclude != nil {
+				cfg.Exclude = tt.exclude
+			}
+			if diff := cmp.Diff(tt.want, unreviewed(change, cfg)); diff != "" {
+				t.Errorf("unreviewed (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

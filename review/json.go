@@ -20,11 +20,12 @@ type jsonResult struct {
 	FilesAnalyzed int             `json:"files_analyzed"`
 	DurationMS    int64           `json:"duration_ms"`
 	Skipped       []SkippedFile   `json:"skipped,omitempty"`
+	Unreviewed    []SkippedFile   `json:"unreviewed,omitempty"`
 }
 
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
-	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped}
+	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped, Unreviewed: r.Unreviewed}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null
 	}

@@ -22,6 +22,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
+	b.WriteString(UnreviewedList(r.Unreviewed))
 	for _, f := range r.Findings {
 		lines := fmt.Sprintf("line %d", f.StartLine)
 		if f.EndLine > f.StartLine {
@@ -46,6 +47,20 @@ func SkippedList(skipped []SkippedFile) string {
 	b.WriteString("\n**Python files not read:**\n\n")
 	for _, sk := range skipped {
 		fmt.Fprintf(&b, "- `%s`: %s\n", sk.Path, SkipNote(sk))
+	}
+	return b.String()
+}
+
+// UnreviewedList is the Markdown list of the changed Python files that no
+// rule reports on, and why, or "" when there are none.
+func UnreviewedList(unreviewed []SkippedFile) string {
+	if len(unreviewed) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("\n**Changed Python files not reviewed:**\n\n")
+	for _, u := range unreviewed {
+		fmt.Fprintf(&b, "- `%s`: %s\n", u.Path, u.Reason)
 	}
 	return b.String()
 }

@@ -29,6 +29,11 @@ const (
 	RoleTest       Role = "test"               // tests, fixtures and test helpers: not reviewed
 )
 
+// Roles lists every role, the reviewed ones first.
+func Roles() []Role {
+	return []Role{RoleRequest, RoleSerializer, RoleForm, RoleModel, RoleManager, RoleReceiver, RoleTask, RoleService, RoleCommand, RoleMigration, RoleTest}
+}
+
 // Concurrent reports whether two runs of a function of this role can
 // overlap, so that a race between its reads and writes can happen: a
 // management command runs by hand, a data migration once in the deploy,

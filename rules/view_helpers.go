@@ -47,10 +47,32 @@ func viewSites(p *Pass) []viewSite {
 			if role == django.RoleTest {
 				continue
 			}
-			out = append(out, viewSite{f: f, w: w, m: p.Project.WriteModel(f, w.Model, w.Ref), role: role})
+			m := p.Project.WriteModel(f, w.Model, w.Ref)
+			if m == nil {
+				w, m = viewFormSave(p, f, w)
+			}
+			out = append(out, viewSite{f: f, w: w, m: m, role: role})
 		}
 	}
 	return out
+}
+
+// viewFormSave reads `form.save()` on a ModelForm or `serializer.save()`
+// on a ModelSerializer as a save of its Meta.model. What it writes is the
+// validated data, unknown here: the constructor's arguments (data=,
+// instance=) are not fields. Whether it inserts is not known either. It
+// returns w unchanged and nil for any other save.
+func viewFormSave(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	if w.Kind != writesite.WriteSave || w.Ref != nil || w.Model == "" {
+		return w, nil
+	}
+	ff := viewFormOf(p.Project, p.Project.Qualify(f, w.Model))
+	if ff == nil || ff.model == nil {
+		return w, nil
+	}
+	fw := *w
+	fw.Kwargs, fw.StarArgs, fw.Insert, fw.Positional = nil, true, false, false
+	return &fw, ff.model
 }
 
 // viewRaceSites returns the write sites that can run concurrently with

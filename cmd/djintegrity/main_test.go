@@ -25,7 +25,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCLI) == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeRelease()
+	os.Exit(code)
 }
 
 // runCLI runs the program as main would and returns its output and status.

@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"runtime/debug"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/buildinfo"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -141,15 +141,10 @@ func ruleName(slug string) string {
 	return b.String()
 }
 
-// toolVersion is the module version of the binary, "0.0.0-devel" for a local
-// build. SARIF consumers use it to tell runs of different versions apart.
-func toolVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
-		return "0.0.0-devel"
-	}
-	return info.Main.Version
-}
+// toolVersion is the binary's version (internal/buildinfo), "0.0.0-devel"
+// for a local build. SARIF consumers use it to tell runs of different
+// versions apart.
+func toolVersion() string { return buildinfo.Get().ToolVersion() }
 
 // sarifSkipped reports the skipped files as one invocation's
 // notifications: a warning for a changed file not reviewed, a note for one

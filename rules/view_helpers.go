@@ -86,9 +86,13 @@ func viewFormSave(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write
 // task, a row's own method writing a value it just created), so they are
 // not reported.
 func viewRaceSites(p *Pass) []viewSite {
-	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool {
-		return !raceRoles[s.role] && !(s.role == django.RoleService && viewsModule(s.f.Path))
-	})
+	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool { return !RaceReviewed(s.role, s.f.Path) })
+}
+
+// RaceReviewed reports whether the race rules review a function of role
+// in the file at path (see viewRaceSites).
+func RaceReviewed(role django.Role, path string) bool {
+	return raceRoles[role] || role == django.RoleService && viewsModule(path)
 }
 
 // viewsModule reports whether a module is one of views by its name

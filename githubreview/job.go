@@ -88,7 +88,9 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	p := placement{}
 	var candidates []rules.Finding
 	for _, f := range res.Findings {
-		if src.inDiff(f.Path, f.StartLine, f.EndLine) && inline(f) {
+		// A merge group has no pull request to comment on: its findings
+		// go to the check run the queue waits for.
+		if j.pr.MergeGroup == "" && src.inDiff(f.Path, f.StartLine, f.EndLine) && inline(f) {
 			candidates = append(candidates, f)
 		} else {
 			p.annotate = append(p.annotate, f)

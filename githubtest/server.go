@@ -556,6 +556,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, pa
 		writeError(w, http.StatusNotFound, "Not Found")
 	case "GET /repos/{owner}/{repo}/commits/{ref}/check-runs":
 		s.listCheckRuns(w, r, params["ref"])
+	case "GET /repos/{owner}/{repo}/compare/{basehead}":
+		s.compare(w, params["basehead"])
 	default:
 		s.t.Errorf("githubtest: %s %s is in the served paths but has no handler", r.Method, route)
 		writeError(w, http.StatusNotImplemented, "not implemented by the fake")
@@ -606,21 +608,10 @@ func (s *Server) pullJSON() *github.PullRequest {
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
-	fs := s.prFiles()
-	items := make([]any, len(fs))
-	for i, f := range fs {
-		cf := &github.CommitFile{
-			Filename: github.String(f.path), Status: github.String(f.status),
-			Additions: github.Int(f.additions), Deletions: github.Int(f.deletions),
-			Changes: github.Int(f.additions + f.deletions),
-		}
-		if c, ok := s.commits[s.headSHA][f.path]; ok {
-			cf.SHA = github.String(BlobSHA(c))
-		}
-		if f.hasPatch {
-			cf.Patch = github.String(f.patch)
-		}
-		items[i] = cf
+	files := s.commitFiles(s.prFiles(), s.headSHA)
+	items := make([]any, len(files))
+	for i, f := range files {
+		items[i] = f
 	}
 	// GitHub lists at most 3,000 files of a pull request.
 	if len(items) > 3000 {

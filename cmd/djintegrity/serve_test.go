@@ -406,16 +406,16 @@ func TestAppManifest(t *testing.T) {
 		t.Fatalf("app.yml: %v", err)
 	}
 	if diff := cmp.Diff(map[string]string{
-		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read",
+		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read", "merge_queues": "read",
 	}, m.DefaultPermissions); diff != "" {
 		t.Errorf("default_permissions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"check_run", "check_suite", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"check_run", "check_suite", "merge_group", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("default_events (-want +got):\n%s", diff)
 	}
 	// GitHub refuses a manifest subscribing to an event without the
 	// permission it needs.
-	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests"}
+	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests", "merge_group": "merge_queues"}
 	for _, ev := range m.DefaultEvents {
 		if p, ok := needs[ev]; !ok || m.DefaultPermissions[p] == "" {
 			t.Errorf("event %s without its permission %q", ev, p)

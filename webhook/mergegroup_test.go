@@ -54,17 +54,14 @@ func TestHandlerMergeGroup(t *testing.T) {
 				tc.change(p)
 			}
 			got := queuedBy(t, "merge_group", "d-mg", p)
-			var want []Job
-			if tc.queued {
-				want = []Job{wantMergeGroupJob(p, "d-mg")}
-				if want[0].InstallationID == 0 || want[0].HeadSHA == "" || want[0].BaseSHA == "" || want[0].MergeGroup == "" {
-					t.Fatalf("example lacks fields: %+v", want[0])
-				}
-			}
+			want := map[bool][]Job{true: {wantMergeGroupJob(p, "d-mg")}}[tc.queued]
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("queued (-want +got):\n%s", diff)
 			}
 			for _, j := range got {
+				if j.InstallationID == 0 || j.HeadSHA == "" || j.BaseSHA == "" || j.MergeGroup == "" {
+					t.Fatalf("example lacks fields: %+v", j)
+				}
 				if j.Cancels() != (tc.action == "destroyed") {
 					t.Errorf("Cancels() = %v for action %s", j.Cancels(), j.Action)
 				}

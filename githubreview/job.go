@@ -97,7 +97,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		}
 	}
 	if len(candidates) > 0 {
-		if err := j.placeInline(ctx, &p, candidates, cfg.MaxInlineComments); err != nil {
+		if err := j.placeInline(ctx, &p, candidates, res.Sources, cfg.MaxInlineComments); err != nil {
 			return out, err
 		}
 	}
@@ -126,17 +126,18 @@ func inline(f rules.Finding) bool {
 
 // placement says where each finding goes.
 type placement struct {
-	inline   []rules.Finding // new review comments
-	annotate []rules.Finding // check-run annotations
-	already  int             // on diff lines and commented by an earlier run
-	movedTo  string          // the pull request's new head, when it moved
+	inline   []review.Comment // new review comments, each on one statement
+	annotate []rules.Finding  // check-run annotations
+	already  int              // on diff lines and commented by an earlier run
+	movedTo  string           // the pull request's new head, when it moved
 }
 
 // placeInline splits the findings on diff lines: those an earlier run
-// already commented are dropped, the most severe up to max become review
-// comments, the rest annotations. It re-reads the pull request first: if
+// already commented are dropped, the others are merged into one comment
+// per statement (review.Comments), the most severe up to max comments are
+// posted and the rest become annotations. It re-reads the pull request first: if
 // its head moved, nothing is posted (the review of the new head will).
-func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, maxInline int) error {
+func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, srcs map[string][]byte, maxInline int) error {
 	pull, err := j.getPull(ctx)
 	if err != nil {
 		return err
@@ -161,11 +162,22 @@ func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.
 		}
 		fresh = append(fresh, f)
 	}
-	slices.SortStableFunc(fresh, func(a, b rules.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
-	n := min(len(fresh), max(maxInline, 0))
-	p.inline = fresh[:n]
-	p.annotate = append(p.annotate, fresh[n:]...)
-	rules.SortFindings(p.inline)
+	comments := review.Comments(fresh, srcs)
+	order := slices.Clone(comments)
+	// The first finding of a comment is its most severe.
+	slices.SortStableFunc(order, func(a, b review.Comment) int { return cmp.Compare(b.Findings[0].Severity, a.Findings[0].Severity) })
+	n := min(len(order), max(maxInline, 0))
+	kept := map[string]bool{}
+	for _, c := range order[:n] {
+		kept[c.Findings[0].Fingerprint] = true
+	}
+	for _, c := range comments {
+		if kept[c.Findings[0].Fingerprint] {
+			p.inline = append(p.inline, c)
+		} else {
+			p.annotate = append(p.annotate, c.Findings...)
+		}
+	}
 	rules.SortFindings(p.annotate)
 	return nil
 }
@@ -286,7 +298,7 @@ func (j *job) postedFingerprints(ctx context.Context) (map[string]bool, error) {
 			return nil, fmt.Errorf("list review comments: %w", err)
 		}
 		for _, c := range page {
-			if fp := review.FingerprintOf(c.GetBody()); fp != "" {
+			for _, fp := range review.FingerprintsOf(c.GetBody()) {
 				seen[fp] = true
 			}
 		}
@@ -301,7 +313,7 @@ func (j *job) postedFingerprints(ctx context.Context) (map[string]bool, error) {
 // A post that may have landed despite an error is looked for among the
 // review comments before it is sent again: a comment is never posted
 // twice.
-func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
+func (j *job) postReview(ctx context.Context, inline []review.Comment) error {
 	req := &github.PullRequestReviewRequest{
 		CommitID: github.String(j.pr.HeadSHA),
 		Event:    github.String("COMMENT"),
@@ -309,7 +321,7 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 	}
 	for _, f := range inline {
 		c := &github.DraftReviewComment{
-			Path: github.String(f.Path), Body: github.String(review.CommentBody(f)),
+			Path: github.String(f.Path), Body: github.String(f.Body()),
 			Side: github.String("RIGHT"), Line: github.Int(f.EndLine),
 		}
 		if f.StartLine < f.EndLine {
@@ -331,16 +343,20 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 			return fmt.Errorf("post review: %w", err)
 		}
 		// A review is atomic: one of its comments there means all are.
-		if posted, lerr := j.postedFingerprints(ctx); lerr == nil && posted[inline[0].Fingerprint] {
+		if posted, lerr := j.postedFingerprints(ctx); lerr == nil && posted[inline[0].Findings[0].Fingerprint] {
 			j.log.Info("review had landed despite the error", "err", err)
 			return nil
 		}
 	}
 }
 
-func reviewBody(inline []rules.Finding) string {
+func reviewBody(inline []review.Comment) string {
+	n := 0
+	for _, c := range inline {
+		n += len(c.Findings)
+	}
 	return fmt.Sprintf("djintegrity found %s on the changed lines. The **%s** check run has the summary.",
-		plural(len(inline), "database-integrity hazard"), webhook.DefaultCheckName)
+		plural(n, "database-integrity hazard"), webhook.DefaultCheckName)
 }
 
 // completeCheckRun completes the check run: conclusion, summary, and the

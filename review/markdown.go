@@ -12,8 +12,8 @@ import (
 )
 
 // markdownWriter writes the review as the GitHub bot posts it: the summary
-// table of the check run, then each finding's comment body under its
-// location.
+// table of the check run, then each comment (the findings that share
+// lines, merged) under its location.
 type markdownWriter struct{ W io.Writer }
 
 // Publish implements Writer.
@@ -22,13 +22,13 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
-	for _, f := range r.Findings {
-		lines := fmt.Sprintf("line %d", f.StartLine)
-		if f.EndLine > f.StartLine {
-			lines = fmt.Sprintf("lines %d-%d", f.StartLine, f.EndLine)
+	for _, c := range Comments(r.Findings, r.Sources) {
+		lines := fmt.Sprintf("line %d", c.StartLine)
+		if c.EndLine > c.StartLine {
+			lines = fmt.Sprintf("lines %d-%d", c.StartLine, c.EndLine)
 		}
-		fmt.Fprintf(&b, "\n### `%s` %s\n\n", f.Path, lines)
-		b.WriteString(CommentBody(f))
+		fmt.Fprintf(&b, "\n### `%s` %s\n\n", c.Path, lines)
+		b.WriteString(c.Body())
 	}
 	if _, err := io.WriteString(m.W, b.String()); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
@@ -54,20 +54,11 @@ func SkippedList(skipped []SkippedFile) string {
 // a comment it already posted.
 const fingerprintMarker = "<!-- djintegrity:fingerprint="
 
-// CommentBody is the body of a finding's review comment: the message, the
-// suggestion block when there is one, and a hidden fingerprint marker.
+// CommentBody is the body of a finding's review comment when no other
+// finding shares its lines: the message, the suggestion block when there
+// is one, and a hidden fingerprint marker.
 func CommentBody(f rules.Finding) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** `%s`: %s\n", severityLabel(f.Severity), f.Rule, strings.TrimRight(f.Message, "\n"))
-	if f.Suggestion != nil {
-		fence := "```"
-		for strings.Contains(*f.Suggestion, fence) {
-			fence += "`"
-		}
-		fmt.Fprintf(&b, "\n%ssuggestion\n%s\n%s\n", fence, *f.Suggestion, fence)
-	}
-	fmt.Fprintf(&b, "\n%s%s -->\n", fingerprintMarker, f.Fingerprint)
-	return b.String()
+	return Comments([]rules.Finding{f}, nil)[0].Body()
 }
 
 // FingerprintOf returns the fingerprint in a comment body written by

@@ -106,11 +106,16 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 			return out, err
 		}
 	}
+	if j.pr.MergeGroup == "" {
+		if err := j.closeFixed(ctx, &p, res, src); err != nil {
+			return out, err
+		}
+	}
 	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
 	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
 		return out, err
 	}
-	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
+	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already, "resolved", p.resolved,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
 		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
 	return out, nil
@@ -126,10 +131,13 @@ func inline(f rules.Finding) bool {
 
 // placement says where each finding goes.
 type placement struct {
-	inline   []review.Comment // new review comments, each on one statement
-	annotate []rules.Finding  // check-run annotations
-	already  int              // on diff lines and commented by an earlier run
-	movedTo  string           // the pull request's new head, when it moved
+	inline   []review.Comment    // new review comments, each on one statement
+	annotate []rules.Finding     // check-run annotations
+	already  int                 // on diff lines and commented by an earlier run
+	movedTo  string              // the pull request's new head, when it moved
+	pull     *github.PullRequest // as read before posting; nil if not read
+	threads  []thread            // djintegrity's review threads; nil if not listed
+	resolved int                 // earlier comments' threads closed as fixed
 }
 
 // placeInline splits the findings on diff lines: those an earlier run
@@ -142,6 +150,7 @@ func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.
 	if err != nil {
 		return err
 	}
+	p.pull = pull
 	if head := pull.GetHead().GetSHA(); head != j.pr.HeadSHA {
 		j.log.Info("head moved during the review: posting no comments", "new_sha", head)
 		p.movedTo = head
@@ -150,8 +159,13 @@ func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.
 	}
 	posted := map[string]bool{}
 	if pull.GetReviewComments() > 0 { // nothing to list on a pull request without review comments
-		if posted, err = j.postedFingerprints(ctx); err != nil {
+		if p.threads, err = j.reviewThreads(ctx); err != nil {
 			return err
+		}
+		for _, t := range p.threads {
+			for _, fp := range t.fingerprints {
+				posted[fp] = true
+			}
 		}
 	}
 	var fresh []rules.Finding

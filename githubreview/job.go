@@ -115,7 +115,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
 		return out, err
 	}
-	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already, "resolved", p.resolved,
+	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", len(p.already), "resolved", p.resolved,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
 		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
 	return out, nil
@@ -133,7 +133,7 @@ func inline(f rules.Finding) bool {
 type placement struct {
 	inline   []review.Comment    // new review comments, each on one statement
 	annotate []rules.Finding     // check-run annotations
-	already  int                 // on diff lines and commented by an earlier run
+	already  []rules.Finding     // on diff lines and commented by an earlier run
 	movedTo  string              // the pull request's new head, when it moved
 	pull     *github.PullRequest // as read before posting; nil if not read
 	threads  []thread            // djintegrity's review threads; nil if not listed
@@ -171,7 +171,7 @@ func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.
 	var fresh []rules.Finding
 	for _, f := range candidates {
 		if posted[f.Fingerprint] {
-			p.already++
+			p.already = append(p.already, f)
 			continue
 		}
 		fresh = append(fresh, f)
@@ -382,8 +382,8 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 		conclusion = "failure"
 	}
 	title := github.String(checkTitle(res.Findings))
-	summary := github.String(checkSummary(res, p, capped))
-	anns := annotations(p.annotate)
+	summary := github.String(checkSummary(res, p, capped, j.pr.MergeGroup != ""))
+	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)
 	for len(anns) > maxAnnotationsPerRequest {
 		batch := anns[:maxAnnotationsPerRequest]
 		anns = anns[maxAnnotationsPerRequest:]
@@ -452,24 +452,6 @@ func checkTitle(findings []rules.Finding) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func checkSummary(res *review.Result, p placement, capped bool) string {
-	findings := res.Findings
-	var b strings.Builder
-	b.WriteString(review.SummaryTable(findings))
-	b.WriteString(review.SkippedList(res.Skipped))
-	if len(findings) > 0 {
-		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
-			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
-	}
-	if p.movedTo != "" {
-		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
-	}
-	if capped {
-		fmt.Fprintf(&b, "\nGitHub lists only the first %d files of a pull request; the others were not reviewed.\n", maxPullRequestFiles)
-	}
-	return truncateChars(b.String(), maxCheckOutputChars)
 }
 
 var annotationLevel = map[rules.Severity]string{rules.Error: "failure", rules.Warning: "warning", rules.Notice: "notice"}

@@ -22,6 +22,8 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
+	b.WriteString(AcknowledgedList(r.Acknowledged))
+	b.WriteString(NoticeList(r.Notices))
 	for _, c := range Comments(r.Findings, r.Sources) {
 		lines := fmt.Sprintf("line %d", c.StartLine)
 		if c.EndLine > c.StartLine {
@@ -39,13 +41,36 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 // SkippedList is the Markdown list of the Python files the review could
 // not read, or "" when it read them all.
 func SkippedList(skipped []SkippedFile) string {
-	if len(skipped) == 0 {
+	return markdownList("Python files not read:", skipped, func(sk SkippedFile) string {
+		return fmt.Sprintf("`%s`: %s", sk.Path, SkipNote(sk))
+	})
+}
+
+// AcknowledgedList is the Markdown list of the findings ignore comments
+// waved through, with their reasons, or "".
+func AcknowledgedList(acked []Acknowledged) string {
+	return markdownList("Acknowledged by ignore comments:", acked, func(a Acknowledged) string {
+		return fmt.Sprintf("`%s` at `%s` line %d: %s", a.Rule, a.Path, a.StartLine, AckReason(a))
+	})
+}
+
+// NoticeList is the Markdown list of the notices on ignore comments, or "".
+func NoticeList(notices []Notice) string {
+	return markdownList("Ignore comments to fix:", notices, func(n Notice) string {
+		return fmt.Sprintf("`%s` line %d: %s", n.Path, n.Line, n.Message)
+	})
+}
+
+// markdownList is a titled Markdown list of items, or "" when there are
+// none.
+func markdownList[T any](title string, items []T, item func(T) string) string {
+	if len(items) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n**Python files not read:**\n\n")
-	for _, sk := range skipped {
-		fmt.Fprintf(&b, "- `%s`: %s\n", sk.Path, SkipNote(sk))
+	fmt.Fprintf(&b, "\n**%s**\n\n", title)
+	for _, it := range items {
+		fmt.Fprintf(&b, "- %s\n", item(it))
 	}
 	return b.String()
 }

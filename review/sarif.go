@@ -225,3 +225,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	}
 	return nil
 }
+
+// RuleDocsURL is the address of a rule's page: the hazard, the failing
+// example, the fix.
+func RuleDocsURL(slug string) string { return docsURI + slug + ".md" }

@@ -1,6 +1,7 @@
 package githubreview
 
 import (
+	"os"
 	"strings"
 	"testing"
 
@@ -12,32 +13,19 @@ import (
 	"github.com/djintegrity/djintegrity/rules"
 )
 
-// sameStatementTrees is a change whose one new create trips two rules that
-// comment inline: it writes request data to a field a CheckConstraint
-// covers (unvalidated-check-write) and gives no value for a NOT NULL field
-// (missing-required-field).
+// sameStatementTrees is the change of cmd/djintegrity's gating test: its
+// create_coupon trips two rules that comment inline on one statement (it
+// writes request data to a field a CheckConstraint covers, and gives no
+// value for a NOT NULL field), update_coupon a third, and an ignore
+// comment names no rule.
 func sameStatementTrees(t testing.TB) (base, head githubtest.Tree) {
-	base = githubtest.ReadTree(t, "../rules/testdata/unvalidated-check-write/fail-atomic-requests-save/base")
-	base["shop/models.py"] = strings.Replace(base["shop/models.py"], "    percent_off = models.IntegerField()\n",
-		"    percent_off = models.IntegerField()\n    max_uses = models.IntegerField()\n", 1)
-	base["shop/migrations/0001_initial.py"] = strings.Replace(base["shop/migrations/0001_initial.py"],
-		`                ("percent_off", models.IntegerField()),`+"\n",
-		`                ("percent_off", models.IntegerField()),`+"\n"+`                ("max_uses", models.IntegerField()),`+"\n", 1)
+	base = githubtest.ReadTree(t, "../cmd/djintegrity/testdata/gating/base")
+	views, err := os.ReadFile("../cmd/djintegrity/testdata/gating/head_views.py")
+	if err != nil {
+		t.Fatal(err)
+	}
 	head = base.Clone()
-	head["shop/views.py"] = `import json
-
-from django.http import JsonResponse
-from django.views.decorators.http import require_POST
-
-from shop.models import Coupon
-
-
-@require_POST
-def create_coupon(request):
-    data = json.loads(request.body)
-    coupon = Coupon.objects.create(code=data["code"], percent_off=data["percent_off"])
-    return JsonResponse({"code": coupon.code}, status=201)
-`
+	head["shop/views.py"] = string(views)
 	return base, head
 }
 
@@ -48,9 +36,9 @@ func TestGitHubReviewOneCommentPerStatement(t *testing.T) {
 	base, head := sameStatementTrees(t)
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
-	var want []rules.Finding // the findings that comment inline
+	var want []rules.Finding // the findings that comment inline on create_coupon
 	for _, f := range localFindings(t, base, head) {
-		if inline(f) {
+		if inline(f) && f.StartLine == 18 {
 			want = append(want, f)
 		}
 	}
@@ -63,8 +51,8 @@ func TestGitHubReviewOneCommentPerStatement(t *testing.T) {
 		t.Fatal(err)
 	}
 	comments := s.Comments()
-	if len(comments) != 1 || out.Inline != 1 {
-		t.Fatalf("%d comments (outcome %+v), want 1", len(comments), out)
+	if len(comments) != 2 || out.Inline != 2 {
+		t.Fatalf("%d comments (outcome %+v), want 2: create_coupon's and update_coupon's", len(comments), out)
 	}
 	body := comments[0].GetBody()
 	var wantFPs []string
@@ -84,7 +72,7 @@ func TestGitHubReviewOneCommentPerStatement(t *testing.T) {
 	if _, err := r.Review(t.Context(), prOf(s, "d-2")); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Comments()); n != 1 {
-		t.Errorf("%d comments after a second run on the same head, want still 1", n)
+	if n := len(s.Comments()); n != 2 {
+		t.Errorf("%d comments after a second run on the same head, want still 2", n)
 	}
 }

@@ -230,7 +230,7 @@ func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[stri
 		}
 		if f.Suggestion != nil && !suggestionOK(f, change, lines(f.Path)) {
 			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
-			f.Suggestion = nil
+			f.Suggestion, f.Imports = nil, nil
 		}
 		out = append(out, f)
 	}
@@ -242,7 +242,7 @@ func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[stri
 	setFingerprints(ackedFindings, lines)
 	for i := range acked {
 		acked[i].Finding = ackedFindings[i]
-		acked[i].Suggestion = nil // nothing to apply: it was accepted
+		acked[i].Suggestion, acked[i].Imports = nil, nil // nothing to apply: it was accepted
 	}
 	return out, acked, sup.notices(all, change)
 }

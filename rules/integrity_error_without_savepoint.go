@@ -68,6 +68,9 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 		}
 		f := rule.finding(s.f.Path, start, end, viewKey(w, m, "savepoint"), msg)
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = names.imports
+		}
 		out = append(out, f)
 	}
 	return out

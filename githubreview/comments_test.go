@@ -50,11 +50,18 @@ func TestGitHubReviewOneCommentPerStatement(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// create_coupon's, update_coupon's, and the one adding the import
+	// update_coupon's suggestion needs.
 	comments := s.Comments()
-	if len(comments) != 2 || out.Inline != 2 {
-		t.Fatalf("%d comments (outcome %+v), want 2: create_coupon's and update_coupon's", len(comments), out)
+	if len(comments) != 3 || out.Inline != 3 {
+		t.Fatalf("%d comments (outcome %+v), want 3", len(comments), out)
 	}
-	body := comments[0].GetBody()
+	var body string
+	for _, c := range comments {
+		if c.GetLine() == want[0].EndLine {
+			body = c.GetBody()
+		}
+	}
 	var wantFPs []string
 	for _, f := range want {
 		wantFPs = append(wantFPs, f.Fingerprint)
@@ -72,7 +79,69 @@ func TestGitHubReviewOneCommentPerStatement(t *testing.T) {
 	if _, err := r.Review(t.Context(), prOf(s, "d-2")); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Comments()); n != 2 {
-		t.Errorf("%d comments after a second run on the same head, want still 2", n)
+	if n := len(s.Comments()); n != 3 {
+		t.Errorf("%d comments after a second run on the same head, want still 3", n)
 	}
+}
+
+// TestGitHubReviewOffersImports: a suggestion that needs an import the file
+// lacks gets a second suggestion adding it next to the imports when they
+// are in the diff, so that committing both leaves no NameError; when they
+// are not, the comment says which import to add.
+func TestGitHubReviewOffersImports(t *testing.T) {
+	base, head := sameStatementTrees(t)
+	const need = "from django.db import IntegrityError"
+	t.Run("imports in the diff", func(t *testing.T) {
+		s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+		if _, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "d-1")); err != nil {
+			t.Fatal(err)
+		}
+		byLine := map[int]string{}
+		for _, c := range s.Comments() {
+			byLine[c.GetLine()] = c.GetBody()
+		}
+		if want := "The suggestion needs `" + need + "`: the suggestion on line 7 adds it; commit both."; !strings.Contains(byLine[28], want) {
+			t.Errorf("update_coupon's comment lacks %q:\n%s", want, byLine[28])
+		}
+		if want := "```suggestion\nfrom shop.models import Coupon\n" + need + "\n```"; !strings.Contains(byLine[7], want) {
+			t.Errorf("the import comment lacks %q:\n%s", want, byLine[7])
+		}
+		// Both suggestions committed: the file imports what the fix uses.
+		src := []byte(head["shop/views.py"])
+		for _, line := range []int{28, 7} { // bottom-up, so that line numbers hold
+			body := byLine[line]
+			sugg := body[strings.Index(body, "```suggestion\n")+len("```suggestion\n"):]
+			sugg = sugg[:strings.Index(sugg, "\n```")]
+			var err error
+			if src, err = review.ApplySuggestion(src, rules.Finding{Path: "shop/views.py", StartLine: line, EndLine: line, Suggestion: &sugg}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if !strings.Contains(string(src), "\n"+need+"\n") || !strings.Contains(string(src), "except IntegrityError:") {
+			t.Errorf("the file with both suggestions committed:\n%s", src)
+		}
+	})
+	t.Run("imports outside the diff", func(t *testing.T) {
+		// The base has the head's imports and coupon_detail: the diff
+		// starts below them, past git's three lines of context.
+		before := base.Clone()
+		before["shop/views.py"] = head["shop/views.py"][:strings.Index(head["shop/views.py"], "\n\n\n@require_POST")] + "\n"
+		s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, before, head))
+		if _, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "d-1")); err != nil {
+			t.Fatal(err)
+		}
+		var bodies []string
+		for _, c := range s.Comments() {
+			if c.GetLine() == 28 {
+				bodies = append(bodies, c.GetBody())
+			}
+			if c.GetLine() < 10 {
+				t.Errorf("a comment on line %d, outside the diff:\n%s", c.GetLine(), c.GetBody())
+			}
+		}
+		want := "Before committing the suggestion, add `" + need + "` to the file's imports, or the code it adds raises NameError.\n\n```suggestion\n"
+		if len(bodies) != 1 || !strings.Contains(bodies[0], want) {
+			t.Errorf("update_coupon's comment %q lacks %q", bodies, want)
+		}
+	})
 }

@@ -97,7 +97,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		}
 	}
 	if len(candidates) > 0 {
-		if err := j.placeInline(ctx, &p, candidates, res.Sources, cfg.MaxInlineComments); err != nil {
+		if err := j.placeInline(ctx, &p, candidates, res.Sources, src.inDiff, cfg.MaxInlineComments); err != nil {
 			return out, err
 		}
 	}
@@ -143,9 +143,11 @@ type placement struct {
 // placeInline splits the findings on diff lines: those an earlier run
 // already commented are dropped, the others are merged into one comment
 // per statement (review.Comments), the most severe up to max comments are
-// posted and the rest become annotations. It re-reads the pull request first: if
+// posted (with, per file, a comment adding the imports their suggestions
+// need) and the rest become annotations. It re-reads the pull request first: if
 // its head moved, nothing is posted (the review of the new head will).
-func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, srcs map[string][]byte, maxInline int) error {
+func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, srcs map[string][]byte,
+	inDiff func(path string, start, end int) bool, maxInline int) error {
 	pull, err := j.getPull(ctx)
 	if err != nil {
 		return err
@@ -192,6 +194,10 @@ func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.
 			p.annotate = append(p.annotate, c.Findings...)
 		}
 	}
+	// The imports a suggestion needs, as a suggestion of their own where
+	// the file's imports are in the diff: committing only the fix would
+	// leave a NameError.
+	p.inline = append(p.inline, review.ImportComments(p.inline, srcs, inDiff)...)
 	rules.SortFindings(p.annotate)
 	return nil
 }

@@ -170,6 +170,9 @@ func (j *job) resolveFixed(ctx context.Context, threads []thread, res *review.Re
 	current := map[string]bool{}
 	for _, f := range res.Findings {
 		current[f.Fingerprint] = true
+		if len(f.Imports) > 0 {
+			current[review.ImportsKey(f.Fingerprint)] = true
+		}
 	}
 	closed := 0
 	for _, t := range threads {

@@ -24,6 +24,18 @@ type Comment struct {
 	// Offered is the index in Findings of the finding whose suggestion is
 	// offered, -1 when none is.
 	Offered int
+	// Imports are the imports the offered suggestion needs that the file
+	// lacks.
+	Imports []string
+	// ImportsLine is the line of the comment that offers Imports as a
+	// suggestion of its own (ImportComments), 0 when there is none: the
+	// body then says which imports to add by hand.
+	ImportsLine int
+
+	// importsFor and importKeys are set on a comment of ImportComments: the
+	// lines of the comments whose imports it adds, and its markers.
+	importsFor []int
+	importKeys []string
 }
 
 // Comments merges findings (of one review, on diff lines) into comments:
@@ -84,6 +96,7 @@ func (c *Comment) finish(src []byte) {
 		return
 	}
 	f := c.Findings[c.Offered]
+	c.Imports = f.Imports
 	if f.StartLine == c.StartLine && f.EndLine == c.EndLine {
 		c.Suggestion = f.Suggestion
 		return
@@ -92,7 +105,7 @@ func (c *Comment) finish(src []byte) {
 	// comment outside the finding's range are kept as they are.
 	lines := srclines.Split(string(src))
 	if c.EndLine > len(lines) {
-		c.Offered = -1 // the file is not known: every fix is described
+		c.Offered, c.Imports = -1, nil // the file is not known: every fix is described
 		return
 	}
 	var b strings.Builder
@@ -109,8 +122,13 @@ func (c *Comment) finish(src []byte) {
 
 func span(f rules.Finding) int { return f.EndLine - f.StartLine }
 
-// Fingerprints are the fingerprints of the comment's findings.
+// Fingerprints are the fingerprints of the comment's findings (of a
+// comment of ImportComments, the ImportsKey of each finding whose imports
+// it adds).
 func (c Comment) Fingerprints() []string {
+	if c.importKeys != nil {
+		return c.importKeys
+	}
 	out := make([]string, len(c.Findings))
 	for i, f := range c.Findings {
 		out[i] = f.Fingerprint
@@ -123,6 +141,9 @@ func (c Comment) Fingerprints() []string {
 // suggestion block, and a hidden fingerprint marker per finding, by which
 // a later run knows each finding it already commented.
 func (c Comment) Body() string {
+	if c.importKeys != nil {
+		return c.importsBody()
+	}
 	var b strings.Builder
 	for i, f := range c.Findings {
 		if i > 0 {
@@ -137,6 +158,14 @@ func (c Comment) Body() string {
 			fence := fenceFor(*f.Suggestion)
 			fmt.Fprintf(&b, "\nIts own fix, not offered as the suggestion (one per comment), replaces %s with:\n\n%spython\n%s\n%s\n",
 				lines, fence, *f.Suggestion, fence)
+		}
+	}
+	if c.Suggestion != nil && len(c.Imports) > 0 {
+		imports := "`" + strings.Join(c.Imports, "` and `") + "`"
+		if c.ImportsLine > 0 {
+			fmt.Fprintf(&b, "\nThe suggestion needs %s: the suggestion on line %d adds it; commit both.\n", imports, c.ImportsLine)
+		} else {
+			fmt.Fprintf(&b, "\nBefore committing the suggestion, add %s to the file's imports, or the code it adds raises NameError.\n", imports)
 		}
 	}
 	if c.Suggestion != nil {

@@ -33,6 +33,9 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 			for _, l := range strings.Split(*f.Suggestion, "\n") {
 				writeIndented(w, "    +", l)
 			}
+			for _, imp := range f.Imports {
+				writeIndented(w, "    and add to the imports: ", imp)
+			}
 		}
 		if len(msg) > 1 || f.Suggestion != nil {
 			fmt.Fprintln(w) // set a long finding apart from the next

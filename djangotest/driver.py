@@ -616,13 +616,23 @@ def base_targets(graph, base):
 
 
 def resolve(dotted):
+    """The object a dotted path names: the longest importable module, then
+    attributes (shop.models.Order.objects.open_for)."""
     import importlib
 
-    module, _, name = dotted.rpartition(".")
-    obj = importlib.import_module(module)
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = ".".join(parts[:i])
+        try:
+            obj = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module.startswith(exc.name):
+                continue  # not a module: try a shorter prefix
+            raise
+        for part in parts[i:]:
+            obj = getattr(obj, part)
+        return obj
+    raise ModuleNotFoundError("no module in " + dotted)
 
 
 def call(spec, env, probe=False):

@@ -40,6 +40,7 @@ func checkSummary(res *review.Result, p placement, capped, mergeGroup bool) stri
 	b.WriteString(review.AcknowledgedList(res.Acknowledged))
 	b.WriteString(review.NoticeList(res.Notices))
 	b.WriteString(review.SkippedList(res.Skipped))
+	b.WriteString(review.UnreviewedList(res.Unreviewed))
 	if p.movedTo != "" {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
 	}

@@ -39,6 +39,10 @@ type Result struct {
 	// changed files first: what it says nothing about, so the output can
 	// say so rather than pass in silence.
 	Skipped []SkippedFile
+	// Unreviewed lists the changed Python files the configuration or their
+	// role keeps from review (tests, paths.exclude, outside paths.views),
+	// and why: read, but no rule reports on them.
+	Unreviewed []SkippedFile
 	// Acknowledged lists the findings that ignore comments waved through,
 	// with their reasons, so that a reviewer sees what was accepted.
 	Acknowledged []Acknowledged
@@ -158,13 +162,39 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
 	all := rules.Analyze(pass, cfg.enabled)
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change)}
+	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change), Unreviewed: unreviewed(change, cfg)}
+	for _, u := range res.Unreviewed {
+		log.Debug("changed file not reviewed", "path", u.Path, "reason", u.Reason)
+	}
 	res.Findings, res.Acknowledged, res.Notices = finish(all, change, cfg, srcs)
 	for _, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// unreviewed lists the changed Python files no rule reports on, and why,
+// in path order.
+func unreviewed(change rules.Change, cfg *Config) []SkippedFile {
+	var out []SkippedFile
+	for _, p := range slices.Sorted(maps.Keys(change)) {
+		var reason string
+		switch {
+		case !strings.HasSuffix(p, ".py"):
+			continue
+		case cfg.excluded(p):
+			reason = "matches paths.exclude"
+		case django.IsTestPath(p):
+			reason = "tests and fixtures are not reviewed"
+		case !cfg.isWritePath(p) && !strings.Contains("/"+p, "/migrations/"):
+			reason = "outside paths.views: only the model and migration rules apply"
+		default:
+			continue
+		}
+		out = append(out, SkippedFile{Path: p, Reason: reason, Changed: true})
+	}
+	return out
 }
 
 // baseFiles returns the rules' BaseFile: a changed file's content before

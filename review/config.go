@@ -16,7 +16,11 @@ type Config struct {
 	Severity map[string]rules.Severity
 	// Off lists rules switched off, by slug.
 	Off map[string]bool
-	// Views are globs of the files where view rules apply.
+	// Views, when set, are globs of the only files where the
+	// application-code rules apply. Unset (the default), they apply to
+	// every file, and each rule decides from a function's role (request
+	// handler, model method, task, management command, test, ...) whether
+	// it reviews it. An empty list switches them off.
 	Views []string
 	// Exclude are globs of files that get no findings (they remain context
 	// for the index).
@@ -44,7 +48,6 @@ func DefaultConfig() *Config {
 	return &Config{
 		Severity:          map[string]rules.Severity{},
 		Off:               map[string]bool{},
-		Views:             []string{"**/views.py", "**/views/**/*.py", "**/api/**/*.py"},
 		Exclude:           []string{"**/tests/**", "**/test_*.py", "**/tests.py"},
 		FailOn:            rules.Error,
 		MaxInlineComments: 30,
@@ -67,10 +70,10 @@ func (c *Config) enabled(slug string) bool { return !c.Off[slug] }
 // excluded reports whether path matches paths.exclude.
 func (c *Config) excluded(path string) bool { return matchAny(c.Exclude, path) }
 
-// isWritePath reports whether view rules apply to path: it matches
-// paths.views and not paths.exclude.
+// isWritePath reports whether the application-code rules apply to path:
+// it matches paths.views, when set, and not paths.exclude.
 func (c *Config) isWritePath(path string) bool {
-	return matchAny(c.Views, path) && !c.excluded(path)
+	return (c.Views == nil || matchAny(c.Views, path)) && !c.excluded(path)
 }
 
 func matchAny(globs []string, path string) bool {

@@ -22,6 +22,7 @@ type jsonResult struct {
 	FilesAnalyzed int             `json:"files_analyzed"`
 	DurationMS    int64           `json:"duration_ms"`
 	Skipped       []SkippedFile   `json:"skipped,omitempty"`
+	Unreviewed    []SkippedFile   `json:"unreviewed,omitempty"`
 	Acknowledged  []Acknowledged  `json:"acknowledged,omitempty"`
 	Notices       []Notice        `json:"notices,omitempty"`
 }
@@ -29,7 +30,7 @@ type jsonResult struct {
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
 	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped,
-		Acknowledged: r.Acknowledged, Notices: r.Notices}
+		Unreviewed: r.Unreviewed, Acknowledged: r.Acknowledged, Notices: r.Notices}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null
 	}

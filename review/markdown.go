@@ -22,6 +22,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString("## djintegrity\n\n")
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
+	b.WriteString(UnreviewedList(r.Unreviewed))
 	b.WriteString(AcknowledgedList(r.Acknowledged))
 	b.WriteString(NoticeList(r.Notices))
 	for _, c := range Comments(r.Findings, r.Sources) {
@@ -73,6 +74,14 @@ func markdownList[T any](title string, items []T, item func(T) string) string {
 		fmt.Fprintf(&b, "- %s\n", item(it))
 	}
 	return b.String()
+}
+
+// UnreviewedList is the Markdown list of the changed Python files that no
+// rule reports on, and why, or "" when there are none.
+func UnreviewedList(unreviewed []SkippedFile) string {
+	return markdownList("Changed Python files not reviewed:", unreviewed, func(u SkippedFile) string {
+		return fmt.Sprintf("`%s`: %s", u.Path, u.Reason)
+	})
 }
 
 // fingerprintMarker prefixes the hidden marker by which a later run knows

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/buildinfo"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -152,15 +152,10 @@ func ruleName(slug string) string {
 	return b.String()
 }
 
-// toolVersion is the module version of the binary, "0.0.0-devel" for a local
-// build. SARIF consumers use it to tell runs of different versions apart.
-func toolVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
-		return "0.0.0-devel"
-	}
-	return info.Main.Version
-}
+// toolVersion is the binary's version (internal/buildinfo), "0.0.0-devel"
+// for a local build. SARIF consumers use it to tell runs of different
+// versions apart.
+func toolVersion() string { return buildinfo.Get().ToolVersion() }
 
 // sarifInvocations reports the skipped files and the notices on ignore
 // comments as one invocation's notifications: a warning for a changed file

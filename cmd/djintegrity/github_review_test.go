@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/webhook"
 )
@@ -121,51 +119,6 @@ func TestCheckGitHubReviewUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d mentioning %q", code, stderr, exitUsage, c.want)
 			}
 		})
-	}
-}
-
-// TestActionYAML: the composite action builds djintegrity from the action's
-// own checkout and runs the GitHub review with the token input.
-func TestActionYAML(t *testing.T) {
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var action struct {
-		Name   string `yaml:"name"`
-		Inputs map[string]struct {
-			Default string `yaml:"default"`
-		} `yaml:"inputs"`
-		Runs struct {
-			Using string `yaml:"using"`
-			Steps []struct {
-				Uses  string            `yaml:"uses"`
-				Run   string            `yaml:"run"`
-				Shell string            `yaml:"shell"`
-				Env   map[string]string `yaml:"env"`
-			} `yaml:"steps"`
-		} `yaml:"runs"`
-	}
-	if err := yaml.Unmarshal(b, &action); err != nil {
-		t.Fatalf("action.yml: %v", err)
-	}
-	if action.Runs.Using != "composite" {
-		t.Errorf("runs.using %q, want composite", action.Runs.Using)
-	}
-	if action.Inputs["github-token"].Default != "${{ github.token }}" {
-		t.Errorf("github-token input defaults to %q, want the job's token", action.Inputs["github-token"].Default)
-	}
-	var build, review bool
-	for _, s := range action.Runs.Steps {
-		if s.Run != "" && s.Shell == "" {
-			t.Errorf("composite run step without shell: %q", s.Run)
-		}
-		build = build || strings.Contains(s.Run, "go build") && strings.Contains(s.Run, "./cmd/djintegrity")
-		review = review || strings.Contains(s.Run, "check") && strings.Contains(s.Run, "--github-review") &&
-			s.Env["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
-	}
-	if !build || !review {
-		t.Errorf("action.yml builds djintegrity: %v, runs check --github-review with the token: %v", build, review)
 	}
 }
 

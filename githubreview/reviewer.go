@@ -68,6 +68,12 @@ type PullRequest struct {
 	// empty the review reads them from the pull request.
 	BaseSHA string
 	HeadSHA string
+	// MergeGroup is the head ref of a merge queue's group, for a review of
+	// a merge group rather than of a pull request (Number is then 0, and
+	// both commits must be given): the diff is the comparison of the two
+	// commits, and the findings go only to the check run on HeadSHA, the
+	// check the queue waits for.
+	MergeGroup string
 	// Logger receives the review's lines, the analysis' debug lines
 	// included. A host that runs jobs gives the job's logger, which
 	// already names the delivery, repository, pull request and head
@@ -218,7 +224,16 @@ func (r *Reviewer) client(installation int64) (*github.Client, error) {
 // checkRunExternalID is the external_id of a review's check run: the pull
 // request, then a run id that tells this run's check run from a retry's.
 func checkRunExternalID(pr PullRequest, run string) string {
-	return fmt.Sprintf("%s/%s#%d/%s", pr.Owner, pr.Repo, pr.Number, run)
+	return pr.String() + "/" + run
+}
+
+// String names the pull request, owner/repo#number, or the merge group,
+// owner/repo@ref.
+func (pr PullRequest) String() string {
+	if pr.MergeGroup != "" {
+		return fmt.Sprintf("%s/%s@%s", pr.Owner, pr.Repo, pr.MergeGroup)
+	}
+	return fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number)
 }
 
 // Outcome is what one review found and posted; hosts log it with the job.
@@ -237,9 +252,12 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
 		defer cancel()
 	}
+	if pr.MergeGroup != "" && !pr.commitsGiven() {
+		return Outcome{}, fmt.Errorf("review %s: a merge group's base and head commits are required", pr)
+	}
 	c, err := r.client(pr.InstallationID)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return Outcome{}, fmt.Errorf("review %s: %w", pr, err)
 	}
 	log := pr.Logger
 	if log == nil {
@@ -250,11 +268,14 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 		if pr.commitsGiven() {
 			log = log.With("sha", pr.HeadSHA)
 		}
+		if pr.MergeGroup != "" {
+			log = log.With("merge_group", pr.MergeGroup)
+		}
 	}
 	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)
+		return Outcome{}, fmt.Errorf("review %s at %s: %w", pr, shortSHA(pr.HeadSHA), err)
 	}
 	return out, nil
 }

@@ -43,7 +43,7 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, string, erro
 	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding reaches this `severity`: error, warning, notice or never (default: the config's fail_on, else error)")
 	fs.StringVar(&f.config, "config", "", "configuration `file` (default: .github/djintegrity.yml of the head tree, if present)")
 	fs.BoolVar(&f.verbose, "v", false, "log skipped files and timings to stderr")
-	fs.BoolVar(&f.githubReview, "github-review", false, "in a GitHub Actions pull_request job: post the review and check run with GITHUB_TOKEN (see README)")
+	fs.BoolVar(&f.githubReview, "github-review", false, "in a GitHub Actions pull_request or merge_group job: post the review and check run with GITHUB_TOKEN (see README)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, "", err

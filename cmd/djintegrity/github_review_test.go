@@ -108,7 +108,7 @@ func TestCheckGitHubReviewUsage(t *testing.T) {
 		"not in actions": {map[string]string{}, "GITHUB_EVENT_PATH is not set"},
 		"no token":       {map[string]string{"GITHUB_EVENT_PATH": pr, "GITHUB_REPOSITORY": "o/r"}, "GITHUB_TOKEN is not set"},
 		"bad repository": {map[string]string{"GITHUB_EVENT_PATH": pr, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o"}, "not owner/name"},
-		"push event":     {map[string]string{"GITHUB_EVENT_PATH": push, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "push"}, "(push) is not a pull request"},
+		"push event":     {map[string]string{"GITHUB_EVENT_PATH": push, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "push"}, "push is not a pull request"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, k := range []string{"GITHUB_EVENT_PATH", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_NAME", "GITHUB_API_URL"} {
@@ -119,5 +119,37 @@ func TestCheckGitHubReviewUsage(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want %d mentioning %q", code, stderr, exitUsage, c.want)
 			}
 		})
+	}
+}
+
+// TestCheckGitHubReviewMergeGroup runs the Action's step on GitHub's
+// merge_group example (on: merge_group): the group's head is reviewed
+// against its base and the check run lands on the head, with no review.
+func TestCheckGitHubReviewMergeGroup(t *testing.T) {
+	payload := webhookExample(t, "merge_group", "checks_requested")
+	repo := payload["repository"].(map[string]any)
+	owner, name, _ := strings.Cut(repo["full_name"].(string), "/")
+	base := githubtest.ReadTree(t, "../../examples/shop/base")
+	s := githubtest.NewServer(t, githubtest.WithPullRequest(owner, name, 1, base, base), githubtest.WithToken("ghs_actions"))
+	baseSHA := s.PullRequest().BaseSHA
+	headSHA := s.AddCommit(githubtest.ReadTree(t, "../../examples/shop/head"), baseSHA)
+	// The fake's commits have ids of their own: the payload names them.
+	group := payload["merge_group"].(map[string]any)
+	group["base_sha"], group["head_sha"] = baseSHA, headSHA
+
+	t.Setenv("GITHUB_EVENT_PATH", writeEvent(t, payload))
+	t.Setenv("GITHUB_EVENT_NAME", "merge_group")
+	t.Setenv("GITHUB_TOKEN", "ghs_actions")
+	t.Setenv("GITHUB_REPOSITORY", owner+"/"+name)
+	t.Setenv("GITHUB_API_URL", strings.TrimSuffix(s.URL(), "/"))
+	if _, stderr, code := runCLI(t, "check", "--github-review"); code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
+	}
+	if n := len(s.Reviews()); n != 0 {
+		t.Errorf("%d reviews on a merge group, want none", n)
+	}
+	runs := s.CheckRuns()
+	if len(runs) != 1 || runs[0].HeadSHA != headSHA || runs[0].Conclusion != "failure" || runs[0].Name != webhook.DefaultCheckName {
+		t.Errorf("want one failing %s check run on the group's head %s, got %+v", webhook.DefaultCheckName, headSHA, runs)
 	}
 }

@@ -9,13 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -406,16 +404,16 @@ func TestAppManifest(t *testing.T) {
 		t.Fatalf("app.yml: %v", err)
 	}
 	if diff := cmp.Diff(map[string]string{
-		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read",
+		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read", "merge_queues": "read",
 	}, m.DefaultPermissions); diff != "" {
 		t.Errorf("default_permissions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"check_run", "check_suite", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"check_run", "check_suite", "merge_group", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("default_events (-want +got):\n%s", diff)
 	}
 	// GitHub refuses a manifest subscribing to an event without the
 	// permission it needs.
-	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests"}
+	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests", "merge_group": "merge_queues"}
 	for _, ev := range m.DefaultEvents {
 		if p, ok := needs[ev]; !ok || m.DefaultPermissions[p] == "" {
 			t.Errorf("event %s without its permission %q", ev, p)
@@ -576,68 +574,8 @@ func TestServeEndToEnd(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	appID, key := githubtest.AppKey(t)
-	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(os.Args[0], "serve", "-v") // -v: the journal's job lines too
-	cmd.Env = append(os.Environ(), asCLI+"=1",
-		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
-		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
-		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
-		"DJINTEGRITY_GITHUB_URL="+gh.URL(),
-		"DJINTEGRITY_ADDR=127.0.0.1:0", // the "serving" line says which port
-		"DJINTEGRITY_DATA_DIR="+t.TempDir(),
-		"DJINTEGRITY_WORKERS=2",
-	)
-	logs := &serveLogs{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	// wait polls cond until it holds, failing early if serve exits.
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.After(30 * time.Second)
-		for !cond() {
-			select {
-			case err := <-exited:
-				stopped = true
-				t.Fatalf("serve exited (%v) while waiting for %s; log:\n%s", err, what, logs.String())
-			case <-deadline:
-				t.Fatalf("waited 30 s for %s; log:\n%s", what, logs.String())
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}
-	var addr string
-	wait("the serving line", func() bool {
-		for l := range strings.Lines(logs.String()) {
-			var v struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(l), &v) == nil && v.Msg == "serving" {
-				addr = v.Addr
-				return true
-			}
-		}
-		return false
-	})
-	s := &serving{url: "http://" + addr, logs: logs}
-	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
-		t.Fatalf("/healthz: %d %q", code, body)
-	}
-
+	p := startServeProcess(t, gh)
+	s, logs, wait := p.serving, p.logs, p.wait
 	if code, body := s.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
@@ -660,18 +598,7 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("findings: review done %v, job done %v; want the same count, not zero", r, j)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30 s after SIGTERM")
-	}
+	p.stop()
 }
 
 func TestServeEndToEndRestart(t *testing.T) {

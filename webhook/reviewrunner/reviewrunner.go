@@ -29,6 +29,12 @@ func New(r *githubreview.Reviewer) Runner { return Runner{r} }
 // webhook.Permanent, so that a queue gives the job up at once instead of
 // retrying it until its dead-letter queue.
 func (r Runner) Run(ctx context.Context, job webhook.Job) error {
+	if job.Cancels() {
+		// Queued after the group's review, it has superseded that review
+		// if it had not started: nothing is left to do.
+		webhook.Logger(ctx).Info("merge group destroyed: its review is cancelled")
+		return nil
+	}
 	out, err := r.reviewer.Review(ctx, githubreview.PullRequest{
 		DeliveryID:     job.DeliveryID,
 		InstallationID: job.InstallationID,
@@ -37,6 +43,7 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 		Number:         job.Number,
 		BaseSHA:        job.BaseSHA,
 		HeadSHA:        job.HeadSHA,
+		MergeGroup:     job.MergeGroup,
 		Logger:         webhook.Logger(ctx),
 	})
 	if err == nil {

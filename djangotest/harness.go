@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -196,15 +195,10 @@ func PrepareTree(example, dst, root string, edited []string) (map[string][]strin
 	return base, nil
 }
 
-// needsImport finds the imports a finding's message says its fix needs,
-// e.g. "The fix needs `from django.db import IntegrityError` at the top of
-// the file" or "The suggestion needs `from django.db.models import PROTECT`".
-var needsImport = regexp.MustCompile("`((?:from [\\w.]+ )?import [\\w., ]+)`")
-
 // ApplyFixes applies the findings' suggestions to the tree as GitHub would
 // (review.ApplySuggestion, bottom-up within a file so that line numbers
 // hold) and, as the developer who follows the comment would, adds at the
-// top of the file the imports the message says the fix needs.
+// top of the file the imports the fix needs (rules.Finding.Imports).
 func ApplyFixes(tree string, findings []rules.Finding) error {
 	byPath := map[string][]rules.Finding{}
 	for _, f := range findings {
@@ -230,14 +224,9 @@ func ApplyFixes(tree string, findings []rules.Finding) error {
 			if src, err = review.ApplySuggestion(src, f); err != nil {
 				return fmt.Errorf("apply fixes: %w", err)
 			}
-			for _, sentence := range strings.SplitAfter(f.Message, ". ") {
-				if !strings.Contains(sentence, " needs ") {
-					continue
-				}
-				for _, m := range needsImport.FindAllStringSubmatch(sentence, -1) {
-					if !slices.Contains(imports, m[1]) {
-						imports = append(imports, m[1])
-					}
+			for _, imp := range f.Imports {
+				if !slices.Contains(imports, imp) {
+					imports = append(imports, imp)
 				}
 			}
 		}

@@ -64,6 +64,12 @@ func (e *configError) Unwrap() error { return e.err }
 // moved).
 func (j *job) review(ctx context.Context) (Outcome, error) {
 	ctx = withLogger(ctx, j.log)
+	if j.pr.MergeGroup != "" {
+		// A merge group's head is the commit the queue tests: it does not
+		// move.
+		out, _, err := j.reviewHead(ctx)
+		return out, err
+	}
 	pull, err := j.getPull(ctx)
 	if err != nil {
 		return Outcome{}, err
@@ -149,28 +155,31 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 		return out, nil, fmt.Errorf("analyze: %w", err)
 	}
 
-	// Before publishing: the pull request as it stands now.
-	pull, err := j.getPull(ctx)
-	if err != nil {
-		return out, nil, err
-	}
 	p := placement{}
 	var candidates []rules.Finding
 	for _, f := range res.Findings {
-		if src.inDiff(f.Path, f.StartLine, f.EndLine) && inline(f) {
+		// A merge group has no pull request to comment on: its findings
+		// go to the check run the queue waits for.
+		if j.pr.MergeGroup == "" && src.inDiff(f.Path, f.StartLine, f.EndLine) && inline(f) {
 			candidates = append(candidates, f)
 		} else {
 			p.annotate = append(p.annotate, f)
 		}
 	}
-	if head := pull.GetHead().GetSHA(); head != j.pr.HeadSHA {
-		j.log.Info("head moved during the review: posting no comments", "new_sha", head)
-		p.movedTo, moved = head, pull
-		p.annotate = append(p.annotate, candidates...)
-		rules.SortFindings(p.annotate)
-	} else if len(candidates) > 0 {
-		if err := j.placeInline(ctx, pull, &p, candidates, cfg.MaxInlineComments); err != nil {
+	if j.pr.MergeGroup == "" {
+		// Before publishing: the pull request as it stands now.
+		if p.pull, err = j.getPull(ctx); err != nil {
 			return out, nil, err
+		}
+		if head := p.pull.GetHead().GetSHA(); head != j.pr.HeadSHA {
+			j.log.Info("head moved during the review: posting no comments", "new_sha", head)
+			p.movedTo, moved = head, p.pull
+			p.annotate = append(p.annotate, candidates...)
+			rules.SortFindings(p.annotate)
+		} else if len(candidates) > 0 {
+			if err := j.placeInline(ctx, &p, candidates, res.Sources, src.inDiff, cfg.MaxInlineComments); err != nil {
+				return out, nil, err
+			}
 		}
 	}
 	if len(p.inline) > 0 {
@@ -178,11 +187,16 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 			return out, nil, err
 		}
 	}
+	if j.pr.MergeGroup == "" {
+		if err := j.closeFixed(ctx, &p, res, src); err != nil {
+			return out, nil, err
+		}
+	}
 	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
 	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
 		return out, nil, err
 	}
-	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
+	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", len(p.already), "resolved", p.resolved,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
 		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
 	return out, moved, nil
@@ -225,36 +239,63 @@ func inline(f rules.Finding) bool {
 
 // placement says where each finding goes.
 type placement struct {
-	inline   []rules.Finding // new review comments
-	annotate []rules.Finding // check-run annotations
-	already  int             // on diff lines and commented by an earlier run
-	movedTo  string          // the pull request's new head, when it moved
+	inline   []review.Comment    // new review comments, each on one statement
+	annotate []rules.Finding     // check-run annotations
+	already  []rules.Finding     // on diff lines and commented by an earlier run
+	movedTo  string              // the pull request's new head, when it moved
+	pull     *github.PullRequest // as read before posting; nil if not read
+	threads  []thread            // djintegrity's review threads; nil if not listed
+	resolved int                 // earlier comments' threads closed as fixed
 }
 
 // placeInline splits the findings on diff lines: those an earlier run
-// already commented are dropped, the most severe up to max become review
-// comments, the rest annotations. pull is the pull request as it stands.
-func (j *job) placeInline(ctx context.Context, pull *github.PullRequest, p *placement, candidates []rules.Finding, maxInline int) error {
+// already commented are dropped, the others are merged into one comment
+// per statement (review.Comments), the most severe up to max comments are
+// posted (with, per file, a comment adding the imports their suggestions
+// need) and the rest become annotations. p.pull is the pull request as it
+// stands, at the review's head.
+func (j *job) placeInline(ctx context.Context, p *placement, candidates []rules.Finding, srcs map[string][]byte,
+	inDiff func(path string, start, end int) bool, maxInline int) error {
 	posted := map[string]bool{}
-	if pull.GetReviewComments() > 0 { // nothing to list on a pull request without review comments
+	if p.pull.GetReviewComments() > 0 { // nothing to list on a pull request without review comments
 		var err error
-		if posted, err = j.postedFingerprints(ctx); err != nil {
+		if p.threads, err = j.reviewThreads(ctx); err != nil {
 			return err
+		}
+		for _, t := range p.threads {
+			for _, fp := range t.fingerprints {
+				posted[fp] = true
+			}
 		}
 	}
 	var fresh []rules.Finding
 	for _, f := range candidates {
 		if posted[f.Fingerprint] {
-			p.already++
+			p.already = append(p.already, f)
 			continue
 		}
 		fresh = append(fresh, f)
 	}
-	slices.SortStableFunc(fresh, func(a, b rules.Finding) int { return cmp.Compare(b.Severity, a.Severity) })
-	n := min(len(fresh), max(maxInline, 0))
-	p.inline = fresh[:n]
-	p.annotate = append(p.annotate, fresh[n:]...)
-	rules.SortFindings(p.inline)
+	comments := review.Comments(fresh, srcs)
+	order := slices.Clone(comments)
+	// The first finding of a comment is its most severe.
+	slices.SortStableFunc(order, func(a, b review.Comment) int { return cmp.Compare(b.Findings[0].Severity, a.Findings[0].Severity) })
+	n := min(len(order), max(maxInline, 0))
+	kept := map[string]bool{}
+	for _, c := range order[:n] {
+		kept[c.Findings[0].Fingerprint] = true
+	}
+	for _, c := range comments {
+		if kept[c.Findings[0].Fingerprint] {
+			p.inline = append(p.inline, c)
+		} else {
+			p.annotate = append(p.annotate, c.Findings...)
+		}
+	}
+	// The imports a suggestion needs, as a suggestion of their own where
+	// the file's imports are in the diff: committing only the fix would
+	// leave a NameError.
+	p.inline = append(p.inline, review.ImportComments(p.inline, srcs, inDiff)...)
 	rules.SortFindings(p.annotate)
 	return nil
 }
@@ -490,7 +531,7 @@ func (j *job) postedFingerprints(ctx context.Context) (map[string]bool, error) {
 			return nil, fmt.Errorf("list review comments: %w", err)
 		}
 		for _, c := range page {
-			if fp := review.FingerprintOf(c.GetBody()); fp != "" {
+			for _, fp := range review.FingerprintsOf(c.GetBody()) {
 				seen[fp] = true
 			}
 		}
@@ -505,7 +546,7 @@ func (j *job) postedFingerprints(ctx context.Context) (map[string]bool, error) {
 // A post that may have landed despite an error is looked for among the
 // review comments before it is sent again: a comment is never posted
 // twice.
-func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
+func (j *job) postReview(ctx context.Context, inline []review.Comment) error {
 	req := &github.PullRequestReviewRequest{
 		CommitID: github.String(j.pr.HeadSHA),
 		Event:    github.String("COMMENT"),
@@ -513,7 +554,7 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 	}
 	for _, f := range inline {
 		c := &github.DraftReviewComment{
-			Path: github.String(f.Path), Body: github.String(review.CommentBody(f)),
+			Path: github.String(f.Path), Body: github.String(f.Body()),
 			Side: github.String("RIGHT"), Line: github.Int(f.EndLine),
 		}
 		if f.StartLine < f.EndLine {
@@ -532,13 +573,17 @@ func (j *job) postReview(ctx context.Context, inline []rules.Finding) error {
 			// A review is atomic: one of its comments there means all are.
 			// Its fingerprint was not there before (placeInline).
 			posted, err := j.postedFingerprints(ctx)
-			return posted[inline[0].Fingerprint], err
+			return posted[inline[0].Findings[0].Fingerprint], err
 		})
 }
 
-func reviewBody(inline []rules.Finding) string {
+func reviewBody(inline []review.Comment) string {
+	n := 0
+	for _, c := range inline {
+		n += len(c.Findings)
+	}
 	return fmt.Sprintf("djintegrity found %s on the changed lines. The **%s** check run has the summary.",
-		plural(len(inline), "database-integrity hazard"), webhook.DefaultCheckName)
+		plural(n, "database-integrity hazard"), webhook.DefaultCheckName)
 }
 
 // completeCheckRun completes the check run: conclusion, summary, and the
@@ -550,8 +595,8 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 		conclusion = "failure"
 	}
 	title := github.String(checkTitle(res.Findings))
-	summary := github.String(checkSummary(res, p, capped))
-	anns := annotations(p.annotate)
+	summary := github.String(checkSummary(res, p, capped, j.pr.MergeGroup != ""))
+	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)
 	if j.checkRunID == 0 {
 		// No run yet (the review of a head the pull request moved to): it
 		// is created completed, the other annotations added after.
@@ -640,24 +685,6 @@ func checkTitle(findings []rules.Finding) string {
 		}
 	}
 	return strings.Join(parts, ", ")
-}
-
-func checkSummary(res *review.Result, p placement, capped bool) string {
-	findings := res.Findings
-	var b strings.Builder
-	b.WriteString(review.SummaryTable(findings))
-	b.WriteString(review.SkippedList(res.Skipped))
-	if len(findings) > 0 {
-		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
-			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
-	}
-	if p.movedTo != "" {
-		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: nothing was commented here; that head is reviewed next.\n", shortSHA(p.movedTo))
-	}
-	if capped {
-		fmt.Fprintf(&b, "\nGitHub lists only the first %d files of a pull request; the others were not reviewed.\n", maxPullRequestFiles)
-	}
-	return truncateChars(b.String(), maxCheckOutputChars)
 }
 
 var annotationLevel = map[rules.Severity]string{rules.Error: "failure", rules.Warning: "warning", rules.Notice: "notice"}

@@ -67,6 +67,12 @@ type PullRequest struct {
 	// and reviews those: they differ when pushes came in meanwhile.
 	BaseSHA string
 	HeadSHA string
+	// MergeGroup is the head ref of a merge queue's group, for a review of
+	// a merge group rather than of a pull request (Number is then 0, and
+	// both commits must be given): the diff is the comparison of the two
+	// commits, and the findings go only to the check run on HeadSHA, the
+	// check the queue waits for.
+	MergeGroup string
 	// Rerun asks for a new review of a head whose check run already
 	// completed with a verdict (a re-run was requested); otherwise such a
 	// head is not reviewed again.
@@ -221,15 +227,22 @@ func (r *Reviewer) client(installation int64) (*github.Client, error) {
 }
 
 // checkRunExternalID is the external_id of the check runs of a review: the
-// pull request, then the base it was reviewed against (the head is the
-// run's head_sha). It is the same for every attempt, so that a later one
-// finds what an earlier one left (checkRunPrefix).
+// pull request (or merge group), then the base it was reviewed against
+// (the head is the run's head_sha). It is the same for every attempt, so
+// that a later one finds what an earlier one left (checkRunPrefix).
 func checkRunExternalID(pr PullRequest) string { return checkRunPrefix(pr) + pr.BaseSHA }
 
 // checkRunPrefix starts the external_id of every check run of the pull
-// request's reviews.
-func checkRunPrefix(pr PullRequest) string {
-	return fmt.Sprintf("%s/%s#%d/", pr.Owner, pr.Repo, pr.Number)
+// request's (or merge group's) reviews.
+func checkRunPrefix(pr PullRequest) string { return pr.String() + "/" }
+
+// String names the pull request, owner/repo#number, or the merge group,
+// owner/repo@ref.
+func (pr PullRequest) String() string {
+	if pr.MergeGroup != "" {
+		return fmt.Sprintf("%s/%s@%s", pr.Owner, pr.Repo, pr.MergeGroup)
+	}
+	return fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number)
 }
 
 // Outcome is what one review found and posted; hosts log it with the job.
@@ -253,13 +266,16 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
 		defer cancel()
 	}
+	if pr.MergeGroup != "" && (pr.BaseSHA == "" || pr.HeadSHA == "") {
+		return Outcome{}, fmt.Errorf("review %s: a merge group's base and head commits are required", pr)
+	}
 	j, err := r.job(pr)
 	if err != nil {
 		return Outcome{}, err
 	}
 	out, err := j.review(ctx)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(j.pr.HeadSHA), err)
+		return Outcome{}, fmt.Errorf("review %s at %s: %w", pr, shortSHA(j.pr.HeadSHA), err)
 	}
 	return out, nil
 }
@@ -268,7 +284,7 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 func (r *Reviewer) job(pr PullRequest) (*job, error) {
 	c, err := r.client(pr.InstallationID)
 	if err != nil {
-		return nil, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return nil, fmt.Errorf("review %s: %w", pr, err)
 	}
 	j := &job{gh: c, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA}
 	if j.baseLog == nil {
@@ -276,6 +292,9 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 		// GitHub requests' all carry it.
 		j.baseLog = r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
 			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number)
+		if pr.MergeGroup != "" {
+			j.baseLog = j.baseLog.With("merge_group", pr.MergeGroup)
+		}
 		j.namesSHA = true
 	}
 	j.log = j.baseLog
@@ -299,18 +318,20 @@ func (r *Reviewer) Abandon(ctx context.Context, pr PullRequest, cause error) err
 	}
 	ctx = withLogger(ctx, j.log)
 	current := true
-	if pull, err := j.getPull(ctx); err == nil {
-		current = pull.GetHead().GetSHA() == pr.HeadSHA
+	if pr.MergeGroup == "" {
+		if pull, err := j.getPull(ctx); err == nil {
+			current = pull.GetHead().GetSHA() == pr.HeadSHA
+		}
 	}
 	reviewed, err := j.findRuns(ctx)
 	if err != nil {
-		return fmt.Errorf("abandon the review of %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return fmt.Errorf("abandon the review of %s: %w", pr, err)
 	}
 	if j.checkRunID == 0 && (reviewed || !current) {
 		return nil
 	}
 	if err := j.finishNeutral(ctx, cause); err != nil {
-		return fmt.Errorf("abandon the review of %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return fmt.Errorf("abandon the review of %s: %w", pr, err)
 	}
 	return nil
 }

@@ -40,6 +40,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v60/github"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Limits GitHub enforces that its description does not state.
@@ -56,9 +57,10 @@ const BotLogin = "djintegrity[bot]"
 
 // Server is the fake GitHub.
 type Server struct {
-	t    testing.TB
-	srv  *httptest.Server
-	desc *description
+	t      testing.TB
+	srv    *httptest.Server
+	desc   *description
+	schema *ast.Schema // GitHub's GraphQL schema
 
 	mu        sync.Mutex
 	owner     string
@@ -79,6 +81,9 @@ type Server struct {
 	faults    []*Fault
 	chaos     *chaos
 	hooks     []*hook
+	// resolved marks the review threads resolved, by first comment id.
+	resolved      map[int64]bool
+	refuseResolve bool
 }
 
 // pull is one pull request of the repository.
@@ -229,6 +234,8 @@ func newServer(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		t:         t,
 		desc:      loadDescription(t),
+		schema:    loadSchema(t),
+		resolved:  map[int64]bool{},
 		owner:     "octo",
 		repo:      "shop",
 		pulls:     map[int]*pull{},
@@ -495,6 +502,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 
+	if isGraphQL(r.URL.Path) {
+		rec.Route = GraphQLRoute
+		if !s.authorized(rw, r, GraphQLRoute) {
+			return
+		}
+		if f := s.fault(r.Method, GraphQLRoute); f != nil {
+			writeFault(rw, f)
+			return
+		}
+		s.serveGraphQL(rw, r, body)
+		return
+	}
 	route, params, err := s.desc.check(r.Context(), r, apiPath, body)
 	if err != nil {
 		s.t.Errorf("githubtest: request not allowed: %v\nbody: %s", err, truncate(body, 2000))
@@ -654,6 +673,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, pa
 		writeError(w, http.StatusNotFound, "Not Found")
 	case "GET /repos/{owner}/{repo}/commits/{ref}/check-runs":
 		s.listCheckRuns(w, r, params["ref"])
+	case "GET /repos/{owner}/{repo}/compare/{basehead}":
+		s.compare(w, params["basehead"])
+	case "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}":
+		s.editComment(w, params["comment_id"], body)
 	default:
 		s.t.Errorf("githubtest: %s %s is in the served paths but has no handler", r.Method, route)
 		writeError(w, http.StatusNotImplemented, "not implemented by the fake")
@@ -704,21 +727,10 @@ func (s *Server) pullJSON(p *pull) *github.PullRequest {
 }
 
 func (s *Server) listFiles(w http.ResponseWriter, r *http.Request, p *pull) {
-	fs := s.prFiles(p)
-	items := make([]any, len(fs))
-	for i, f := range fs {
-		cf := &github.CommitFile{
-			Filename: github.String(f.path), Status: github.String(f.status),
-			Additions: github.Int(f.additions), Deletions: github.Int(f.deletions),
-			Changes: github.Int(f.additions + f.deletions),
-		}
-		if c, ok := s.commits[p.headSHA][f.path]; ok {
-			cf.SHA = github.String(BlobSHA(c))
-		}
-		if f.hasPatch {
-			cf.Patch = github.String(f.patch)
-		}
-		items[i] = cf
+	files := s.commitFiles(s.prFiles(p), p.headSHA)
+	items := make([]any, len(files))
+	for i, f := range files {
+		items[i] = f
 	}
 	// GitHub lists at most 3,000 files of a pull request.
 	if len(items) > 3000 {

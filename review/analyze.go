@@ -39,6 +39,16 @@ type Result struct {
 	// changed files first: what it says nothing about, so the output can
 	// say so rather than pass in silence.
 	Skipped []SkippedFile
+	// Unreviewed lists the changed Python files the configuration or their
+	// role keeps from review (tests, paths.exclude, outside paths.views),
+	// and why: read, but no rule reports on them.
+	Unreviewed []SkippedFile
+	// Acknowledged lists the findings that ignore comments waved through,
+	// with their reasons, so that a reviewer sees what was accepted.
+	Acknowledged []Acknowledged
+	// Notices are the problems of the ignore comments on changed lines
+	// (unknown rules, forbidden forms, ignores that match nothing).
+	Notices []Notice
 }
 
 // SkippedFile is a Python file left out of the review, and why.
@@ -152,13 +162,39 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
 	all := rules.Analyze(pass, cfg.enabled)
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change)}
-	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
+	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change), Unreviewed: unreviewed(change, cfg)}
+	for _, u := range res.Unreviewed {
+		log.Debug("changed file not reviewed", "path", u.Path, "reason", u.Reason)
+	}
+	res.Findings, res.Acknowledged, res.Notices = finish(all, change, cfg, srcs)
 	for _, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// unreviewed lists the changed Python files no rule reports on, and why,
+// in path order.
+func unreviewed(change rules.Change, cfg *Config) []SkippedFile {
+	var out []SkippedFile
+	for _, p := range slices.Sorted(maps.Keys(change)) {
+		var reason string
+		switch {
+		case !strings.HasSuffix(p, ".py"):
+			continue
+		case cfg.excluded(p):
+			reason = "matches paths.exclude"
+		case django.IsTestPath(p):
+			reason = "tests and fixtures are not reviewed"
+		case !cfg.isWritePath(p) && !strings.Contains("/"+p, "/migrations/"):
+			reason = "outside paths.views: only the model and migration rules apply"
+		default:
+			continue
+		}
+		out = append(out, SkippedFile{Path: p, Reason: reason, Changed: true})
+	}
+	return out
 }
 
 // baseFiles returns the rules' BaseFile: a changed file's content before
@@ -193,10 +229,13 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 	}
 }
 
-// finish applies the configuration's severities, drops suppressed
-// findings, withdraws suggestions that may not be offered and sets
-// fingerprints. findings must be sorted.
-func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) []rules.Finding {
+// finish keeps the findings on the change (onChange), applies the
+// configuration's severities, sets apart the findings ignore comments
+// acknowledge, withdraws suggestions that may not be offered and sets
+// fingerprints. It returns the findings, the acknowledged ones and the
+// notices of the ignore comments the change touches.
+func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) ([]rules.Finding, []Acknowledged, []Notice) {
+	findings := onChange(all, change, cfg)
 	lineCache := map[string][]string{}
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
@@ -207,23 +246,35 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 		return ls
 	}
 	log := cfg.logger()
+	sup := &suppression{cfg: cfg, lines: lines, srcs: srcs, files: map[string]*fileIgnores{}}
 	out := findings[:0]
+	var acked []Acknowledged
 	for _, f := range findings {
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
-		if hasIgnore(srcs[f.Path]) && suppressed(lines(f.Path), f) {
-			log.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+		if ig := sup.ignored(f); ig != nil {
+			log.Debug("finding acknowledged by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine, "ignore_line", ig.line)
+			acked = append(acked, Acknowledged{Finding: f, Reason: ig.reason})
 			continue
 		}
 		if f.Suggestion != nil && !suggestionOK(f, change, lines(f.Path)) {
 			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
-			f.Suggestion = nil
+			f.Suggestion, f.Imports = nil, nil
 		}
 		out = append(out, f)
 	}
 	setFingerprints(out, lines)
-	return out
+	ackedFindings := make([]rules.Finding, len(acked))
+	for i, a := range acked {
+		ackedFindings[i] = a.Finding
+	}
+	setFingerprints(ackedFindings, lines)
+	for i := range acked {
+		acked[i].Finding = ackedFindings[i]
+		acked[i].Suggestion, acked[i].Imports = nil, nil // nothing to apply: it was accepted
+	}
+	return out, acked, sup.notices(all, change)
 }
 
 // markDeletedAtEnd moves the mark of lines deleted at the end of a file,

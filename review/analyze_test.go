@@ -162,7 +162,8 @@ func TestConfigPaths(t *testing.T) {
 		"app views":     {path: "shop/views.py", write: true},
 		"views package": {path: "shop/views/orders/create.py", write: true},
 		"api":           {path: "shop/api/v1.py", write: true},
-		"models":        {path: "shop/models.py"},
+		"models":        {path: "shop/models.py", write: true},
+		"services":      {path: "shop/services/orders.py", write: true},
 		"tests dir":     {path: "shop/tests/views.py", excluded: true},
 		"test file":     {path: "shop/test_views.py", excluded: true},
 		"tests module":  {path: "shop/tests.py", excluded: true},
@@ -261,6 +262,53 @@ func TestDeletionsReviewed(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestUnreviewed(t *testing.T) {
+	change := rules.Change{
+		"shop/views.py":             {Added: true},
+		"shop/services.py":          {Added: true},
+		"shop/tests/test_views.py":  {Added: true},
+		"shop/conftest.py":          {Added: true},
+		"shop/migrations/0002_x.py": {Added: true},
+		"vendor/lib.py":             {Added: true},
+		"README.md":                 {Added: true},
+	}
+	tests := map[string]struct {
+		views, exclude []string
+		want           []SkippedFile
+	}{
+		"default": {
+			want: []SkippedFile{
+				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "shop/tests/test_views.py", Reason: "matches paths.exclude", Changed: true},
+			},
+		},
+		"views override and an exclude": {
+			views:   []string{"**/views.py"},
+			exclude: []string{"vendor/**"},
+			want: []SkippedFile{
+				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "shop/services.py", Reason: "outside paths.views: only the model and migration rules apply", Changed: true},
+				{Path: "shop/tests/test_views.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "vendor/lib.py", Reason: "matches paths.exclude", Changed: true},
+			},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			cfg := DefaultConfig()
+			if tt.views != nil {
+				cfg.Views = tt.views
+			}
+			if tt.exclude != nil {
+				cfg.Exclude = tt.exclude
+			}
+			if diff := cmp.Diff(tt.want, unreviewed(change, cfg)); diff != "" {
+				t.Errorf("unreviewed (-want +got):\n%s", diff)
 			}
 		})
 	}

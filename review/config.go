@@ -16,7 +16,11 @@ type Config struct {
 	Severity map[string]rules.Severity
 	// Off lists rules switched off, by slug.
 	Off map[string]bool
-	// Views are globs of the files where view rules apply.
+	// Views, when set, are globs of the only files where the
+	// application-code rules apply. Unset (the default), they apply to
+	// every file, and each rule decides from a function's role (request
+	// handler, model method, task, management command, test, ...) whether
+	// it reviews it. An empty list switches them off.
 	Views []string
 	// Exclude are globs of files that get no findings (they remain context
 	// for the index).
@@ -26,6 +30,12 @@ type Config struct {
 	// MaxInlineComments caps the inline comments of one review; the rest go
 	// to the check run.
 	MaxInlineComments int
+	// RequireReason makes an ignore comment without a reason
+	// (`-- why`) suppress nothing, with a notice.
+	RequireReason bool
+	// ForbidBareIgnore makes a bare `# djintegrity: ignore`, which names
+	// no rule, suppress nothing, with a notice.
+	ForbidBareIgnore bool
 	// Logger receives the review's debug lines (files skipped, findings
 	// suppressed, suggestions withheld), with whatever attributes the
 	// caller gave it. It is not read from the file; nil discards them.
@@ -38,7 +48,6 @@ func DefaultConfig() *Config {
 	return &Config{
 		Severity:          map[string]rules.Severity{},
 		Off:               map[string]bool{},
-		Views:             []string{"**/views.py", "**/views/**/*.py", "**/api/**/*.py"},
 		Exclude:           []string{"**/tests/**", "**/test_*.py", "**/tests.py"},
 		FailOn:            rules.Error,
 		MaxInlineComments: 30,
@@ -61,10 +70,10 @@ func (c *Config) enabled(slug string) bool { return !c.Off[slug] }
 // excluded reports whether path matches paths.exclude.
 func (c *Config) excluded(path string) bool { return matchAny(c.Exclude, path) }
 
-// isWritePath reports whether view rules apply to path: it matches
-// paths.views and not paths.exclude.
+// isWritePath reports whether the application-code rules apply to path:
+// it matches paths.views, when set, and not paths.exclude.
 func (c *Config) isWritePath(path string) bool {
-	return matchAny(c.Views, path) && !c.excluded(path)
+	return (c.Views == nil || matchAny(c.Views, path)) && !c.excluded(path)
 }
 
 func matchAny(globs []string, path string) bool {

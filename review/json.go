@@ -12,7 +12,9 @@ import (
 // jsonWriter writes the design's output contract:
 // {"findings": [...], "files_analyzed": N, "duration_ms": N}, and
 // "skipped": [{"path", "reason", "changed"}] when a Python file could not
-// be read.
+// be read, "acknowledged" (findings with the "reason" of the ignore
+// comment that accepted them) and "notices" ({"path", "line", "message"}:
+// ignore comments naming no rule, or suppressing nothing) when there are.
 type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
@@ -20,11 +22,15 @@ type jsonResult struct {
 	FilesAnalyzed int             `json:"files_analyzed"`
 	DurationMS    int64           `json:"duration_ms"`
 	Skipped       []SkippedFile   `json:"skipped,omitempty"`
+	Unreviewed    []SkippedFile   `json:"unreviewed,omitempty"`
+	Acknowledged  []Acknowledged  `json:"acknowledged,omitempty"`
+	Notices       []Notice        `json:"notices,omitempty"`
 }
 
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
-	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped}
+	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped,
+		Unreviewed: r.Unreviewed, Acknowledged: r.Acknowledged, Notices: r.Notices}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null
 	}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/buildinfo"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -58,6 +60,7 @@ type sarifNotification struct {
 type sarifFileLocation struct {
 	PhysicalLocation struct {
 		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
 	} `json:"physicalLocation"`
 }
 
@@ -93,12 +96,20 @@ type sarifLevel struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression marks a finding an ignore comment acknowledged: code
+// scanning shows it as dismissed, with the comment's reason.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
 }
 
 type sarifLocation struct {
@@ -141,21 +152,17 @@ func ruleName(slug string) string {
 	return b.String()
 }
 
-// toolVersion is the module version of the binary, "0.0.0-devel" for a local
-// build. SARIF consumers use it to tell runs of different versions apart.
-func toolVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
-		return "0.0.0-devel"
-	}
-	return info.Main.Version
-}
+// toolVersion is the binary's version (internal/buildinfo), "0.0.0-devel"
+// for a local build. SARIF consumers use it to tell runs of different
+// versions apart.
+func toolVersion() string { return buildinfo.Get().ToolVersion() }
 
-// sarifSkipped reports the skipped files as one invocation's
-// notifications: a warning for a changed file not reviewed, a note for one
-// not read as context.
-func sarifSkipped(skipped []SkippedFile) []sarifInvocation {
-	if len(skipped) == 0 {
+// sarifInvocations reports the skipped files and the notices on ignore
+// comments as one invocation's notifications: a warning for a changed file
+// not reviewed, a note for one not read as context, a note for each
+// notice at its line.
+func sarifInvocations(skipped []SkippedFile, notices []Notice) []sarifInvocation {
+	if len(skipped) == 0 && len(notices) == 0 {
 		return nil
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
@@ -166,6 +173,14 @@ func sarifSkipped(skipped []SkippedFile) []sarifInvocation {
 		}
 		var loc sarifFileLocation
 		loc.PhysicalLocation.ArtifactLocation = sarifArtifact{URI: (&url.URL{Path: sk.Path}).String(), URIBaseID: srcRootBase}
+		n.Locations = []sarifFileLocation{loc}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
+	for _, no := range notices {
+		n := sarifNotification{Level: "note", Message: sarifText{Text: no.Path + ":" + strconv.Itoa(no.Line) + ": " + no.Message}}
+		var loc sarifFileLocation
+		loc.PhysicalLocation.ArtifactLocation = sarifArtifact{URI: (&url.URL{Path: no.Path}).String(), URIBaseID: srcRootBase}
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: no.Line, EndLine: no.Line}
 		n.Locations = []sarifFileLocation{loc}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
@@ -198,16 +213,25 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		})
 	}
 	results := []sarifResult{}
-	for _, f := range r.Findings {
+	all := slices.Clone(r.Findings)
+	for _, a := range r.Acknowledged {
+		all = append(all, a.Finding)
+	}
+	for n, f := range all {
 		i, ok := index[f.Rule]
 		if !ok {
 			return fmt.Errorf("write sarif: finding of unknown rule %q", f.Rule)
 		}
+		var sup []sarifSuppression
+		if a := n - len(r.Findings); a >= 0 {
+			sup = []sarifSuppression{{Kind: "inSource", Justification: r.Acknowledged[a].Reason}}
+		}
 		results = append(results, sarifResult{
-			RuleID:    f.Rule,
-			RuleIndex: i,
-			Level:     sarifLevelOf(f.Severity),
-			Message:   sarifText{Text: f.Message},
+			Suppressions: sup,
+			RuleID:       f.Rule,
+			RuleIndex:    i,
+			Level:        sarifLevelOf(f.Severity),
+			Message:      sarifText{Text: f.Message},
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
 				ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase},
 				Region:           sarifRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
@@ -216,7 +240,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool: sarifTool{Driver: driver}, Invocations: sarifSkipped(r.Skipped), ColumnKind: "utf16CodeUnits", Results: results,
+		Tool: sarifTool{Driver: driver}, Invocations: sarifInvocations(r.Skipped, r.Notices), ColumnKind: "utf16CodeUnits", Results: results,
 	}}}
 	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")
@@ -225,3 +249,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	}
 	return nil
 }
+
+// RuleDocsURL is the address of a rule's page: the hazard, the failing
+// example, the fix.
+func RuleDocsURL(slug string) string { return docsURI + slug + ".md" }

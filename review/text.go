@@ -33,6 +33,9 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 			for _, l := range strings.Split(*f.Suggestion, "\n") {
 				writeIndented(w, "    +", l)
 			}
+			for _, imp := range f.Imports {
+				writeIndented(w, "    and add to the imports: ", imp)
+			}
 		}
 		if len(msg) > 1 || f.Suggestion != nil {
 			fmt.Fprintln(w) // set a long finding apart from the next
@@ -41,8 +44,23 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "%s: %s\n", sk.Path, SkipNote(sk))
 	}
+	for _, a := range r.Acknowledged {
+		fmt.Fprintf(w, "%s:%d: acknowledged: %s [%s]\n", a.Path, a.StartLine, AckReason(a), a.Rule)
+	}
+	for _, n := range r.Notices {
+		fmt.Fprintf(w, "%s:%d: ignore comment: %s\n", n.Path, n.Line, n.Message)
+	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()
+}
+
+// AckReason is the reason an acknowledged finding's ignore comment gives,
+// or says it gives none.
+func AckReason(a Acknowledged) string {
+	if a.Reason == "" {
+		return "(no reason given)"
+	}
+	return a.Reason
 }
 
 // SkipNote says what skipping a file means for the review.
@@ -84,6 +102,9 @@ func summaryLine(r *Result) string {
 	line := findingsLine(r)
 	if n := notReviewed(r); n > 0 {
 		line += fmt.Sprintf("; %s not reviewed", plural(n, "changed Python file"))
+	}
+	if n := len(r.Acknowledged); n > 0 {
+		line += fmt.Sprintf("; %s acknowledged by ignore comments", plural(n, "finding"))
 	}
 	return line
 }

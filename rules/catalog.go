@@ -38,8 +38,9 @@ func Lookup(slug string) *Rule {
 
 // Analyze runs every rule that enabled accepts (nil: all) and returns the
 // findings sorted by path, line and rule. Findings of view rules outside
-// write paths (and, for a rule that checks them too, migrations) are
-// dropped here, so that rules need not each check.
+// the write paths (paths.views when the repository sets it, less
+// paths.exclude) are dropped here, and so are those in migrations but for
+// the rules that check them, so that rules need not each check.
 func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 	var out []Finding
 	for _, r := range catalog {
@@ -47,6 +48,9 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 			continue
 		}
 		for _, f := range r.check(r, p) {
+			if r.Views && !r.Migrations && isMigrationModule(p, f.Path) {
+				continue
+			}
 			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) && !(r.Migrations && isMigrationModule(p, f.Path)) {
 				continue
 			}

@@ -1,11 +1,15 @@
 package rules
 
 import (
+	"bytes"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
+	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
 // integrityErrorWithoutSavepoint reports `except IntegrityError` (or
@@ -40,6 +44,12 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		ctx, ctxLine := viewTryAtomic(p, s.f, w.Func, tr)
+		viaCaller := false
+		if ctx == "" && viewHandlerContinues(tr) {
+			// One level up: a caller in the repository that holds a
+			// transaction around the call.
+			ctx, viaCaller = atomicCaller(p, s.f, w.Func), true
+		}
 		if ctx == "" || !viewHandlerContinues(tr) {
 			continue
 		}
@@ -68,6 +78,14 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 		}
 		f := rule.finding(s.f.Path, start, end, viewKey(w, m, "savepoint"), msg)
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = names.imports
+		}
+		if viaCaller && f.Severity > Warning {
+			// The transaction is the caller's: other callers may hold
+			// none, and the call may be resolved wrongly.
+			f.Severity = Warning
+		}
 		out = append(out, f)
 	}
 	return out
@@ -156,4 +174,55 @@ func viewSavepointFix(s viewSite, tr *writesite.Try) (*string, viewNames) {
 	lines := []string{ind + "with " + names.transaction + ".atomic():"}
 	lines = append(lines, viewShift(viewLines(s.f.Src, tr.Body.Line, tr.Body.EndLine), unit)...)
 	return viewFix(lines), names
+}
+
+// atomicCaller says which caller of fn, a module-level function of file f,
+// calls it inside a transaction, among the files the review read: a call
+// by its name (in f, or through an import of f's module) inside `with
+// transaction.atomic()`, in a function under @transaction.atomic, or in a
+// view under ATOMIC_REQUESTS. "" when none does, or fn is a method (whose
+// calls the index cannot resolve with certainty).
+func atomicCaller(p *Pass, f *django.File, fn *writesite.Function) string {
+	if fn.Class != "" || f.Module == "" {
+		return ""
+	}
+	want := f.Module + "." + fn.Name
+	marker := []byte(fn.Name + "(")
+	paths := slices.Sorted(maps.Keys(p.Project.Files))
+	for _, path := range paths {
+		g := p.Project.Files[path]
+		if g.Migration != nil || django.IsTestPath(path) || !bytes.Contains(g.Src, marker) {
+			continue
+		}
+		t := pyast.Parse(g.Src)
+		calls := writesite.CallsOf(t, func(name string) (string, bool) {
+			q := p.Project.Qualify(g, name)
+			return q, q != name
+		}, func(dotted string) bool {
+			if g == f {
+				return dotted == fn.Name
+			}
+			return p.Project.Qualify(g, dotted) == want
+		})
+		t.Close()
+		for _, c := range calls {
+			if c.Caller == fn.Name && g == f {
+				continue // recursion
+			}
+			caller := "`" + c.Caller + "`"
+			if c.CallerClass != "" {
+				caller = "`" + c.CallerClass + "." + c.Caller + "`"
+			}
+			switch {
+			case c.Caller == "":
+			case c.AtomicWith:
+				return fmt.Sprintf("its caller %s calls it at %s:%d inside `with transaction.atomic()` at line %d", caller, path, c.Line, c.AtomicLine)
+			case c.AtomicLine > 0:
+				return fmt.Sprintf("its caller %s, under `@transaction.atomic` (line %d), calls it at %s:%d", caller, c.AtomicLine, path, c.Line)
+			case p.Project.AtomicRequests && c.View && !c.NonAtomicRequests:
+				return fmt.Sprintf("its caller %s, a view under ATOMIC_REQUESTS, calls it at %s:%d", caller, path, c.Line)
+			}
+		}
+	}
+	return ""
 }

@@ -13,15 +13,18 @@ import (
 )
 
 // viewSite is a write site of a changed file with its model resolved
-// (m is nil when the model cannot be resolved).
+// (m is nil when the model cannot be resolved) and the role of its
+// function.
 type viewSite struct {
-	f *django.File
-	w *writesite.Write
-	m *django.Model
+	f    *django.File
+	w    *writesite.Write
+	m    *django.Model
+	role django.Role
 }
 
 // viewSites returns the write sites inside functions of the changed
-// files, in path and source order.
+// files that are reviewed, in path and source order: tests and fixtures
+// are not.
 func viewSites(p *Pass) []viewSite {
 	if p.Project == nil {
 		return nil
@@ -40,22 +43,68 @@ func viewSites(p *Pass) []viewSite {
 			if w.Func == nil {
 				continue
 			}
-			out = append(out, viewSite{f: f, w: w, m: p.Project.WriteModel(f, w.Model, w.Ref)})
+			role := p.Project.Role(f, w.Func)
+			if role == django.RoleTest {
+				continue
+			}
+			m := p.Project.WriteModel(f, w.Model, w.Ref)
+			if m == nil {
+				w, m = viewFormSave(p, f, w)
+			}
+			out = append(out, viewSite{f: f, w: w, m: m, role: role})
 		}
 	}
 	return out
 }
 
-// viewRaceSites returns the write sites that can run concurrently with
-// themselves: a management command is run by hand, once at a time, and a
-// data migration runs once, in the deploy, so a race between two runs of
-// either cannot happen.
-func viewRaceSites(p *Pass) []viewSite {
-	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool {
-		path := "/" + s.f.Path
-		return strings.Contains(path, "/management/commands/") || strings.Contains(path, "/migrations/")
-	})
+// viewFormSave reads `form.save()` on a ModelForm or `serializer.save()`
+// on a ModelSerializer as a save of its Meta.model. What it writes is the
+// validated data, unknown here: the constructor's arguments (data=,
+// instance=) are not fields. Whether it inserts is not known either. It
+// returns w unchanged and nil for any other save.
+func viewFormSave(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	if w.Kind != writesite.WriteSave || w.Ref != nil || w.Model == "" {
+		return w, nil
+	}
+	ff := viewFormOf(p.Project, p.Project.Qualify(f, w.Model))
+	if ff == nil || ff.model == nil {
+		return w, nil
+	}
+	fw := *w
+	fw.Kwargs, fw.StarArgs, fw.Insert, fw.Positional = nil, true, false, false
+	return &fw, ff.model
 }
+
+// viewRaceSites returns the write sites that run, by their role, once per
+// request, so that two requests run them at once: request handlers, the
+// serializers and forms they validate with, and the plain functions of
+// views modules. A management command is run by
+// hand, one at a time, and a data migration once, in the deploy. Services,
+// tasks, receivers and model methods may race too, but whether they do
+// depends on callers the rules do not follow yet; on real projects most of
+// the races reported there could not happen (an importer run once, a daily
+// task, a row's own method writing a value it just created), so they are
+// not reported.
+func viewRaceSites(p *Pass) []viewSite {
+	return slices.DeleteFunc(viewSites(p), func(s viewSite) bool { return !RaceReviewed(s.role, s.f.Path) })
+}
+
+// RaceReviewed reports whether the race rules review a function of role
+// in the file at path (see viewRaceSites).
+func RaceReviewed(role django.Role, path string) bool {
+	return raceRoles[role] || role == django.RoleService && viewsModule(path)
+}
+
+// viewsModule reports whether a module is one of views by its name
+// (views.py, a views or api package): its plain functions are the views'
+// helpers, run per request.
+func viewsModule(path string) bool {
+	path = "/" + path
+	return strings.HasSuffix(path, "/views.py") || strings.Contains(path, "/views/") || strings.Contains(path, "/api/")
+}
+
+// raceRoles are the roles whose writes the race rules review.
+var raceRoles = map[django.Role]bool{django.RoleRequest: true, django.RoleSerializer: true, django.RoleForm: true}
 
 // viewTouches reports whether the change touches any of the line ranges
 // (pairs of start, end) of path, in a function the change did more than

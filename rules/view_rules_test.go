@@ -766,3 +766,35 @@ def g(e):
 		},
 	})
 }
+
+// TestRaceScopeByRole: the race rules review request handlers, the
+// serializers and forms they use, and the plain functions of views
+// modules, whatever the file is called; not tasks, services, management
+// commands or tests.
+func TestRaceScopeByRole(t *testing.T) {
+	const body = `    if not User.objects.filter(username=username).exists():
+        User.objects.create(username=username)
+`
+	files := map[string]string{
+		"shop/views.py":                    "from accounts.models import User\n\ndef helper(username):\n" + body,
+		"shop/beer_views.py":               "from accounts.models import User\n\ndef signup(request, username):\n" + body,
+		"shop/viewsets.py":                 "from rest_framework import viewsets\nfrom accounts.models import User\n\nclass UserViewSet(viewsets.ViewSet):\n    def claim(self, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/schema.py":                   "import graphene\nfrom accounts.models import User\n\nclass Claim(graphene.Mutation):\n    def mutate(root, info, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/serializers.py":              "from rest_framework import serializers\nfrom accounts.models import User\n\nclass UserSerializer(serializers.Serializer):\n    def create(self, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/services.py":                 "from accounts.models import User\n\ndef register(username):\n" + body,
+		"shop/tasks.py":                    "from celery import shared_task\nfrom accounts.models import User\n\n@shared_task\ndef register(username):\n" + body,
+		"shop/management/commands/seed.py": "from django.core.management.base import BaseCommand\nfrom accounts.models import User\n\ndef seed(username):\n" + body,
+		"shop/tests/test_signup.py":        "from accounts.models import User\n\ndef test_signup(username):\n" + body,
+	}
+	got := map[string]bool{}
+	for _, f := range viewRun(t, checkThenInsert, files, false) {
+		got[f.Path] = true
+	}
+	want := map[string]bool{
+		"shop/views.py": true, "shop/beer_views.py": true, "shop/viewsets.py": true,
+		"shop/schema.py": true, "shop/serializers.py": true,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files with check-then-insert findings (-want +got):\n%s", diff)
+	}
+}

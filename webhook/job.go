@@ -18,7 +18,7 @@ import (
 // Job is one review request taken from a webhook delivery.
 type Job struct {
 	DeliveryID     string    `json:"delivery_id"` // X-GitHub-Delivery: dedupe and logs
-	Event          string    `json:"event"`       // pull_request, check_run, check_suite
+	Event          string    `json:"event"`       // pull_request, check_run, check_suite, merge_group
 	Action         string    `json:"action"`
 	InstallationID int64     `json:"installation_id"`
 	Owner          string    `json:"owner"`
@@ -27,6 +27,11 @@ type Job struct {
 	BaseSHA        string    `json:"base_sha"`
 	HeadSHA        string    `json:"head_sha"`
 	Received       time.Time `json:"received"`
+	// MergeGroup is the head ref of a merge queue's group
+	// (refs/heads/gh-readonly-queue/...) for a merge_group job, which has
+	// no pull request number: the review compares BaseSHA with HeadSHA and
+	// only completes a check run on HeadSHA.
+	MergeGroup string `json:"merge_group,omitempty"`
 	// Updated is the pull request's updated_at from a pull_request event
 	// (zero for check events). GitHub does not promise delivery order, so
 	// coalescing uses it to tell the newer of two pushes.
@@ -35,8 +40,19 @@ type Job struct {
 
 // PRKey names the pull request a job is about, owner/repo#number: jobs with
 // the same key are coalesced and never run at the same time (in the
-// journal; on SQS it is the FIFO message group).
-func (j Job) PRKey() string { return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number) }
+// journal; on SQS it is the FIFO message group). A merge group's key is
+// its head ref, so that its destroyed event supersedes its queued review.
+func (j Job) PRKey() string {
+	if j.MergeGroup != "" {
+		return j.Owner + "/" + j.Repo + "@" + j.MergeGroup
+	}
+	return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number)
+}
+
+// Cancels reports whether the job only cancels the queued work of its key
+// (a merge group that GitHub destroyed): it supersedes that work and runs
+// nothing.
+func (j Job) Cancels() bool { return j.Event == "merge_group" && j.Action == "destroyed" }
 
 // deliveryKey is what a redelivery repeats. One check_suite delivery can
 // name several pull requests, each its own job, so the key holds both.
@@ -63,7 +79,7 @@ func Supersedes(next, prev Job) bool {
 // LogAttrs are the log attributes of a job, the same in every mode (the
 // journal of serve, SQS on Lambda).
 func (j Job) LogAttrs() []any {
-	return []any{
+	attrs := []any{
 		slog.String("delivery", j.DeliveryID),
 		slog.String("event", j.Event),
 		slog.String("action", j.Action),
@@ -72,6 +88,10 @@ func (j Job) LogAttrs() []any {
 		slog.Int("pr", j.Number),
 		slog.String("head_sha", j.HeadSHA),
 	}
+	if j.MergeGroup != "" {
+		attrs = append(attrs, slog.String("merge_group", j.MergeGroup))
+	}
+	return attrs
 }
 
 // Runner runs one job: the review of one pull request at one head sha.

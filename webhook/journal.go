@@ -124,7 +124,7 @@ func decodeRecord(k, v []byte) (*record, error) {
 	switch {
 	case j.DeliveryID == "":
 		return nil, errors.New("job has no delivery id")
-	case j.Owner == "" || j.Repo == "" || j.Number <= 0:
+	case j.Owner == "" || j.Repo == "" || j.Number <= 0 && j.MergeGroup == "":
 		return nil, errors.New("job names no pull request")
 	case rec.Attempts < 0:
 		return nil, fmt.Errorf("%d attempts", rec.Attempts)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -22,6 +23,7 @@ type checkFlags struct {
 	config           string
 	verbose          bool
 	githubReview     bool
+	staged           bool
 }
 
 func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, string, error) {
@@ -34,13 +36,14 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, string, erro
 	}
 	fs.StringVar(&f.base, "base", "", "base `revision` (default: merge-base of HEAD with the default branch)")
 	fs.StringVar(&f.head, "head", "", "head `revision` (default: the working tree, uncommitted changes included)")
+	fs.BoolVar(&f.staged, "staged", false, "review the staged change, what `git commit` would commit: the index against --base (default HEAD)")
 	fs.StringVar(&f.baseDir, "base-dir", "", "base `directory`: compare two plain trees instead of git revisions")
 	fs.StringVar(&f.headDir, "head-dir", "", "head `directory` (with --base-dir)")
 	fs.StringVar(&f.format, "format", "text", "output `format`: text, json, sarif or markdown")
 	fs.StringVar(&f.failOn, "fail-on", "", "exit 1 when a finding reaches this `severity`: error, warning, notice or never (default: the config's fail_on, else error)")
 	fs.StringVar(&f.config, "config", "", "configuration `file` (default: .github/djintegrity.yml of the head tree, if present)")
 	fs.BoolVar(&f.verbose, "v", false, "log skipped files and timings to stderr")
-	fs.BoolVar(&f.githubReview, "github-review", false, "in a GitHub Actions pull_request job: post the review and check run with GITHUB_TOKEN (see README)")
+	fs.BoolVar(&f.githubReview, "github-review", false, "in a GitHub Actions pull_request or merge_group job: post the review and check run with GITHUB_TOKEN (see README)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, "", err
@@ -57,8 +60,11 @@ func parseCheckFlags(args []string, stderr io.Writer) (*checkFlags, string, erro
 	if (f.baseDir == "") != (f.headDir == "") {
 		return nil, "", usagef("--base-dir and --head-dir go together")
 	}
-	if f.baseDir != "" && (f.base != "" || f.head != "" || fs.NArg() > 0) {
-		return nil, "", usagef("--base-dir/--head-dir compare two trees; they take no --base, --head or REPO")
+	if f.baseDir != "" && (f.base != "" || f.head != "" || f.staged || fs.NArg() > 0) {
+		return nil, "", usagef("--base-dir/--head-dir compare two trees; they take no --base, --head, --staged or REPO")
+	}
+	if f.staged && f.head != "" {
+		return nil, "", usagef("--staged reviews the index; it takes no --head")
 	}
 	return &f, repo, nil
 }
@@ -122,6 +128,9 @@ func source(ctx context.Context, f *checkFlags, repo string) (review.Source, str
 		return nil, "", usagef("%s is not a directory", repo)
 	}
 	base := f.base
+	if f.staged {
+		return review.NewIndexSource(repo, cmp.Or(base, "HEAD")), repo, nil
+	}
 	if base == "" {
 		var err error
 		if base, err = review.DefaultBase(ctx, repo); err != nil {

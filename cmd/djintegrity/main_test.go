@@ -25,7 +25,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCLI) == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeRelease()
+	os.Exit(code)
 }
 
 // runCLI runs the program as main would and returns its output and status.
@@ -138,23 +140,25 @@ func gitRepo(t *testing.T) string {
 		t.Skip("git not installed")
 	}
 	repo := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), "git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git("init", "-q", "-b", "main")
+	gitIn(t, repo, "init", "-q", "-b", "main")
 	testtree.Copy(t, "../../examples/shop/base", repo)
-	git("add", "-A")
-	git("commit", "-q", "-m", "base")
-	git("checkout", "-q", "-b", "feature")
+	gitIn(t, repo, "add", "-A")
+	gitIn(t, repo, "commit", "-q", "-m", "base")
+	gitIn(t, repo, "checkout", "-q", "-b", "feature")
 	replaceTree(t, "../../examples/shop/head", repo)
 	return repo
+}
+
+// gitIn runs git in repo with a fixed identity and no user configuration.
+func gitIn(t *testing.T, repo string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "git", args...)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
 }
 
 func TestCheckGitRepository(t *testing.T) {

@@ -119,7 +119,7 @@ func TestServeKilledDuringReviewResumes(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	dir := t.TempDir()
-	p := startServeProcess(t, gh, dir)
+	p := startServeProcessIn(t, gh, dir)
 	killed, accepted := make(chan struct{}), make(chan struct{})
 	gh.Before(http.MethodGet, routeTree, func() {
 		<-accepted // the delivery's answer first
@@ -127,13 +127,13 @@ func TestServeKilledDuringReviewResumes(t *testing.T) {
 		close(killed)
 	})
 	openPR(t, p, gh, accepted)
-	p.within(t, killed, "the review to list the tree")
+	p.within(killed, "the review to list the tree")
 	if runs := gh.CheckRuns(); len(runs) != 1 || runs[0].Status != "in_progress" {
 		t.Fatalf("check runs when serve died: %+v, want one in progress", runs)
 	}
 
-	p = startServeProcess(t, gh, dir)
-	p.wait(t, "the resumed job", func() bool { return p.logs.count("job done") > 0 })
+	p = startServeProcessIn(t, gh, dir)
+	p.wait("the resumed job", func() bool { return p.logs.count("job done") > 0 })
 	runs := gh.CheckRuns()
 	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != "failure" {
 		t.Errorf("check runs after the restart: %+v, want the one resumed and completed/failure", runs)
@@ -174,19 +174,19 @@ func TestServeGivesUpAJobThatKillsIt(t *testing.T) {
 	arm()
 	for i := range maxAttempts {
 		mu.Lock()
-		p = startServeProcess(t, gh, dir)
+		p = startServeProcessIn(t, gh, dir)
 		mu.Unlock()
 		if i == 0 {
 			openPR(t, p, gh, accepted)
 		}
-		p.within(t, died, fmt.Sprintf("start %d to run the review", i+1))
+		p.within(died, fmt.Sprintf("start %d to run the review", i+1))
 	}
 	gh.Reset()
-	p = startServeProcess(t, gh, dir)
-	p.wait(t, "the job given up", func() bool {
+	p = startServeProcessIn(t, gh, dir)
+	p.wait("the job given up", func() bool {
 		return p.logs.count("journal: job failed for good, giving up: it was running each time the process stopped") > 0
 	})
-	p.wait(t, "the check run completed", func() bool {
+	p.wait("the check run completed", func() bool {
 		runs := gh.CheckRuns()
 		return len(runs) == 1 && runs[0].Status == "completed"
 	})
@@ -233,7 +233,7 @@ func TestServeStartsOnACorruptedJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	p := startServeProcess(t, gh, dir)
+	p := startServeProcessIn(t, gh, dir)
 	if !strings.Contains(p.logs.String(), "JOURNAL CORRUPTED") {
 		t.Errorf("no loud line about the corrupted journal; log:\n%s", p.logs.String())
 	}

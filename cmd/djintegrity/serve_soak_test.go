@@ -77,7 +77,7 @@ func TestServeSoak(t *testing.T) {
 	dir := t.TempDir()
 	var procs []*serveProcess
 	startServe := func() *serveProcess {
-		p := startServeProcess(t, gh, dir)
+		p := startServeProcessIn(t, gh, dir)
 		procs = append(procs, p)
 		return p
 	}

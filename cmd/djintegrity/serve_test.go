@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -405,16 +404,16 @@ func TestAppManifest(t *testing.T) {
 		t.Fatalf("app.yml: %v", err)
 	}
 	if diff := cmp.Diff(map[string]string{
-		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read",
+		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read", "merge_queues": "read",
 	}, m.DefaultPermissions); diff != "" {
 		t.Errorf("default_permissions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"check_run", "check_suite", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"check_run", "check_suite", "merge_group", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("default_events (-want +got):\n%s", diff)
 	}
 	// GitHub refuses a manifest subscribing to an event without the
 	// permission it needs.
-	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests"}
+	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests", "merge_group": "merge_queues"}
 	for _, ev := range m.DefaultEvents {
 		if p, ok := needs[ev]; !ok || m.DefaultPermissions[p] == "" {
 			t.Errorf("event %s without its permission %q", ev, p)
@@ -575,15 +574,11 @@ func TestServeEndToEnd(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	p := startServeProcess(t, gh, t.TempDir())
-	if code, body := p.get(t, "/healthz"); code != http.StatusOK {
-		t.Fatalf("/healthz: %d %q", code, body)
-	}
-
+	p := startServeProcess(t, gh)
 	if code, body := p.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
-	p.wait(t, "the job", func() bool { return p.logs.count("job done") > 0 })
+	p.wait("the job", func() bool { return p.logs.count("job done") > 0 })
 	if reviews, runs := gh.Reviews(), gh.CheckRuns(); len(reviews) != 1 || len(runs) != 1 || runs[0].Conclusion != "failure" {
 		t.Errorf("%d reviews and %d check runs (%+v), want one review and one failing check run", len(reviews), len(runs), runs)
 	}
@@ -602,17 +597,7 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("findings: review done %v, job done %v; want the same count, not zero", r, j)
 	}
 
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-p.done:
-		if p.err != nil {
-			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", p.err, p.logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30 s after SIGTERM")
-	}
+	p.stop()
 }
 
 func TestServeEndToEndRestart(t *testing.T) {

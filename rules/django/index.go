@@ -577,6 +577,13 @@ func (p *Project) WriteModel(f *File, expr string, ref *writesite.ModelRef) *Mod
 	switch {
 	case ref != nil && ref.User:
 		return p.userModel
+	case ref != nil && ref.Class != "":
+		if _, c := p.classIn(f, ref.Class, p.qualify(f, ref.Class, 0)); c != nil {
+			return p.model(f, c, 0)
+		}
+		return nil
+	case ref != nil && ref.ManagerClass != "":
+		return p.managedBy(f, ref.ManagerClass)
 	case ref != nil:
 		return p.FindModel(ref.App, ref.Name)
 	}

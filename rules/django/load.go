@@ -334,11 +334,11 @@ func referencedLabels(f *File) []string {
 		}
 	}
 	for _, w := range f.Writes {
-		if w.Ref != nil && !w.Ref.User {
+		if w.Ref.Named() {
 			out = append(out, w.Ref.App)
 		}
 		for _, c := range w.Checks {
-			if c.Ref != nil && !c.Ref.User {
+			if c.Ref.Named() {
 				out = append(out, c.Ref.App)
 			}
 		}

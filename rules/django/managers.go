@@ -147,3 +147,30 @@ func (p *Project) singletonPK(m *Model, depth int) string {
 	}
 	return ""
 }
+
+// managedBy returns the model whose manager the class named class (a
+// manager or queryset class of file f) makes: the one concrete model that
+// assigns a manager made from it (`objects = OrderManager()`,
+// `OrderQuerySet.as_manager()`). nil when no model, or more than one, or
+// an abstract one that others inherit it from, does.
+func (p *Project) managedBy(f *File, class string) *Model {
+	want := p.qualify(f, class, 0)
+	var found *Model
+	for c, m := range p.classes {
+		if m == nil {
+			continue
+		}
+		for _, callee := range c.ManagerClasses {
+			callee, _, _ = strings.Cut(callee, ".as_manager")
+			callee, _, _ = strings.Cut(callee, ".from_queryset")
+			if p.qualify(p.owner[c], callee, 0) != want {
+				continue
+			}
+			if m.Abstract || found != nil && found != m {
+				return nil
+			}
+			found = m
+		}
+	}
+	return found
+}

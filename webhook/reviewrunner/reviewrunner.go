@@ -30,6 +30,12 @@ func New(r *githubreview.Reviewer) Runner { return Runner{r} }
 // webhook.Permanent, so that a queue gives the job up at once instead of
 // retrying it until its dead-letter queue.
 func (r Runner) Run(ctx context.Context, job webhook.Job) error {
+	if job.Cancels() {
+		// Queued after the group's review, it has superseded that review
+		// if it had not started: nothing is left to do.
+		webhook.Logger(ctx).Info("merge group destroyed: its review is cancelled")
+		return nil
+	}
 	pr := pullRequest(job, webhook.Logger(ctx))
 	pr.Resumable = webhook.Resumable(ctx)
 	out, err := r.reviewer.Review(ctx, pr)
@@ -54,6 +60,9 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 // Abandon completes the check run a job its host gave up left in progress
 // (webhook.Abandoner).
 func (r Runner) Abandon(ctx context.Context, job webhook.Job, cause error) error {
+	if job.Cancels() {
+		return nil
+	}
 	return r.reviewer.Abandon(ctx, pullRequest(job, webhook.Logger(ctx)), cause)
 }
 
@@ -68,6 +77,7 @@ func pullRequest(job webhook.Job, log *slog.Logger) githubreview.PullRequest {
 		Number:         job.Number,
 		BaseSHA:        job.BaseSHA,
 		HeadSHA:        job.HeadSHA,
+		MergeGroup:     job.MergeGroup,
 		Rerun:          job.Event == "check_run" || job.Event == "check_suite",
 		Logger:         log,
 	}

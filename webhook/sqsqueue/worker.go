@@ -275,7 +275,7 @@ func decodeJob(body string) (webhook.Job, error) {
 		return job, errors.New("job has no delivery id")
 	case job.InstallationID <= 0:
 		return job, errors.New("job has no installation")
-	case job.Owner == "" || job.Repo == "" || job.Number <= 0:
+	case job.Owner == "" || job.Repo == "" || job.Number <= 0 && job.MergeGroup == "":
 		return job, errors.New("job names no pull request")
 	}
 	return job, nil

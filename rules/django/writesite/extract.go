@@ -67,6 +67,9 @@ type classInfo struct {
 	bases      []string
 	atomicLine int
 	view       bool
+	// manager: the class is a manager or a queryset (by its name or a
+	// base's), so self in its methods is a queryset of the model it serves.
+	manager bool
 }
 
 // bindingKind is what a local name holds, as far as the extractor
@@ -307,6 +310,7 @@ func (x *extractor) class(n *sitter.Node, decs []*sitter.Node, sc scope) {
 		return // no method of it writes
 	}
 	ci := &classInfo{name: x.t.Text(pyast.Field(n, "name"))}
+	ci.manager = isManagerName(ci.name)
 	if sup := pyast.Field(n, "superclasses"); sup != nil {
 		for _, b := range pyast.Children(sup) {
 			if name := x.t.DottedName(b); name != "" {
@@ -314,6 +318,9 @@ func (x *extractor) class(n *sitter.Node, decs []*sitter.Node, sc scope) {
 				last := lastSeg(name)
 				if strings.HasSuffix(last, "View") || strings.HasSuffix(last, "ViewSet") {
 					ci.view = true
+				}
+				if isManagerName(last) {
+					ci.manager = true
 				}
 			}
 		}
@@ -368,6 +375,9 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 			fn.bind(name, fn.Line)
 		}
 	}
+	if sc.class != nil && len(fn.Params) > 0 {
+		x.bindOwn(fn, sc.class, st)
+	}
 	fn.HasRequest = slices.Contains(fn.Params, "request")
 	fn.View = fn.HasRequest || apiView || (sc.class != nil && sc.class.view)
 	if fn.HasRequest {
@@ -389,6 +399,29 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	}
 	x.functions = append(x.functions, fn)
 	x.walkBlock(body, scope{fn: fn, st: st})
+}
+
+// bindOwn binds the first parameter of a method to what it holds: in a
+// manager or queryset, a queryset of the model it serves; in a
+// classmethod, the class; in any other method, the instance, so that
+// self.save() in a model's method writes the model.
+func (x *extractor) bindOwn(fn *Function, ci *classInfo, st *funcState) {
+	first := fn.Params[0]
+	switch {
+	case slices.Contains(fn.Decorators, "staticmethod"):
+	case ci.manager:
+		st.vars[first] = &binding{kind: bindQueryset, chain: &chainInfo{ref: &ModelRef{ManagerClass: ci.name}, model: first, receiver: first, upper: true}}
+	case slices.Contains(fn.Decorators, "classmethod"):
+		st.vars[first] = &binding{kind: bindModel, ref: &ModelRef{Class: ci.name}}
+	default:
+		st.vars[first] = &binding{kind: bindInstance, ref: &ModelRef{Class: ci.name}, model: first}
+	}
+}
+
+// isManagerName reports whether a class name is a manager's or a
+// queryset's by Django's conventions.
+func isManagerName(name string) bool {
+	return strings.HasSuffix(name, "Manager") || strings.HasSuffix(name, "QuerySet") || strings.HasSuffix(name, "Queryset")
 }
 
 // answer records, in the function of sc, a statement that returns or

@@ -29,7 +29,7 @@ var lookupMethods = map[string]bool{"filter": true, "get": true}
 var passMethods = map[string]bool{
 	"all": true, "select_for_update": true, "select_related": true, "prefetch_related": true,
 	"using": true, "order_by": true, "only": true, "defer": true, "distinct": true, "none": true,
-	"values": true, "values_list": true, "iterator": true,
+	"values": true, "values_list": true, "iterator": true, "get_queryset": true,
 }
 
 // chain takes apart the receiver of a method call. It returns nil when the
@@ -77,6 +77,13 @@ func (x *extractor) chain(n *sitter.Node, sc scope) *chainInfo {
 		name := x.t.DottedName(obj)
 		if name == "" {
 			return nil
+		}
+		if own, ok := strings.CutSuffix(name, ".model"); ok && !strings.Contains(own, ".") {
+			// self.model.objects in a manager's method.
+			if b := x.lookup(sc, own); b != nil && b.kind == bindQueryset && b.chain != nil && b.chain.ref != nil && b.chain.ref.ManagerClass != "" {
+				ci.model, ci.ref, ci.upper = name, b.chain.ref, true
+				break
+			}
 		}
 		if pyast.Kind(obj) == "identifier" {
 			if b := x.lookup(sc, name); b != nil {
@@ -514,10 +521,19 @@ func (x *extractor) bulkFields(w *Write, objs *sitter.Node, sc scope) {
 // fetched in the function.
 func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, sc scope, stmt *sitter.Node) {
 	recv = pyast.Unwrap(recv)
-	if recv == nil || pyast.Kind(recv) != "identifier" {
+	if recv == nil {
 		return
 	}
-	name := x.t.Text(recv)
+	var name string
+	switch {
+	case pyast.Kind(recv) == "identifier":
+		name = x.t.Text(recv)
+	case x.isSuper(recv) && sc.fn != nil && len(sc.fn.Params) > 0:
+		// super().save() in an override of save() saves the instance.
+		name = sc.fn.Params[0]
+	default:
+		return
+	}
 	b := x.lookup(sc, name)
 	if b == nil || b.kind != bindInstance {
 		return
@@ -554,6 +570,12 @@ func (x *extractor) saveCall(n *sitter.Node, c *pyast.Call, recv *sitter.Node, s
 	// it is not reported, rather than reported wrongly.
 	// What it writes that could collide is what is assigned from now on.
 	b.saved, b.kwargs, b.attrs, b.ctorStmt = true, nil, nil, Span{}
+}
+
+// isSuper reports whether n is a call of super().
+func (x *extractor) isSuper(n *sitter.Node) bool {
+	c := x.t.Call(n)
+	return c != nil && x.t.DottedName(c.Func) == "super"
 }
 
 // addWrite fills the statement, function, guard and checks of w.

@@ -56,11 +56,21 @@ type Span struct {
 
 // ModelRef names a model by app label and name, as apps.get_model does,
 // or, with User set, as get_user_model() does: whichever model the
-// project's AUTH_USER_MODEL names (App and Name are then empty).
+// project's AUTH_USER_MODEL names. Class and ManagerClass name it from
+// inside a class of the file. Only one of the four ways is set.
 type ModelRef struct {
 	App, Name string
 	User      bool
+	// Class is the enclosing class, for self in its methods and cls in
+	// its classmethods: the model, when the class is one.
+	Class string
+	// ManagerClass is the enclosing manager or queryset class, for self
+	// and self.model in its methods: the model whose manager it makes.
+	ManagerClass string
 }
+
+// Named reports whether the reference names its model by app label.
+func (r *ModelRef) Named() bool { return r != nil && r.App != "" }
 
 // Kwarg is one keyword argument of a call (or one attribute assignment
 // `obj.field = value` before a save).

@@ -1,0 +1,11 @@
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+
+from shop.models import Order
+from shop.services import redeem
+
+
+def apply_coupon(request, order_id):
+    order = get_object_or_404(Order, pk=order_id)
+    redeem(order, request.POST["code"])
+    return JsonResponse({"total": str(order.total)})

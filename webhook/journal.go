@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -198,19 +199,20 @@ type corruptError struct{ err error }
 func (e *corruptError) Error() string { return "corrupted: " + e.err.Error() }
 func (e *corruptError) Unwrap() error { return e.err }
 
-// openChecked opens the journal at path, checks every page, rewrites what
+// openChecked opens the journal at path, checks its pages, rewrites what
 // it holds into a fresh file that takes path's place, and loads the jobs.
-// bbolt panics, or faults on a page pointer past the file, on some
-// corruptions, and its check does not see every corruption a later write
-// trips on: the old file is read once, here, where a panic or a fault is
-// recovered as a *corruptError, and the journal then writes only to a file
-// bbolt laid out itself, so a corruption cannot crash the process later,
-// nor at every start.
+// bbolt trusts its pages: on some corruptions it panics, faults on a page
+// pointer past the file, loops on a page that points to itself, or
+// allocates without bound for a free list that says it is huge, and its
+// own check does some of these too. So the old file is opened read-only
+// (its free list is never read), its tree is checked from the file's bytes
+// (pageTree) before bbolt walks it, the walk copies it key by key into a
+// file bbolt lays out itself, and the journal then writes only to that
+// one. A panic or a fault on the way is recovered as a *corruptError.
 func (j *Journal) openChecked(path string) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	var old, fresh *bolt.DB
+	var dbs []*bolt.DB
 	var files []*os.File // bbolt's, to close if Open panics before it returns the DB
-	tmp := path + ".compact"
 	defer func() {
 		if p := recover(); p != nil {
 			err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
@@ -218,56 +220,26 @@ func (j *Journal) openChecked(path string) (err error) {
 		if err == nil {
 			return
 		}
-		for _, db := range []*bolt.DB{fresh, old} {
-			if db != nil {
-				closeQuietly(db)
-			}
+		for _, db := range dbs {
+			closeQuietly(db)
 		}
 		for _, f := range files {
 			f.Close() // releases the lock too; a second Close is harmless
 		}
-		if fresh != nil {
-			os.Remove(tmp)
-		}
 	}()
-	if old, err = j.openLocked(path, &files); err != nil {
-		return err
-	}
-	if err := check(old); err != nil {
-		return &corruptError{err}
-	}
-	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return err
-	}
-	if fresh, err = j.openDB(tmp, &files); err != nil {
-		return err
-	}
-	if err := copyAll(old, fresh); err != nil {
-		return err
-	}
-	// The fresh file takes the old one's place while both are open and
-	// locked: a process waiting for the old file's lock finds that it is
-	// not the journal any more (openLocked).
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	if !j.opts.noSync {
-		syncDir(filepath.Dir(path))
-	}
-	if err := old.Close(); err != nil {
-		j.log.Warn("journal: closing the old file", slog.Any("error", err))
-	}
-	old = nil
-	j.db = fresh
-	return j.load()
-}
-
-// openLocked opens the journal at path and holds its lock, making sure that
-// the file locked is still the one at path (another process may have put a
-// fresh file there while this one waited for the lock).
-func (j *Journal) openLocked(path string, files *[]*os.File) (*bolt.DB, error) {
-	for range 3 {
-		db, err := j.openDB(path, files)
+	open := func(p string, readOnly bool) (*bolt.DB, error) {
+		db, err := bolt.Open(p, 0o600, &bolt.Options{
+			Timeout:  time.Second,
+			ReadOnly: readOnly,
+			NoSync:   j.opts.noSync,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				if f != nil {
+					files = append(files, f)
+				}
+				return f, err
+			},
+		})
 		switch {
 		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, errors.New("in use by another process")
@@ -277,59 +249,95 @@ func (j *Journal) openLocked(path string, files *[]*os.File) (*bolt.DB, error) {
 		case err != nil:
 			return nil, err
 		}
-		locked, err := (*files)[len(*files)-1].Stat()
-		if err != nil {
-			return nil, err
-		}
-		if now, err := os.Stat(path); err == nil && os.SameFile(locked, now) {
-			return db, nil
-		}
-		if err := db.Close(); err != nil {
-			return nil, err
-		}
+		dbs = append(dbs, db)
+		return db, nil
 	}
-	return nil, errors.New("in use by another process, which keeps replacing it")
-}
 
-// openDB opens the bbolt file at path, adding the file it opens to files.
-func (j *Journal) openDB(path string, files *[]*os.File) (*bolt.DB, error) {
-	return bolt.Open(path, 0o600, &bolt.Options{
-		Timeout: time.Second,
-		NoSync:  j.opts.noSync,
-		OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
-			f, err := os.OpenFile(name, flag, perm)
-			if f != nil {
-				*files = append(*files, f)
-			}
-			return f, err
-		},
-	})
-}
-
-// check reads every page of db. Walking the keys here first, in the
-// goroutine that recovers faults, makes bbolt's own check (which runs in a
-// goroutine of its own) safe to call: it follows the same pages.
-func check(db *bolt.DB) error {
-	return db.View(func(tx *bolt.Tx) error {
-		var walk func(b *bolt.Bucket) error
-		walk = func(b *bolt.Bucket) error {
-			return b.ForEach(func(k, v []byte) error {
-				if v == nil {
-					return walk(b.Bucket(k))
-				}
-				return nil
-			})
-		}
-		err := tx.ForEach(func(_ []byte, b *bolt.Bucket) error { return walk(b) })
-		if err != nil {
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		if err := j.rewrite(path, open); err != nil {
 			return err
 		}
-		var errs []error
-		for e := range tx.Check() {
-			errs = append(errs, e)
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if j.db, err = open(path, false); err != nil {
+		return err
+	}
+	return j.load()
+}
+
+// rewrite checks the journal at path and puts a fresh copy of it in its
+// place. A file in use by a serve that runs is refused (its lock).
+func (j *Journal) rewrite(path string, open func(string, bool) (*bolt.DB, error)) error {
+	old, err := open(path, true)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	t := &pageTree{data: data, seen: map[uint64]bool{}}
+	var root uint64
+	if err := old.View(func(tx *bolt.Tx) error {
+		t.pageSize = uint64(old.Info().PageSize)
+		t.hwm = uint64(tx.Size()) / t.pageSize
+		root = uint64(tx.Cursor().Bucket().Root())
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := t.check(root); err != nil {
+		return &corruptError{err}
+	}
+	// A second serve started at the same time waits here for the first's
+	// copy (the lock of tmp), and copies again: the same jobs.
+	tmp := path + ".compact"
+	fresh, err := openFresh(tmp, open)
+	if err != nil {
+		return err
+	}
+	if err := copyAll(old, fresh); err != nil {
+		return err
+	}
+	if err := fresh.Close(); err != nil {
+		return err
+	}
+	if err := old.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if !j.opts.noSync {
+		syncDir(filepath.Dir(path))
+	}
+	return nil
+}
+
+// openFresh opens the file a rewrite copies into. One that a crash left
+// corrupted is removed and made again: its corruption is not the
+// journal's.
+func openFresh(tmp string, open func(string, bool) (*bolt.DB, error)) (*bolt.DB, error) {
+	try := func() (db *bolt.DB, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
+			}
+		}()
+		return open(tmp, false)
+	}
+	db, err := try()
+	if bad := (*corruptError)(nil); errors.As(err, &bad) {
+		if err := os.Remove(tmp); err != nil {
+			return nil, err
 		}
-		return errors.Join(errs...)
-	})
+		db, err = try()
+	}
+	if bad := (*corruptError)(nil); errors.As(err, &bad) {
+		return nil, fmt.Errorf("%s: %v", tmp, bad) // not the journal's corruption
+	}
+	return db, err
 }
 
 // copyAll copies every bucket, key, value and bucket sequence of src into
@@ -340,6 +348,19 @@ func copyAll(src, dst *bolt.DB) error {
 	var bad error
 	err := src.View(func(stx *bolt.Tx) error {
 		return dst.Update(func(dtx *bolt.Tx) error {
+			// dst may hold a copy that a crash cut short.
+			var left [][]byte
+			if err := dtx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				left = append(left, bytes.Clone(name))
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, name := range left {
+				if err := dtx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
 			return stx.ForEach(func(name []byte, sb *bolt.Bucket) error {
 				db, err := dtx.CreateBucket(name)
 				if err != nil {

@@ -240,14 +240,16 @@ func (j *Journal) openChecked(path string) (err error) {
 				return f, err
 			},
 		})
+		var pathErr *fs.PathError
 		switch {
 		case errors.Is(err, bolterrors.ErrTimeout):
 			return nil, errors.New("in use by another process")
-		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrChecksum),
-			errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrInvalidMapping):
-			return nil, &corruptError{err}
+		case errors.As(err, &pathErr):
+			return nil, err // the file could not be opened (permissions): not its content
 		case err != nil:
-			return nil, err
+			// What bbolt says of the file once open (invalid, checksum,
+			// version, a size too small for its metas) is its content.
+			return nil, &corruptError{err}
 		}
 		dbs = append(dbs, db)
 		return db, nil

@@ -292,8 +292,8 @@ func (j *Journal) rewrite(path string, open func(string, bool) (*bolt.DB, error)
 	if err := t.check(root); err != nil {
 		return &corruptError{err}
 	}
-	// A second serve started at the same time waits here for the first's
-	// copy (the lock of tmp), and copies again: the same jobs.
+	// A second serve started at the same time (both read the old file
+	// under a shared lock) finds tmp locked, and stops: in use.
 	tmp := path + ".compact"
 	fresh, err := openFresh(tmp, open)
 	if err != nil {

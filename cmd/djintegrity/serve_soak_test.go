@@ -37,11 +37,12 @@ func TestServeSoak(t *testing.T) {
 		t.Skip("soak test (about a minute)")
 	}
 	start := time.Now()
+	pulls, rounds, killEvery := 14, 10, 60 // killEvery: deliveries between kills
+	if raceDetector {
+		pulls, rounds, killEvery = 10, 7, 30 // about 150 deliveries, within the two minutes
+	}
 	const (
-		pulls      = 14
-		rounds     = 10
 		kills      = 4
-		killEvery  = 60   // deliveries between kills
 		chaosRate  = 0.05 // GitHub requests answered 502
 		redeliver  = 0.5  // share of pushes whose delivery GitHub sends twice
 		lateShare  = 0.15 // share of a round's deliveries sent after the next round's

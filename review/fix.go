@@ -144,13 +144,7 @@ func FixFile(src []byte, findings []rules.Finding) (out []byte, fixed []rules.Fi
 // has none), where a developer would write them.
 func AddImports(src []byte, imports []string) []byte {
 	lines := strings.SplitAfter(string(src), "\n")
-	var missing []string
-	for _, imp := range imports {
-		present := slices.ContainsFunc(lines, func(l string) bool { return strings.TrimRight(l, "\r\n") == imp })
-		if !present && !slices.Contains(missing, imp) {
-			missing = append(missing, imp)
-		}
-	}
+	missing := missingImports(src, imports)
 	if len(missing) == 0 {
 		return src
 	}
@@ -164,6 +158,19 @@ func AddImports(src []byte, imports []string) []byte {
 	}
 	block := strings.Join(missing, eol) + eol
 	return []byte(strings.Join(lines[:at], "") + block + strings.Join(lines[at:], ""))
+}
+
+// missingImports are the import lines of imports src lacks, once each.
+func missingImports(src []byte, imports []string) []string {
+	lines := strings.SplitAfter(string(src), "\n")
+	var missing []string
+	for _, imp := range imports {
+		present := slices.ContainsFunc(lines, func(l string) bool { return strings.TrimRight(l, "\r\n") == imp })
+		if !present && !slices.Contains(missing, imp) {
+			missing = append(missing, imp)
+		}
+	}
+	return missing
 }
 
 // importLine is the number of lines before the place for new imports: the

@@ -28,7 +28,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 		if f.EndLine > f.StartLine {
 			lines = fmt.Sprintf("lines %d-%d", f.StartLine, f.EndLine)
 		}
-		fmt.Fprintf(&b, "\n### `%s` %s\n\n", f.Path, lines)
+		fmt.Fprintf(&b, "\n### `%s` %s · [%s](%s)\n\n", f.Path, lines, f.Rule, RuleURL(f.Rule))
 		b.WriteString(CommentBody(f))
 	}
 	if _, err := io.WriteString(m.W, b.String()); err != nil {

@@ -98,6 +98,10 @@ func TestServeConfig(t *testing.T) {
 		"bad GitHub URL":                {env: with("DJINTEGRITY_GITHUB_URL", "ghe.example.com"), wantErr: "DJINTEGRITY_GITHUB_URL"},
 		"argument":                      {env: base, args: []string{"extra"}, wantErr: "no arguments"},
 		"secret has no flag":            {env: base, args: []string{"-webhook-secret", "x"}, wantErr: "flag provided but not defined"},
+		"every missing setting at once": {env: map[string]string{}, wantErr: "3 settings to fix:\n" +
+			"  DJINTEGRITY_APP_ID \"\": want the App's numeric id\n" +
+			"  no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY\n" +
+			"  DJINTEGRITY_WEBHOOK_SECRET is empty"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -1,6 +1,7 @@
 package review
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,5 +168,37 @@ func TestFindConfig(t *testing.T) {
 				t.Errorf("fail_on %v, want %v", cfg.FailOn, wantFailOn)
 			}
 		})
+	}
+}
+
+// TestREADMEConfigurationExamples: the README's pyproject.toml example says
+// what its YAML example says.
+func TestREADMEConfigurationExamples(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## Configuration\n")
+	if !ok {
+		t.Fatal("README has no Configuration section")
+	}
+	block := func(lang string) string {
+		_, rest, ok := strings.Cut(section, "```"+lang+"\n")
+		if !ok {
+			t.Fatalf("the Configuration section has no %s block", lang)
+		}
+		text, _, _ := strings.Cut(rest, "```")
+		return text
+	}
+	want, err := ParseConfig("README yaml", []byte(block("yaml")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, found, err := ParsePyproject("README toml", []byte(block("toml")))
+	if err != nil || !found {
+		t.Fatalf("ParsePyproject: found %v, %v", found, err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the README's TOML differs from its YAML (-yaml +toml):\n%s", diff)
 	}
 }

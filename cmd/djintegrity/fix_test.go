@@ -2,9 +2,12 @@ package main
 
 import (
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/djintegrity/djintegrity/internal/testtree"
 )
 
 // TestCheckFix: --diff prints the fixes as a patch git applies, and
@@ -67,4 +70,18 @@ func TestCheckFix(t *testing.T) {
 		t.Errorf("after --fix, --diff: exit %d, want 0 and no patch:\n%s\n%s", code, patch, stderr)
 	}
 	t.Logf("%d findings with suggestions before, %d after --fix (needing a migration)", len(suggested), left)
+}
+
+// TestCheckPyprojectConfig: check finds [tool.djintegrity] in the nearest
+// pyproject.toml, and refuses a repository configured twice.
+func TestCheckPyprojectConfig(t *testing.T) {
+	repo := gitRepo(t)
+	testtree.Write(t, repo, map[string]string{"pyproject.toml": "[project]\nname = \"shop\"\n\n[tool.djintegrity]\nfail_on = \"never\"\n"})
+	if _, stderr, code := runCLI(t, "check", filepath.Join(repo, "shop")); code != exitOK {
+		t.Errorf("with fail_on never in pyproject.toml: exit %d, want 0\n%s", code, stderr)
+	}
+	testtree.Write(t, repo, map[string]string{".github/djintegrity.yml": "fail_on: notice\n"})
+	if _, stderr, code := runCLI(t, "check", repo); code != exitUsage || !strings.Contains(stderr, "configuration in both") {
+		t.Errorf("configured twice: exit %d, want 2 naming both\n%s", code, stderr)
+	}
 }

@@ -191,8 +191,9 @@ func TestApplyFixesAddsNamedImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "from django.shortcuts import get_object_or_404\nfrom shop.models import Customer\n" +
-		"from shop.models import Order\n\n\ndef create(request, customer_id):\n" + fix + "\n"
+	// After the module's own imports, as --fix writes them.
+	want := "from shop.models import Order\nfrom django.shortcuts import get_object_or_404\nfrom shop.models import Customer\n" +
+		"\n\ndef create(request, customer_id):\n" + fix + "\n"
 	if diff := cmp.Diff(want, string(got)); diff != "" {
 		t.Errorf("fixed file (-want +got):\n%s", diff)
 	}

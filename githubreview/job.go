@@ -310,26 +310,45 @@ func (j *job) getPull(ctx context.Context) (*github.PullRequest, error) {
 	return pull, nil
 }
 
-// loadConfig reads .github/djintegrity.yml at the base commit: a pull
-// request cannot switch off its own checks. No file is the defaults.
+// loadConfig reads the configuration at the base commit, from
+// .github/djintegrity.yml or the root pyproject.toml's [tool.djintegrity]
+// (review.ResolveConfig: both is an error): a pull request cannot switch
+// off its own checks. No configuration is the defaults.
 func (j *job) loadConfig(ctx context.Context) (*review.Config, error) {
-	text, err := readContents(ctx, j.gh, j.pr.Owner, j.pr.Repo, review.ConfigPath, j.pr.BaseSHA)
-	var tooLarge *tooLargeError
-	switch {
-	case statusOf(err) == http.StatusNotFound:
-		return review.DefaultConfig(), nil
-	case errors.Is(err, review.ErrNotRegular):
-		return nil, &configError{fmt.Errorf("%s is a directory", review.ConfigPath)}
-	case errors.As(err, &tooLarge):
-		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", review.ConfigPath, tooLarge.size)}
-	case err != nil:
-		return nil, fmt.Errorf("read %s at base: %w", review.ConfigPath, err)
+	yml, err := j.readConfigFile(ctx, review.ConfigPath)
+	if err != nil {
+		return nil, err
 	}
-	cfg, err := review.ParseConfig(review.ConfigPath, text)
+	py, err := j.readConfigFile(ctx, review.PyprojectPath)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := review.ResolveConfig(review.ConfigPath, yml, review.PyprojectPath, py)
 	if err != nil {
 		return nil, &configError{err}
 	}
 	return cfg, nil
+}
+
+// readConfigFile reads a configuration file at base; nil when there is
+// none.
+func (j *job) readConfigFile(ctx context.Context, name string) ([]byte, error) {
+	text, err := readContents(ctx, j.gh, j.pr.Owner, j.pr.Repo, name, j.pr.BaseSHA)
+	var tooLarge *tooLargeError
+	switch {
+	case statusOf(err) == http.StatusNotFound:
+		return nil, nil
+	case errors.Is(err, review.ErrNotRegular):
+		return nil, &configError{fmt.Errorf("%s is a directory", name)}
+	case errors.As(err, &tooLarge):
+		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", name, tooLarge.size)}
+	case err != nil:
+		return nil, fmt.Errorf("read %s at base: %w", name, err)
+	}
+	if text == nil {
+		text = []byte{} // present but empty: the defaults, yet present
+	}
+	return text, nil
 }
 
 func invalidConfigRun(err error) github.CreateCheckRunOptions {
@@ -338,7 +357,7 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 		Conclusion:  github.String("failure"),
 		CompletedAt: &github.Timestamp{Time: time.Now()},
 		Output: &github.CheckRunOutput{
-			Title: github.String("Invalid " + review.ConfigPath),
+			Title: github.String("Invalid djintegrity configuration"),
 			Summary: github.String(truncateChars(fmt.Sprintf(
 				"The configuration on the base branch is invalid, so no review ran. Fix it there:\n\n```\n%s\n```\n", err),
 				maxCheckOutputChars)),

@@ -18,21 +18,28 @@ import (
 type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
-	Findings      []rules.Finding `json:"findings"`
-	FilesAnalyzed int             `json:"files_analyzed"`
-	DurationMS    int64           `json:"duration_ms"`
-	Skipped       []SkippedFile   `json:"skipped,omitempty"`
-	Unreviewed    []SkippedFile   `json:"unreviewed,omitempty"`
-	Acknowledged  []Acknowledged  `json:"acknowledged,omitempty"`
-	Notices       []Notice        `json:"notices,omitempty"`
+	Findings      []jsonFinding  `json:"findings"`
+	FilesAnalyzed int            `json:"files_analyzed"`
+	DurationMS    int64          `json:"duration_ms"`
+	Skipped       []SkippedFile  `json:"skipped,omitempty"`
+	Unreviewed    []SkippedFile  `json:"unreviewed,omitempty"`
+	Acknowledged  []Acknowledged `json:"acknowledged,omitempty"`
+	Notices       []Notice       `json:"notices,omitempty"`
+}
+
+// jsonFinding is a finding with its rule's page.
+type jsonFinding struct {
+	rules.Finding
+	URL string `json:"url"`
 }
 
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
-	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped,
-		Unreviewed: r.Unreviewed, Acknowledged: r.Acknowledged, Notices: r.Notices}
-	if out.Findings == nil {
-		out.Findings = []rules.Finding{} // [] not null
+	out := jsonResult{Findings: []jsonFinding{}, // [] not null
+		FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped, Unreviewed: r.Unreviewed,
+		Acknowledged: r.Acknowledged, Notices: r.Notices}
+	for _, f := range r.Findings {
+		out.Findings = append(out.Findings, jsonFinding{f, RuleURL(f.Rule)})
 	}
 	enc := json.NewEncoder(j.W)
 	enc.SetIndent("", "  ")

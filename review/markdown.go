@@ -30,7 +30,13 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 		if c.EndLine > c.StartLine {
 			lines = fmt.Sprintf("lines %d-%d", c.StartLine, c.EndLine)
 		}
-		fmt.Fprintf(&b, "\n### `%s` %s\n\n", c.Path, lines)
+		var links []string
+		for _, f := range c.Findings {
+			if l := fmt.Sprintf("[%s](%s)", f.Rule, RuleURL(f.Rule)); !slices.Contains(links, l) {
+				links = append(links, l)
+			}
+		}
+		fmt.Fprintf(&b, "\n### `%s` %s · %s\n\n", c.Path, lines, strings.Join(links, " · "))
 		b.WriteString(c.Body())
 	}
 	if _, err := io.WriteString(m.W, b.String()); err != nil {

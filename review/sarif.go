@@ -102,6 +102,7 @@ type sarifResult struct {
 	Message             sarifText          `json:"message"`
 	Locations           []sarifLocation    `json:"locations"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Fixes               []sarifFix         `json:"fixes,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
 }
 
@@ -110,6 +111,58 @@ type sarifResult struct {
 type sarifSuppression struct {
 	Kind          string `json:"kind"`
 	Justification string `json:"justification,omitempty"`
+}
+
+// sarifFix is a finding's suggestion: its lines replaced, and the imports
+// it needs inserted, as `djintegrity check --fix` applies them.
+type sarifFix struct {
+	Description     sarifText             `json:"description"`
+	ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+}
+
+type sarifArtifactChange struct {
+	ArtifactLocation sarifArtifact      `json:"artifactLocation"`
+	Replacements     []sarifReplacement `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	DeletedRegion   sarifFixRegion `json:"deletedRegion"`
+	InsertedContent sarifText      `json:"insertedContent"`
+}
+
+type sarifFixRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine"`
+	EndColumn   int `json:"endColumn,omitempty"`
+}
+
+// sarifFixes is f's suggestion as SARIF fixes; nil without one, or when
+// it needs a migration a fix cannot write.
+func sarifFixes(r *Result, f rules.Finding, artifact sarifArtifact) []sarifFix {
+	if f.Suggestion == nil || NeedsMigration(f) {
+		return nil
+	}
+	var reps []sarifReplacement
+	if src, ok := r.Sources[f.Path]; ok {
+		if missing := missingImports(src, FixImports(f)); len(missing) > 0 {
+			// An empty region at the start of the line after the leading
+			// imports; replacements go in the order of the file.
+			at := importLine(src) + 1
+			reps = append(reps, sarifReplacement{
+				DeletedRegion:   sarifFixRegion{StartLine: at, StartColumn: 1, EndLine: at, EndColumn: 1},
+				InsertedContent: sarifText{Text: strings.Join(missing, "\n") + "\n"},
+			})
+		}
+	}
+	reps = append(reps, sarifReplacement{
+		DeletedRegion:   sarifFixRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
+		InsertedContent: sarifText{Text: *f.Suggestion},
+	})
+	return []sarifFix{{
+		Description:     sarifText{Text: "Apply djintegrity's suggestion for " + f.Rule},
+		ArtifactChanges: []sarifArtifactChange{{ArtifactLocation: artifact, Replacements: reps}},
+	}}
 }
 
 type sarifLocation struct {
@@ -193,7 +246,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	index := map[string]int{}
 	for i, rule := range rules.Catalog() {
 		index[rule.Slug] = i
-		help := docsURI + rule.Slug + ".md"
+		help := RuleURL(rule.Slug)
 		kind := "models and migrations"
 		if rule.Views {
 			kind = "views"
@@ -226,14 +279,16 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		if a := n - len(r.Findings); a >= 0 {
 			sup = []sarifSuppression{{Kind: "inSource", Justification: r.Acknowledged[a].Reason}}
 		}
+		artifact := sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase}
 		results = append(results, sarifResult{
 			Suppressions: sup,
 			RuleID:       f.Rule,
 			RuleIndex:    i,
 			Level:        sarifLevelOf(f.Severity),
 			Message:      sarifText{Text: f.Message},
+			Fixes:        sarifFixes(r, f, artifact),
 			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase},
+				ArtifactLocation: artifact,
 				Region:           sarifRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
 			}}},
 			PartialFingerprints: map[string]string{sarifFPKey: f.Fingerprint},

@@ -25,6 +25,7 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 		for _, l := range msg[1:] {
 			writeIndented(w, "    ", l)
 		}
+		writeIndented(w, "    see ", RuleURL(f.Rule))
 		if f.Suggestion != nil {
 			fmt.Fprintf(w, "    suggested change (lines %d-%d):\n", f.StartLine, f.EndLine)
 			for _, l := range flaggedLines(r, f) {
@@ -37,9 +38,7 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 				writeIndented(w, "    and add to the imports: ", imp)
 			}
 		}
-		if len(msg) > 1 || f.Suggestion != nil {
-			fmt.Fprintln(w) // set a long finding apart from the next
-		}
+		fmt.Fprintln(w) // set a finding apart from the next
 	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "%s: %s\n", sk.Path, SkipNote(sk))

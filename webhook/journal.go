@@ -690,7 +690,7 @@ func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logge
 		rec.LastError = runErr.Error()
 		keep = true
 		log.Warn("journal: job failed, will retry",
-			slog.Int("attempts", rec.Attempts), slog.Duration("retry_in", wait), slog.Any("error", runErr))
+			slog.Int("attempts", rec.Attempts), slog.Int64("retry_in_ms", wait.Milliseconds()), slog.Any("error", runErr))
 	}
 	if j.closed {
 		return

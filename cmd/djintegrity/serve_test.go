@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -96,6 +98,10 @@ func TestServeConfig(t *testing.T) {
 		"bad GitHub URL":                {env: with("DJINTEGRITY_GITHUB_URL", "ghe.example.com"), wantErr: "DJINTEGRITY_GITHUB_URL"},
 		"argument":                      {env: base, args: []string{"extra"}, wantErr: "no arguments"},
 		"secret has no flag":            {env: base, args: []string{"-webhook-secret", "x"}, wantErr: "flag provided but not defined"},
+		"every missing setting at once": {env: map[string]string{}, wantErr: "3 settings to fix:\n" +
+			"  DJINTEGRITY_APP_ID \"\": want the App's numeric id\n" +
+			"  no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY\n" +
+			"  DJINTEGRITY_WEBHOOK_SECRET is empty"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -381,13 +387,13 @@ type appManifest struct {
 	Description    string `yaml:"description"`
 	Public         bool   `yaml:"public"`
 	HookAttributes struct {
-		URL    string `yaml:"url"`
-		Active bool   `yaml:"active"`
-	} `yaml:"hook_attributes"`
-	RedirectURL        string            `yaml:"redirect_url"`
+		URL    string `yaml:"url" json:"url"`
+		Active bool   `yaml:"active" json:"active"`
+	} `yaml:"hook_attributes" json:"hook_attributes"`
+	RedirectURL        string            `yaml:"redirect_url" json:"redirect_url"`
 	CallbackURLs       []string          `yaml:"callback_urls"`
 	SetupURL           string            `yaml:"setup_url"`
-	DefaultPermissions map[string]string `yaml:"default_permissions"`
+	DefaultPermissions map[string]string `yaml:"default_permissions" json:"default_permissions"`
 	DefaultEvents      []string          `yaml:"default_events"`
 }
 
@@ -729,5 +735,41 @@ func TestReviewRunnerPermanentErrors(t *testing.T) {
 		Owner: "octo", Repo: "gone", Number: 7, BaseSHA: pr.BaseSHA, HeadSHA: pr.HeadSHA})
 	if err == nil || !webhook.IsPermanent(err) {
 		t.Errorf("review of a repository that is gone: %v, want a permanent error", err)
+	}
+}
+
+// TestREADMEManifestCommand runs the README's command that turns app.yml
+// into the manifest JSON, with the yq it names (Debian's), and checks the
+// JSON GitHub would get: the name set, the webhook and redirect URLs.
+func TestREADMEManifestCommand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```sh\n  (yq .*?) > manifest.json\n").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no yq command writing manifest.json")
+	}
+	if _, err := exec.LookPath("yq"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("yq is not installed (apt install yq)")
+		}
+		t.Skip("yq is not installed (apt install yq)")
+	}
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", string(m[1]))
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", m[1], err)
+	}
+	var got appManifest
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("the command's output is not the manifest JSON: %v\n%s", err, out)
+	}
+	if got.Name != "djintegrity-ORG" || got.HookAttributes.URL != "https://djintegrity.example.org/webhook" || got.RedirectURL == "" || len(got.DefaultPermissions) == 0 {
+		t.Errorf("manifest %+v: want the README's name, webhook URL and redirect URL, and app.yml's permissions", got)
+	}
+	if app, _ := os.ReadFile("../../app.yml"); !strings.Contains(string(app), "name: djintegrity-<your-org>") {
+		t.Error("app.yml's name must be the placeholder djintegrity-<your-org>: App names are unique across GitHub")
 	}
 }

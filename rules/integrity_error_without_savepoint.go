@@ -186,6 +186,21 @@ func atomicCaller(p *Pass, f *django.File, fn *writesite.Function) string {
 	if fn.Class != "" || f.Module == "" {
 		return ""
 	}
+	// A function with several tries asks once: the search parses files.
+	key := f.Path + ":" + fn.Name
+	if ctx, ok := p.callers[key]; ok {
+		return ctx
+	}
+	if p.callers == nil {
+		p.callers = map[string]string{}
+	}
+	ctx := findAtomicCaller(p, f, fn)
+	p.callers[key] = ctx
+	return ctx
+}
+
+// findAtomicCaller is atomicCaller's search.
+func findAtomicCaller(p *Pass, f *django.File, fn *writesite.Function) string {
 	want := f.Module + "." + fn.Name
 	marker := []byte(fn.Name + "(")
 	paths := slices.Sorted(maps.Keys(p.Project.Files))

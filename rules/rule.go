@@ -50,6 +50,7 @@ type Pass struct {
 	history  *migstate.History               // see History
 	defs     map[string][2]map[string]string // see unchangedDef: before, after
 	baseMigs map[string]*django.Migration    // see baseMigration
+	callers  map[string]string               // see atomicCaller, by path and function
 }
 
 // History replays the project's migrations on first use; the rules of

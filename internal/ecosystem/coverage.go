@@ -50,9 +50,11 @@ func MeasureCoverage(ctx context.Context, dir string, p Project, rev string) (*C
 			py = append(py, path)
 		}
 	}
-	contents, err := src.(interface {
-		ReadFiles(context.Context, []string) ([]review.FileContent, error)
-	}).ReadFiles(ctx, py)
+	br, ok := src.(review.BatchReader)
+	if !ok {
+		return nil, fmt.Errorf("%s: the git source reads no batches", p.Repo)
+	}
+	contents, err := br.ReadFiles(ctx, py)
 	if err != nil {
 		return nil, fmt.Errorf("%s: read files: %w", p.Repo, err)
 	}

@@ -68,7 +68,8 @@ func (p *Project) Role(f *File, fn *writesite.Function) Role {
 	if fn.Class == "" {
 		return RoleService
 	}
-	lineage := p.lineage(f, fn.Class, fn.ClassBases)
+	cf, c := p.classIn(f, fn.Class, p.qualify(f, fn.Class, 0))
+	lineage := p.lineage(f, c, fn.ClassBases)
 	has := func(suffixes ...string) bool {
 		return slices.ContainsFunc(lineage, func(b string) bool {
 			return slices.ContainsFunc(suffixes, func(s string) bool { return strings.HasSuffix(b, s) })
@@ -94,16 +95,17 @@ func (p *Project) Role(f *File, fn *writesite.Function) Role {
 	case has("Manager", "QuerySet"):
 		return RoleManager
 	}
-	if _, c := p.classIn(f, fn.Class, p.qualify(f, fn.Class, 0)); c != nil && p.classes[c] != nil {
+	if c != nil && p.model(cf, c, 0) != nil {
 		return RoleModel
 	}
 	return RoleService
 }
 
-// lineage returns the last names of a class's bases, and of theirs as far
+// lineage returns the last names of the bases of class (nil when the index
+// has none by that name), and of theirs as far
 // as the repository defines them: a serializer may derive from the
 // project's own base serializer.
-func (p *Project) lineage(f *File, class string, bases []string) []string {
+func (p *Project) lineage(f *File, class *Class, bases []string) []string {
 	var out []string
 	seen := map[*Class]bool{}
 	var walk func(f *File, bases []string, depth int)
@@ -119,8 +121,8 @@ func (p *Project) lineage(f *File, class string, bases []string) []string {
 			}
 		}
 	}
-	if _, c := p.classIn(f, class, p.qualify(f, class, 0)); c != nil {
-		seen[c] = true
+	if class != nil {
+		seen[class] = true
 	}
 	walk(f, bases, 0)
 	return out

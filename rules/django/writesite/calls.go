@@ -51,13 +51,13 @@ func CallsOf(t *pyast.Tree, qualify func(name string) (q string, ok bool), match
 			if pyast.Kind(def) == "function_definition" {
 				_, atomicLine, nonAtomic, apiView := x.decoratorNames(decs)
 				walk(pyast.Field(def, "body"), fnCtx{name: t.Text(pyast.Field(def, "name")), class: class, atomicLine: atomicLine,
-					view: apiView || takesRequest(t, def), nonAtomicRequests: nonAtomic}, class, 0)
+					view: apiView || x.takesRequest(def), nonAtomicRequests: nonAtomic}, class, 0)
 				return
 			}
 			walk(def, fn, class, atomic)
 			return
 		case "function_definition":
-			walk(pyast.Field(n, "body"), fnCtx{name: t.Text(pyast.Field(n, "name")), class: class, view: takesRequest(t, n)}, class, 0)
+			walk(pyast.Field(n, "body"), fnCtx{name: t.Text(pyast.Field(n, "name")), class: class, view: x.takesRequest(n)}, class, 0)
 			return
 		case "class_definition":
 			walk(pyast.Field(n, "body"), fnCtx{}, t.Text(pyast.Field(n, "name")), 0)
@@ -101,11 +101,9 @@ func CallsOf(t *pyast.Tree, qualify func(name string) (q string, ok bool), match
 
 // takesRequest reports whether a function definition has a parameter
 // named request.
-func takesRequest(t *pyast.Tree, def *sitter.Node) bool {
+func (x *extractor) takesRequest(def *sitter.Node) bool {
 	for _, p := range pyast.Children(pyast.Field(def, "parameters")) {
-		if p = pyast.Unwrap(p); p != nil && (pyast.Kind(p) == "identifier" && t.Text(p) == "request" ||
-			pyast.Kind(p) == "typed_parameter" && t.Text(p.NamedChild(0)) == "request" ||
-			pyast.Kind(p) == "default_parameter" && t.Text(pyast.Field(p, "name")) == "request") {
+		if name, splat := x.paramName(p); splat == "" && name == "request" {
 			return true
 		}
 	}

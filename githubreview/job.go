@@ -351,7 +351,7 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 	}
 	title := github.String(checkTitle(res.Findings))
 	summary := github.String(checkSummary(res, p, capped))
-	anns := annotations(p.annotate)
+	anns := append(annotations(p.annotate), relatedAnnotations(res.Findings)...)
 	for len(anns) > maxAnnotationsPerRequest {
 		batch := anns[:maxAnnotationsPerRequest]
 		anns = anns[maxAnnotationsPerRequest:]
@@ -428,6 +428,7 @@ func checkSummary(res *review.Result, p placement, capped bool) string {
 	b.WriteString(review.SummaryTable(findings))
 	b.WriteString(review.SkippedList(res.Skipped))
 	b.WriteString(review.UnreviewedList(res.Unreviewed))
+	b.WriteString(review.LimitsList(res.Limits))
 	if len(findings) > 0 {
 		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
@@ -456,6 +457,24 @@ func annotations(findings []rules.Finding) []*github.CheckRunAnnotation {
 			a.RawDetails = github.String(truncateBytes("Suggested replacement:\n"+*f.Suggestion, maxAnnotationBytes))
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// relatedAnnotations makes an annotation of every related location of
+// the findings (the unchanged write sites a model change breaks), at its
+// own line, whether or not the finding itself became a review comment.
+func relatedAnnotations(findings []rules.Finding) []*github.CheckRunAnnotation {
+	var out []*github.CheckRunAnnotation
+	for _, f := range findings {
+		for _, l := range f.Related {
+			out = append(out, &github.CheckRunAnnotation{
+				Path: github.String(l.Path), StartLine: github.Int(l.StartLine), EndLine: github.Int(max(l.EndLine, l.StartLine)),
+				AnnotationLevel: github.String(cmp.Or(annotationLevel[f.Severity], "notice")),
+				Title:           github.String(truncateChars(f.Rule, maxAnnotationTitle)),
+				Message:         github.String(truncateBytes(l.Message, maxAnnotationBytes)),
+			})
+		}
 	}
 	return out
 }

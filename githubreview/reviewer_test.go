@@ -756,11 +756,10 @@ func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
 	}
 }
 
-// TestCompleteCheckRunBatches: annotations go 50 a request, the last batch
-// with the conclusion.
-func TestCompleteCheckRunBatches(t *testing.T) {
-	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-	pr := prOf(s, "")
+// checkRunJob is a job on the fake's pull request, with the token "tok",
+// whose check run is created and in progress.
+func checkRunJob(t *testing.T, s *githubtest.Server) *job {
+	t.Helper()
 	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
 	if err != nil {
 		t.Fatal(err)
@@ -769,10 +768,18 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := &job{gh: gh, pr: pr, run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+	j := &job{gh: gh, pr: prOf(s, ""), run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
 	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 		t.Fatal(err)
 	}
+	return j
+}
+
+// TestCompleteCheckRunBatches: annotations go 50 a request, the last batch
+// with the conclusion.
+func TestCompleteCheckRunBatches(t *testing.T) {
+	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
+	j := checkRunJob(t, s)
 	var fs []rules.Finding
 	for i := range 120 {
 		fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
@@ -907,5 +914,53 @@ func TestGitHubReviewEditedMigrations(t *testing.T) {
 				t.Errorf("%d reads of an edited migration at base, want 1", read)
 			}
 		})
+	}
+}
+
+// TestGitHubReviewImpactSearchNotDone: a change that makes a field
+// required calls for a search of the whole repository, which the pull
+// request source cannot make with a request per file; the check run says
+// that it was not made, rather than pass in silence.
+func TestGitHubReviewImpactSearchNotDone(t *testing.T) {
+	dir := "../rules/testdata/required-field-breaks-inserts/fail-new-field-one-off-default"
+	base, head := githubtest.ReadTree(t, dir+"/base"), githubtest.ReadTree(t, dir+"/head")
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "catalog", 3, base, head))
+	r := appReviewer(t, s, s.URL(), nil)
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+		t.Fatal(err)
+	}
+	run := s.CheckRuns()[0]
+	want := "**Not done:**\n\n- impact search not done: this source cannot search the repository in one pass, so the unchanged code naming `Author`"
+	if !strings.Contains(run.Summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, run.Summary)
+	}
+	if n := countRoute(reviewRequests(s), http.MethodGet, routeBlob); n > 8 {
+		t.Errorf("%d blobs read: the review read more than its context", n)
+	}
+}
+
+// TestRelatedLocationsAnnotated: each related location of a finding is an
+// annotation at its own line, also when the finding itself went inline.
+func TestRelatedLocationsAnnotated(t *testing.T) {
+	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
+	j := checkRunJob(t, s)
+	f := rules.Finding{Rule: "required-field-breaks-inserts", Severity: rules.Error, Path: "catalog/models.py", StartLine: 7, EndLine: 7, Message: "m",
+		Related: []rules.Location{
+			{Path: "catalog/views.py", StartLine: 9, EndLine: 9, Message: "site one"},
+			{Path: "reviews/services.py", StartLine: 5, EndLine: 6, Message: "site two"},
+		}}
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []rules.Finding{f}}, false, true); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range s.CheckRuns()[0].Annotations {
+		got = append(got, fmt.Sprintf("%s:%d-%d %s %s: %s", a.GetPath(), a.GetStartLine(), a.GetEndLine(), a.GetAnnotationLevel(), a.GetTitle(), a.GetMessage()))
+	}
+	want := []string{
+		"catalog/views.py:9-9 failure required-field-breaks-inserts: site one",
+		"reviews/services.py:5-6 failure required-field-breaks-inserts: site two",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
 	}
 }

@@ -12,7 +12,8 @@ import (
 // jsonWriter writes the design's output contract:
 // {"findings": [...], "files_analyzed": N, "duration_ms": N}, and
 // "skipped": [{"path", "reason", "changed"}] when a Python file could not
-// be read.
+// be read, "limits" when the review left out a search the change called
+// for.
 type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
@@ -21,11 +22,12 @@ type jsonResult struct {
 	DurationMS    int64           `json:"duration_ms"`
 	Skipped       []SkippedFile   `json:"skipped,omitempty"`
 	Unreviewed    []SkippedFile   `json:"unreviewed,omitempty"`
+	Limits        []string        `json:"limits,omitempty"`
 }
 
 // Publish implements Writer.
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
-	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped, Unreviewed: r.Unreviewed}
+	out := jsonResult{Findings: r.Findings, FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped, Unreviewed: r.Unreviewed, Limits: r.Limits}
 	if out.Findings == nil {
 		out.Findings = []rules.Finding{} // [] not null
 	}

@@ -23,6 +23,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
 	b.WriteString(UnreviewedList(r.Unreviewed))
+	b.WriteString(LimitsList(r.Limits))
 	for _, f := range r.Findings {
 		lines := fmt.Sprintf("line %d", f.StartLine)
 		if f.EndLine > f.StartLine {
@@ -40,27 +41,37 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 // SkippedList is the Markdown list of the Python files the review could
 // not read, or "" when it read them all.
 func SkippedList(skipped []SkippedFile) string {
-	if len(skipped) == 0 {
-		return ""
+	items := make([]string, len(skipped))
+	for i, sk := range skipped {
+		items[i] = fmt.Sprintf("`%s`: %s", sk.Path, SkipNote(sk))
 	}
-	var b strings.Builder
-	b.WriteString("\n**Python files not read:**\n\n")
-	for _, sk := range skipped {
-		fmt.Fprintf(&b, "- `%s`: %s\n", sk.Path, SkipNote(sk))
-	}
-	return b.String()
+	return markdownList("Python files not read", items)
 }
 
 // UnreviewedList is the Markdown list of the changed Python files that no
 // rule reports on, and why, or "" when there are none.
 func UnreviewedList(unreviewed []SkippedFile) string {
-	if len(unreviewed) == 0 {
+	items := make([]string, len(unreviewed))
+	for i, u := range unreviewed {
+		items[i] = fmt.Sprintf("`%s`: %s", u.Path, u.Reason)
+	}
+	return markdownList("Changed Python files not reviewed", items)
+}
+
+// LimitsList is the Markdown list of what the review did not do that the
+// change called for, or "" when it did all of it.
+func LimitsList(limits []string) string { return markdownList("Not done", limits) }
+
+// markdownList is a bold heading and a bullet list of items, or "" when
+// there are none.
+func markdownList(heading string, items []string) string {
+	if len(items) == 0 {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString("\n**Changed Python files not reviewed:**\n\n")
-	for _, u := range unreviewed {
-		fmt.Fprintf(&b, "- `%s`: %s\n", u.Path, u.Reason)
+	fmt.Fprintf(&b, "\n**%s:**\n\n", heading)
+	for _, it := range items {
+		fmt.Fprintf(&b, "- %s\n", it)
 	}
 	return b.String()
 }

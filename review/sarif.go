@@ -52,7 +52,7 @@ type sarifInvocation struct {
 type sarifNotification struct {
 	Level     string              `json:"level"`
 	Message   sarifText           `json:"message"`
-	Locations []sarifFileLocation `json:"locations"`
+	Locations []sarifFileLocation `json:"locations,omitempty"`
 }
 
 type sarifFileLocation struct {
@@ -98,11 +98,15 @@ type sarifResult struct {
 	Level               string            `json:"level"`
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
+	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 }
 
 type sarifLocation struct {
+	// ID numbers a related location within its result.
+	ID               *int          `json:"id,omitempty"`
 	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	Message          *sarifText    `json:"message,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -118,6 +122,14 @@ type sarifArtifact struct {
 type sarifRegion struct {
 	StartLine int `json:"startLine"`
 	EndLine   int `json:"endLine"`
+}
+
+// sarifPhysicalAt is the physical location of lines start..end of path.
+func sarifPhysicalAt(path string, start, end int) sarifPhysical {
+	return sarifPhysical{
+		ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: path}).String(), URIBaseID: srcRootBase},
+		Region:           sarifRegion{StartLine: start, EndLine: max(end, start)},
+	}
 }
 
 func sarifLevelOf(s rules.Severity) string {
@@ -153,12 +165,15 @@ func toolVersion() string {
 
 // sarifSkipped reports the skipped files as one invocation's
 // notifications: a warning for a changed file not reviewed, a note for one
-// not read as context.
-func sarifSkipped(skipped []SkippedFile) []sarifInvocation {
-	if len(skipped) == 0 {
+// not read as context; and a note for each search the review left out.
+func sarifSkipped(skipped []SkippedFile, limits []string) []sarifInvocation {
+	if len(skipped) == 0 && len(limits) == 0 {
 		return nil
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, l := range limits {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifText{Text: l}})
+	}
 	for _, sk := range skipped {
 		n := sarifNotification{Level: "note", Message: sarifText{Text: sk.Path + ": " + SkipNote(sk)}}
 		if sk.Changed {
@@ -203,20 +218,22 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		if !ok {
 			return fmt.Errorf("write sarif: finding of unknown rule %q", f.Rule)
 		}
+		var related []sarifLocation
+		for j, l := range f.Related {
+			related = append(related, sarifLocation{ID: &j, PhysicalLocation: sarifPhysicalAt(l.Path, l.StartLine, l.EndLine), Message: &sarifText{Text: l.Message}})
+		}
 		results = append(results, sarifResult{
-			RuleID:    f.Rule,
-			RuleIndex: i,
-			Level:     sarifLevelOf(f.Severity),
-			Message:   sarifText{Text: f.Message},
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase},
-				Region:           sarifRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
-			}}},
+			RuleID:              f.Rule,
+			RuleIndex:           i,
+			Level:               sarifLevelOf(f.Severity),
+			Message:             sarifText{Text: f.Message},
+			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysicalAt(f.Path, f.StartLine, f.EndLine)}},
+			RelatedLocations:    related,
 			PartialFingerprints: map[string]string{sarifFPKey: f.Fingerprint},
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool: sarifTool{Driver: driver}, Invocations: sarifSkipped(r.Skipped), ColumnKind: "utf16CodeUnits", Results: results,
+		Tool: sarifTool{Driver: driver}, Invocations: sarifSkipped(r.Skipped, r.Limits), ColumnKind: "utf16CodeUnits", Results: results,
 	}}}
 	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")

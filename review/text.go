@@ -34,12 +34,19 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 				writeIndented(w, "    +", l)
 			}
 		}
-		if len(msg) > 1 || f.Suggestion != nil {
+		// Each related place as a compiler's note, which editors jump to.
+		for _, l := range f.Related {
+			fmt.Fprintf(w, "%s:%d: note: %s\n", l.Path, l.StartLine, l.Message)
+		}
+		if len(msg) > 1 || f.Suggestion != nil || len(f.Related) > 0 {
 			fmt.Fprintln(w) // set a long finding apart from the next
 		}
 	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "%s: %s\n", sk.Path, SkipNote(sk))
+	}
+	for _, l := range r.Limits {
+		fmt.Fprintf(w, "note: %s\n", l)
 	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()

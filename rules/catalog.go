@@ -14,6 +14,7 @@ var catalog = []*Rule{
 	nullToNotNull,
 	checkConstraintOnPopulatedTable,
 	fkDoNothing,
+	requiredFieldBreaksInserts,
 	checkThenInsert,
 	unguardedUniqueCreate,
 	getOrCreateNonUnique,

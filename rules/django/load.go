@@ -42,13 +42,47 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	return index(values(l.parsed), l.layout, l.exists), nil
 }
 
+// Extend returns a project of p's files and paths, with what paths need
+// followed as Load follows a changed file's needs: the modules they
+// import, one level, and the model modules of the apps they name by label
+// (with what those import in turn). The write sites of a file the review
+// did not otherwise read then resolve their models as in a review of the
+// whole tree. all lists every path of the head tree, as for Load; p is
+// left as it was.
+func (p *Project) Extend(ctx context.Context, all, paths []string, read Reader) (*Project, error) {
+	l := newLoader(ProjectFiles(all), nil, read)
+	for path, f := range p.Files {
+		l.parsed[path], l.tried[path] = f, true
+	}
+	var start []string
+	for _, path := range paths {
+		if l.exists[path] && !l.tried[path] {
+			start = append(start, path)
+			l.follow[path] = true
+		}
+	}
+	if len(start) == 0 {
+		return p, nil
+	}
+	for pending := start; len(pending) > 0; pending = l.wanted() {
+		if err := l.load(ctx, pending); err != nil {
+			return nil, err
+		}
+		l.growChain()
+	}
+	return index(values(l.parsed), l.layout, l.exists), nil
+}
+
 // loader is the state of one Load.
 type loader struct {
 	all     []string
 	exists  map[string]bool // all, as a set
 	changed map[string]bool
-	read    Reader
-	layout  *layout // of all
+	// follow marks files whose imports are followed one level, as a
+	// changed file's are, though they are not changed (see Extend).
+	follow map[string]bool
+	read   Reader
+	layout *layout // of all
 
 	parsed map[string]*File
 	tried  map[string]bool // read or asked for: a skipped file is not asked for again
@@ -63,6 +97,7 @@ func newLoader(all, changed []string, read Reader) *loader {
 		all:     all,
 		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
+		follow:  map[string]bool{},
 		read:    read,
 		layout:  newLayout(all),
 		parsed:  map[string]*File{},
@@ -139,7 +174,7 @@ func (l *loader) wanted() []string {
 	for _, f := range l.parsed {
 		// The user model is named by label in a settings module.
 		userLabels := settingsLabels(f)
-		follow := isModelModule(f.Path) || l.onChain[f.Path] || l.changed[f.Path]
+		follow := isModelModule(f.Path) || l.onChain[f.Path] || l.changed[f.Path] || l.follow[f.Path]
 		if !follow && len(userLabels) == 0 {
 			continue
 		}

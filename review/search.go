@@ -1,0 +1,116 @@
+package review
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/djintegrity/djintegrity/rules"
+	"github.com/djintegrity/djintegrity/rules/django"
+)
+
+// searchChunk is how many files a search reads at once: enough to keep a
+// batch reader busy, few enough that a large tree is never all in memory.
+const searchChunk = 512
+
+// searchByReading is SearchFiles for a source that reads files cheaply:
+// it reads paths a chunk at a time and keeps the files that contain a
+// needle.
+func searchByReading(ctx context.Context, src Source, paths, needles []string) (map[string][]byte, error) {
+	bs := make([][]byte, len(needles))
+	for i, n := range needles {
+		bs[i] = []byte(n)
+	}
+	found := map[string][]byte{}
+	for start := 0; start < len(paths); start += searchChunk {
+		chunk := paths[start:min(start+searchChunk, len(paths))]
+		contents, err := readAll(ctx, src, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("search head tree: %w", err)
+		}
+		for i, c := range contents {
+			if c.Err == nil && contains(c.Data, bs) && textFile(c.Data) {
+				found[chunk[i]] = c.Data
+			}
+		}
+	}
+	return found, nil
+}
+
+// contains reports whether b contains one of needles.
+func contains(b []byte, needles [][]byte) bool {
+	return slices.ContainsFunc(needles, func(n []byte) bool { return bytes.Contains(b, n) })
+}
+
+// textFile reports whether b is a file the index may read: not over
+// MaxFileSize, no NUL byte, UTF-8.
+func textFile(b []byte) bool {
+	return len(b) <= MaxFileSize && bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
+}
+
+// SearchFiles implements Searcher: the files are on this machine.
+func (s *gitSource) SearchFiles(ctx context.Context, paths, needles []string) (map[string][]byte, error) {
+	return searchByReading(ctx, s, paths, needles)
+}
+
+// SearchFiles implements Searcher: the files are on this machine.
+func (s *dirSource) SearchFiles(ctx context.Context, paths, needles []string) (map[string][]byte, error) {
+	return searchByReading(ctx, s, paths, needles)
+}
+
+// impactSites builds the project the impact rules search (rules.Pass.Sites):
+// project, with every file of the head tree that contains one of needles
+// added, and what those files import. Only files project lacks are
+// searched, less those the rules never report on (tests, migrations). A
+// source that cannot search cheaply searches nothing: limit then says what
+// the review did not do. read reads files as the review's Load does;
+// served are the files found, which the search read instead.
+func impactSites(ctx context.Context, src Source, all []string, project *django.Project, needles []string,
+	read django.Reader, log *slog.Logger) (sites *django.Project, served []django.SourceFile, limit string, err error) {
+	s, ok := src.(Searcher)
+	if !ok {
+		return nil, nil, fmt.Sprintf("impact search not done: this source cannot search the repository in one pass, so the unchanged code naming %s that the change's model change may break was not looked for",
+			quoteList(needles)), nil
+	}
+	var candidates []string
+	for _, p := range all {
+		if project.Files[p] == nil && !rules.ImpactSkipped(p) {
+			candidates = append(candidates, p)
+		}
+	}
+	found, err := s.SearchFiles(ctx, candidates, needles)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	hits := slices.Sorted(maps.Keys(found))
+	log.Debug("impact search", "needles", needles, "searched", len(candidates), "found", len(hits))
+	fromSearch := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
+		var out []django.SourceFile
+		var rest []string
+		for _, p := range want {
+			if b, ok := found[p]; ok {
+				out = append(out, django.SourceFile{Path: p, Src: b})
+				served = append(served, django.SourceFile{Path: p, Src: b})
+			} else {
+				rest = append(rest, p)
+			}
+		}
+		more, err := read(ctx, rest)
+		return append(out, more...), err
+	}
+	sites, err = project.Extend(ctx, all, hits, fromSearch)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("index the files that name %s: %w", quoteList(needles), err)
+	}
+	return sites, served, "", nil
+}
+
+// quoteList writes names as `A`, `B`.
+func quoteList(names []string) string {
+	return "`" + strings.Join(names, "`, `") + "`"
+}

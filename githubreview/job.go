@@ -25,11 +25,14 @@ const reconcileAttempts = 4
 
 // job is one review of one pull request head.
 type job struct {
-	gh    *github.Client
-	pr    PullRequest
-	run   string // tells this run's check run from others on the same head
-	log   *slog.Logger
-	delay time.Duration
+	gh *github.Client
+	// download fetches the head's archive (its URL carries its own
+	// credentials); nil searches nothing.
+	download *http.Client
+	pr       PullRequest
+	run      string // tells this run's check run from others on the same head
+	log      *slog.Logger
+	delay    time.Duration
 
 	checkRunID int64
 }
@@ -79,7 +82,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		}
 	}()
 
-	src := newPRSource(j.gh, j.pr, j.log)
+	src := newPRSource(j.gh, j.download, j.pr, j.log)
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, fmt.Errorf("analyze: %w", err)

@@ -251,7 +251,7 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 			log = log.With("sha", pr.HeadSHA)
 		}
 	}
-	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, log: log}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, run: newRunID(), delay: r.delay, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)

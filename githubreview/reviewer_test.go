@@ -33,6 +33,7 @@ const (
 	routeTree        = "/repos/{owner}/{repo}/git/trees/{tree_sha}"
 	routeBlob        = "/repos/{owner}/{repo}/git/blobs/{file_sha}"
 	routeContents    = "/repos/{owner}/{repo}/contents/{path}"
+	routeTarball     = "/repos/{owner}/{repo}/tarball/{ref}"
 	routeCheckRuns   = "/repos/{owner}/{repo}/check-runs"
 	routeCheckRun    = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
 	routeToken       = "/app/installations/{installation_id}/access_tokens"
@@ -119,16 +120,26 @@ func countRoute(reqs []githubtest.Request, method, route string) int {
 
 // requestBudget is issue 5's bound on the requests of one review:
 // 3 + ceil(files/100) + the files read + 2 check-run calls + 1 per 50
-// annotations beyond the first 50. The configuration, and the old content
-// of the edited files the rules compare with their past, are among the
-// files read; the installation token (one per installation and hour, cached
-// across reviews) is not counted.
+// annotations beyond the first 50. The configuration, the old content
+// of the edited files the rules compare with their past, and the head's
+// archive when a change makes a model stricter (issue 16: its link and its
+// download, see readRequests) are among the files read; the installation
+// token (one per installation and hour, cached across reviews) is not
+// counted.
 func requestBudget(changedFiles, filesRead, annotations int) int {
 	extra := 0
 	if annotations > maxAnnotationsPerRequest {
 		extra = (annotations - 1) / maxAnnotationsPerRequest
 	}
 	return 3 + (changedFiles+perPage-1)/perPage + filesRead + 2 + extra
+}
+
+// readRequests counts the requests that read the repository: blobs,
+// contents, and the head's archive (the API's redirect, then the
+// download).
+func readRequests(reqs []githubtest.Request) int {
+	return countRoute(reqs, http.MethodGet, routeBlob) + countRoute(reqs, http.MethodGet, routeContents) +
+		countRoute(reqs, http.MethodGet, routeTarball) + countRoute(reqs, http.MethodGet, githubtest.CodeloadRoute)
 }
 
 // reviewRequests are the requests of a review without the installation
@@ -261,9 +272,9 @@ func TestGitHubReviewShop(t *testing.T) {
 	files := len(mustFiles(t, base, head))
 	blobs := countRoute(reqs, http.MethodGet, routeBlob)
 	contents := countRoute(reqs, http.MethodGet, routeContents)
-	budget := requestBudget(files, blobs+contents, len(run.Annotations))
-	t.Logf("requests: %d (budget %d: %d changed files, %d blobs + %d contents reads (config, old versions), %d annotations); token requests: %d",
-		len(reqs), budget, files, blobs, contents, len(run.Annotations), countRoute(s.Requests(), http.MethodPost, routeToken))
+	budget := requestBudget(files, readRequests(reqs), len(run.Annotations))
+	t.Logf("requests: %d (budget %d: %d changed files, %d blobs + %d contents reads (config, old versions) + %d for the archive, %d annotations); token requests: %d",
+		len(reqs), budget, files, blobs, contents, readRequests(reqs)-blobs-contents, len(run.Annotations), countRoute(s.Requests(), http.MethodPost, routeToken))
 	if len(reqs) > budget {
 		t.Errorf("%d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
 	}
@@ -302,7 +313,7 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Errorf("second check run %s/%s, want completed/failure", last.Status, last.Conclusion)
 	}
 	reqs = reviewRequests(s)
-	if budget := requestBudget(files, countRoute(reqs, http.MethodGet, routeBlob)+countRoute(reqs, http.MethodGet, routeContents), 0); len(reqs) > budget {
+	if budget := requestBudget(files, readRequests(reqs), 0); len(reqs) > budget {
 		t.Errorf("second run: %d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
 	}
 }
@@ -560,7 +571,9 @@ func TestGitHubReviewEnterprise(t *testing.T) {
 		t.Errorf("no review posted through the Enterprise base URL")
 	}
 	for _, req := range s.Requests() {
-		if !strings.HasPrefix(req.Path, githubtest.EnterprisePrefix+"/") {
+		// The archive is downloaded from where the API redirects,
+		// /_codeload/ on Enterprise Server as on github.com.
+		if req.Route != githubtest.CodeloadRoute && !strings.HasPrefix(req.Path, githubtest.EnterprisePrefix+"/") {
 			t.Errorf("%s %s: not under %s", req.Method, req.Path, githubtest.EnterprisePrefix)
 		}
 	}
@@ -634,8 +647,13 @@ func TestGitHubReviewConfigFromBase(t *testing.T) {
 	if run.Conclusion != "failure" {
 		t.Errorf("conclusion %q, want failure (the head's fail_on: never must not apply)", run.Conclusion)
 	}
-	if want := len(localFindings(t, base, head)) - 2; len(run.Annotations) != want {
-		t.Errorf("%d annotations, want %d (the findings beyond the inline cap)", len(run.Annotations), want)
+	local := localFindings(t, base, head)
+	want := len(local) - 2
+	for _, f := range local {
+		want += len(f.Related)
+	}
+	if len(run.Annotations) != want {
+		t.Errorf("%d annotations, want %d (the findings beyond the inline cap, and the places the findings relate to)", len(run.Annotations), want)
 	}
 }
 
@@ -726,8 +744,7 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 			t.Errorf("comment on shop/views.py, which has no diff on GitHub")
 		}
 	}
-	read := countRoute(reqs, http.MethodGet, routeBlob) + countRoute(reqs, http.MethodGet, routeContents)
-	if budget := requestBudget(len(mustFiles(t, base, head)), read, len(run.Annotations)); len(reqs) > budget {
+	if budget := requestBudget(len(mustFiles(t, base, head)), readRequests(reqs), len(run.Annotations)); len(reqs) > budget {
 		t.Errorf("%d requests, over the budget of %d", len(reqs), budget)
 	}
 }
@@ -917,25 +934,53 @@ func TestGitHubReviewEditedMigrations(t *testing.T) {
 	}
 }
 
-// TestGitHubReviewImpactSearchNotDone: a change that makes a field
-// required calls for a search of the whole repository, which the pull
-// request source cannot make with a request per file; the check run says
-// that it was not made, rather than pass in silence.
-func TestGitHubReviewImpactSearchNotDone(t *testing.T) {
+// TestGitHubReviewImpactSearch: a change that makes a field required
+// calls for a search of the whole repository, which the review makes with
+// one archive of the head: the unchanged inserts elsewhere are found and
+// annotated at their lines, and besides the archive only the files that
+// name the model are read. When the archive cannot be had within the
+// limits, the check run says that the search was not made, rather than
+// pass in silence.
+func TestGitHubReviewImpactSearch(t *testing.T) {
 	dir := "../rules/testdata/required-field-breaks-inserts/fail-new-field-one-off-default"
 	base, head := githubtest.ReadTree(t, dir+"/base"), githubtest.ReadTree(t, dir+"/head")
+	base["catalog/unrelated.py"] = "def nothing():\n    return 1\n"
+	head["catalog/unrelated.py"] = base["catalog/unrelated.py"]
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "catalog", 3, base, head))
 	r := appReviewer(t, s, s.URL(), nil)
 	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
 		t.Fatal(err)
 	}
-	run := s.CheckRuns()[0]
-	want := "**Not done:**\n\n- impact search not done: this source cannot search the repository in one pass, so the unchanged code naming `Author`"
-	if !strings.Contains(run.Summary, want) {
-		t.Errorf("summary lacks %q:\n%s", want, run.Summary)
+	want := localFindings(t, base, head)
+	if len(want) != 1 || len(want[0].Related) != 2 {
+		t.Fatalf("the example should give one finding with two related places, got %+v", want)
 	}
-	if n := countRoute(reviewRequests(s), http.MethodGet, routeBlob); n > 8 {
-		t.Errorf("%d blobs read: the review read more than its context", n)
+	var got []string
+	for _, a := range s.CheckRuns()[0].Annotations {
+		got = append(got, fmt.Sprintf("%s:%d", a.GetPath(), a.GetStartLine()))
+	}
+	if diff := cmp.Diff([]string{"catalog/views.py:9", "reviews/services.py:5"}, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+	reqs := reviewRequests(s)
+	if n := countRoute(reqs, http.MethodGet, routeTarball) + countRoute(reqs, http.MethodGet, githubtest.CodeloadRoute); n != 2 {
+		t.Errorf("%d requests for the archive, want 2 (the link, the download)", n)
+	}
+	for _, q := range reqs {
+		if q.Route == routeBlob && strings.Contains(q.Path, githubtest.BlobSHA(head["catalog/unrelated.py"])) {
+			t.Errorf("catalog/unrelated.py, which does not name Author, was read")
+		}
+	}
+
+	s = githubtest.NewServer(t, githubtest.WithPullRequest("octo", "catalog", 3, base, head))
+	s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTarball, Status: http.StatusBadGateway, Times: 10})
+	r = appReviewer(t, s, s.URL(), nil)
+	if _, err := r.Review(t.Context(), prOf(s, "d2")); err != nil {
+		t.Fatal(err)
+	}
+	run := s.CheckRuns()[0]
+	if want := "**Not done:**\n\n- impact search not done (cannot search the head tree: archive link of "; !strings.Contains(run.Summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, run.Summary)
 	}
 }
 

@@ -3,6 +3,7 @@ package review
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
@@ -22,10 +23,6 @@ const searchChunk = 512
 // it reads paths a chunk at a time and keeps the files that contain a
 // needle.
 func searchByReading(ctx context.Context, src Source, paths, needles []string) (map[string][]byte, error) {
-	bs := make([][]byte, len(needles))
-	for i, n := range needles {
-		bs[i] = []byte(n)
-	}
 	found := map[string][]byte{}
 	for start := 0; start < len(paths); start += searchChunk {
 		chunk := paths[start:min(start+searchChunk, len(paths))]
@@ -34,7 +31,7 @@ func searchByReading(ctx context.Context, src Source, paths, needles []string) (
 			return nil, fmt.Errorf("search head tree: %w", err)
 		}
 		for i, c := range contents {
-			if c.Err == nil && contains(c.Data, bs) && textFile(c.Data) {
+			if c.Err == nil && SearchMatch(c.Data, needles) {
 				found[chunk[i]] = c.Data
 			}
 		}
@@ -42,15 +39,14 @@ func searchByReading(ctx context.Context, src Source, paths, needles []string) (
 	return found, nil
 }
 
-// contains reports whether b contains one of needles.
-func contains(b []byte, needles [][]byte) bool {
-	return slices.ContainsFunc(needles, func(n []byte) bool { return bytes.Contains(b, n) })
-}
-
-// textFile reports whether b is a file the index may read: not over
-// MaxFileSize, no NUL byte, UTF-8.
-func textFile(b []byte) bool {
-	return len(b) <= MaxFileSize && bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
+// SearchMatch reports whether a file's content is one a Searcher returns:
+// it contains one of needles, and the index may read it (not over
+// MaxFileSize, no NUL byte, UTF-8).
+func SearchMatch(b []byte, needles []string) bool {
+	if len(b) > MaxFileSize || !slices.ContainsFunc(needles, func(n string) bool { return bytes.Contains(b, []byte(n)) }) {
+		return false
+	}
+	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
 // SearchFiles implements Searcher: the files are on this machine.
@@ -84,6 +80,10 @@ func impactSites(ctx context.Context, src Source, all []string, project *django.
 		}
 	}
 	found, err := s.SearchFiles(ctx, candidates, needles)
+	if errors.Is(err, ErrCannotSearch) {
+		return nil, nil, fmt.Sprintf("impact search not done (%v), so the unchanged code naming %s that the change's model change may break was not looked for",
+			err, quoteList(needles)), nil
+	}
 	if err != nil {
 		return nil, nil, "", err
 	}

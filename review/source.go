@@ -72,6 +72,11 @@ type Searcher interface {
 	SearchFiles(ctx context.Context, paths []string, needles []string) (map[string][]byte, error)
 }
 
+// ErrCannotSearch is wrapped by a Searcher's error when the search cannot
+// be made within its limits (an archive too large): the review goes on
+// without it and says so, as for a source that cannot search at all.
+var ErrCannotSearch = errors.New("cannot search the head tree")
+
 // FileContent is the content of one file read by a BatchReader.
 type FileContent struct {
 	Data []byte

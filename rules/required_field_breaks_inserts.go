@@ -495,4 +495,3 @@ func impactFuncName(fn *writesite.Function) string {
 	}
 	return fn.Name
 }
-

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/djintegrity/djintegrity/rules"
@@ -68,6 +69,7 @@ func (s *dirSource) SearchFiles(ctx context.Context, paths, needles []string) (m
 // served are the files found, which the search read instead.
 func impactSites(ctx context.Context, src Source, all []string, project *django.Project, needles []string,
 	read django.Reader, log *slog.Logger) (sites *django.Project, served []django.SourceFile, limit string, err error) {
+	start := time.Now()
 	s, ok := src.(Searcher)
 	if !ok {
 		return nil, nil, fmt.Sprintf("impact search not done: this source cannot search the repository in one pass, so the unchanged code naming %s that the change's model change may break was not looked for",
@@ -87,8 +89,9 @@ func impactSites(ctx context.Context, src Source, all []string, project *django.
 	if err != nil {
 		return nil, nil, "", err
 	}
+	searched := time.Since(start)
+	maps.DeleteFunc(found, func(_ string, b []byte) bool { return !rules.ImpactFile(b, needles) })
 	hits := slices.Sorted(maps.Keys(found))
-	log.Debug("impact search", "needles", needles, "searched", len(candidates), "found", len(hits))
 	fromSearch := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
 		var out []django.SourceFile
 		var rest []string
@@ -103,10 +106,12 @@ func impactSites(ctx context.Context, src Source, all []string, project *django.
 		more, err := read(ctx, rest)
 		return append(out, more...), err
 	}
-	sites, err = project.Extend(ctx, all, hits, fromSearch)
+	sites, err = project.Extend(ctx, all, hits, needles, fromSearch)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("index the files that name %s: %w", quoteList(needles), err)
 	}
+	log.Debug("impact search", "needles", needles, "searched", len(candidates), "found", len(hits),
+		"indexed", len(sites.Files)-len(project.Files), "search", searched, "duration", time.Since(start))
 	return sites, served, "", nil
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"maps"
@@ -63,9 +64,10 @@ func impactRequiredFields(p *Pass) []impactRequired {
 	}
 	var out []impactRequired
 	seen := map[*django.Field]bool{}
-	for _, x := range migChangedOps(p) {
+	ops := migChangedOps(p)
+	for i, x := range ops {
 		op := x.op
-		if op.Kind != "AddField" && op.Kind != "AlterField" || op.Field == nil || x.before == nil || x.before.Opaque {
+		if op.Kind != "AddField" && op.Kind != "AlterField" || op.Field == nil || op.Unread || impactLaterOp(ops[i+1:], x) {
 			continue
 		}
 		m := p.Project.FindModel(x.mig.App, op.Model)
@@ -76,34 +78,50 @@ func impactRequiredFields(p *Pass) []impactRequired {
 		if fl == nil || seen[fl] || fl.Name != op.Name || !impactRequiredAtHead(fl) || !migNotNull(op.Field) || migGiven(op.Field, "db_default") {
 			continue
 		}
-		// The column as the head's migrations leave it must agree.
-		if st := p.History().Model(x.mig.App, op.Model); st == nil || st.Opaque || st.Field(op.Name) == nil ||
-			!migNotNull(st.Field(op.Name)) || migGiven(st.Field(op.Name), "db_default") {
+		// The column as the head's migrations leave it must agree, when
+		// the replay can tell (a RunSQL elsewhere may leave the model's
+		// state opaque: no later operation of the change touches the field
+		// then, which is all that matters here).
+		st := p.History().Model(x.mig.App, op.Model)
+		if st == nil || !st.Opaque && (st.Field(op.Name) == nil || !migNotNull(st.Field(op.Name)) || migGiven(st.Field(op.Name), "db_default")) {
 			continue
 		}
 		r := impactRequired{model: m, field: fl, x: x}
-		if old := x.before.Field(op.Name); old != nil {
-			if op.Kind != "AlterField" {
+		if op.Kind == "AddField" {
+			if x.before != nil && !x.before.Opaque && x.before.Field(op.Name) != nil {
 				continue
 			}
-			null, known := migFlag(old, "null")
-			switch {
-			case !known:
-				continue
-			case null:
-				r.was = "nullable"
-			case old.HasDefault && migGiven(old, "default"):
-				r.was = "default=" + old.Kwargs["default"]
-				r.fill = impactLiteral(old.Kwargs["default"])
-			case old.HasDBDefault && migGiven(old, "db_default"):
-				r.was = "db_default=" + old.Kwargs["db_default"]
-			default:
-				continue // required already
+			if op.Preserve && migGiven(op.Field, "default") {
+				r.fill = impactLiteral(op.Field.Kwargs["default"])
 			}
-		} else if op.Kind != "AddField" {
+			seen[fl] = true
+			out = append(out, r)
 			continue
-		} else if op.Preserve && migGiven(op.Field, "default") {
-			r.fill = impactLiteral(op.Field.Kwargs["default"])
+		}
+		// What the field was: the replayed state, or else the model as
+		// it was before the change.
+		var old *django.Field
+		if x.before != nil && !x.before.Opaque {
+			old = x.before.Field(op.Name)
+		} else {
+			old = impactBaseField(p, fl, cmp.Or(fl.Inherited, m.Name))
+		}
+		if old == nil {
+			continue
+		}
+		null, known := migFlag(old, "null")
+		switch {
+		case !known:
+			continue
+		case null:
+			r.was = "nullable"
+		case old.HasDefault && migGiven(old, "default"):
+			r.was = "default=" + old.Kwargs["default"]
+			r.fill = impactLiteral(old.Kwargs["default"])
+		case old.HasDBDefault && migGiven(old, "db_default"):
+			r.was = "db_default=" + old.Kwargs["db_default"]
+		default:
+			continue // required already
 		}
 		seen[fl] = true
 		out = append(out, r)
@@ -164,6 +182,22 @@ func impactBaseField(p *Pass, fl *django.Field, class string) *django.Field {
 	return nil
 }
 
+// impactLaterOp reports whether an operation of later (the change's
+// operations after x, in plan order) works on x's field again, or on its
+// model as a whole.
+func impactLaterOp(later []migOp, x migOp) bool {
+	return slices.ContainsFunc(later, func(y migOp) bool {
+		if y.mig.App != x.mig.App {
+			return false
+		}
+		switch y.op.Kind {
+		case "DeleteModel", "RenameModel":
+			return strings.EqualFold(y.op.Model, x.op.Model) || strings.EqualFold(y.op.OldName, x.op.Model)
+		}
+		return strings.EqualFold(y.op.Model, x.op.Model) && (y.op.Name == x.op.Name || y.op.OldName == x.op.Name)
+	})
+}
+
 // impactRequiredAtHead reports whether an insert that leaves the field out
 // stores NULL in a NOT NULL column (see missing-required-field).
 func impactRequiredAtHead(fl *django.Field) bool {
@@ -212,6 +246,34 @@ func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(set))
+}
+
+// ImpactFile reports whether a file a search for needles found can hold a
+// site the impact rules report, so that the review indexes it: it names a
+// needle as a whole word (Order, not OrderLine), and it calls create() or
+// save(), as every insert does.
+func ImpactFile(src []byte, needles []string) bool {
+	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) {
+		return false
+	}
+	return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
+}
+
+// impactNamesWord reports whether src holds word with no identifier
+// character on either side.
+func impactNamesWord(src []byte, word string) bool {
+	w := []byte(word)
+	for i := 0; ; {
+		j := bytes.Index(src[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		if (start == 0 || !isWordByte(src[start-1])) && (end == len(src) || !isWordByte(src[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 // ImpactSkipped reports whether a path is one the impact rules never

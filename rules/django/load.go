@@ -42,35 +42,75 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	return index(values(l.parsed), l.layout, l.exists), nil
 }
 
-// Extend returns a project of p's files and paths, with what paths need
-// followed as Load follows a changed file's needs: the modules they
-// import, one level, and the model modules of the apps they name by label
-// (with what those import in turn). The write sites of a file the review
-// did not otherwise read then resolve their models as in a review of the
-// whole tree. all lists every path of the head tree, as for Load; p is
-// left as it was.
-func (p *Project) Extend(ctx context.Context, all, paths []string, read Reader) (*Project, error) {
+// Extend returns a project of p's files and paths, and of the modules
+// through which those files can name one of names: the module an import
+// of the name comes from (`from shop.models import Order`, `from . import
+// Order as O`), a module imported whole, a star import, and so on through
+// re-exports. The write sites of a file the review did not otherwise read
+// then resolve their models as in a review of the whole tree, reading
+// only what that takes. all lists every path of the head tree, as for
+// Load; p is left as it was.
+func (p *Project) Extend(ctx context.Context, all, paths, names []string, read Reader) (*Project, error) {
 	l := newLoader(ProjectFiles(all), nil, read)
 	for path, f := range p.Files {
 		l.parsed[path], l.tried[path] = f, true
 	}
-	var start []string
+	var pending []string
 	for _, path := range paths {
 		if l.exists[path] && !l.tried[path] {
-			start = append(start, path)
-			l.follow[path] = true
+			pending = append(pending, path)
 		}
 	}
-	if len(start) == 0 {
+	if len(pending) == 0 {
 		return p, nil
 	}
-	for pending := start; len(pending) > 0; pending = l.wanted() {
+	for len(pending) > 0 {
 		if err := l.load(ctx, pending); err != nil {
 			return nil, err
 		}
-		l.growChain()
+		loaded := pending
+		pending = nil
+		for _, path := range loaded {
+			f := l.parsed[path]
+			if f == nil {
+				continue
+			}
+			for _, q := range namingPaths(f, l.layout, names) {
+				if !l.tried[q] {
+					l.tried[q] = true
+					pending = append(pending, q)
+				}
+			}
+		}
+		slices.Sort(pending)
 	}
 	return index(values(l.parsed), l.layout, l.exists), nil
+}
+
+// namingPaths lists the files of the tree through which file f can name
+// one of names: the module each import of such a name comes from, the
+// modules it imports whole (`from shop import models`, `import shop.models
+// as m`), and its star imports.
+func namingPaths(f *File, lay *layout, names []string) []string {
+	var mods []string
+	for _, target := range f.Imports {
+		if slices.Contains(names, target[strings.LastIndexByte(target, '.')+1:]) {
+			mods = append(mods, parentModule(target))
+		} else if lay.file(target) != "" {
+			mods = append(mods, target) // a module: its attributes may be the name
+		}
+	}
+	mods = append(mods, f.StarImports...)
+	var out []string
+	for _, m := range mods {
+		if m == "" || m == "django" || strings.HasPrefix(m, "django.") {
+			continue
+		}
+		if q := lay.file(m); q != "" && q != f.Path && !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // loader is the state of one Load.
@@ -78,11 +118,8 @@ type loader struct {
 	all     []string
 	exists  map[string]bool // all, as a set
 	changed map[string]bool
-	// follow marks files whose imports are followed one level, as a
-	// changed file's are, though they are not changed (see Extend).
-	follow map[string]bool
-	read   Reader
-	layout *layout // of all
+	read    Reader
+	layout  *layout // of all
 
 	parsed map[string]*File
 	tried  map[string]bool // read or asked for: a skipped file is not asked for again
@@ -97,7 +134,6 @@ func newLoader(all, changed []string, read Reader) *loader {
 		all:     all,
 		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
-		follow:  map[string]bool{},
 		read:    read,
 		layout:  newLayout(all),
 		parsed:  map[string]*File{},
@@ -174,7 +210,7 @@ func (l *loader) wanted() []string {
 	for _, f := range l.parsed {
 		// The user model is named by label in a settings module.
 		userLabels := settingsLabels(f)
-		follow := isModelModule(f.Path) || l.onChain[f.Path] || l.changed[f.Path] || l.follow[f.Path]
+		follow := isModelModule(f.Path) || l.onChain[f.Path] || l.changed[f.Path]
 		if !follow && len(userLabels) == 0 {
 			continue
 		}

@@ -480,6 +480,9 @@ func impactDefault(p *Pass, r impactRequired, path string, start, end int, offer
 		return "", "", false
 	}
 	value := r.fill
+	if r.field.IsRelation() {
+		return "", "", false // a row's id is no default to suggest
+	}
 	switch {
 	case value != "" && r.was != "":
 		note = fmt.Sprintf(": `default=%s`, the one it had", value)

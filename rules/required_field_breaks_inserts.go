@@ -248,15 +248,35 @@ func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
 	return slices.Sorted(maps.Keys(set))
 }
 
-// ImpactFile reports whether a file a search for needles found can hold a
-// site the impact rules report, so that the review indexes it: it names a
-// needle as a whole word (Order, not OrderLine), and it calls create() or
-// save(), as every insert does.
+// ImpactFile reports whether a file a search for needles found matters to
+// the impact rules, so that the review indexes it: it names a needle as a
+// whole word (Order, not OrderLine), and it calls create() or save(), as
+// every insert does, or uses a signal that may fill fields before one.
 func ImpactFile(src []byte, needles []string) bool {
-	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) {
+	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !impactSignals(src) {
 		return false
 	}
 	return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
+}
+
+// impactSignals reports whether src uses a signal that can fill a field
+// before an insert: a pre_save or post_init receiver.
+func impactSignals(src []byte) bool {
+	return bytes.Contains(src, []byte("pre_save")) || bytes.Contains(src, []byte("post_init"))
+}
+
+// impactFilledBySignal reports whether a file of the project uses a signal
+// that can fill fields before an insert, names the model and mentions the
+// field as an attribute (instance.birth_year = ...): the inserts may get
+// their value there.
+func impactFilledBySignal(p *django.Project, m *django.Model, fl *django.Field) bool {
+	attr := []byte("." + fl.Name)
+	for _, f := range p.Files {
+		if impactSignals(f.Src) && impactNamesWord(f.Src, m.Name) && bytes.Contains(f.Src, attr) {
+			return true
+		}
+	}
+	return false
 }
 
 // impactNamesWord reports whether src holds word with no identifier
@@ -310,6 +330,9 @@ func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 	for _, r := range fields {
 		m := sp.Project.FindModel(r.model.App.Label, r.model.Name)
 		if m == nil {
+			continue
+		}
+		if impactFilledBySignal(sp.Project, m, r.field) {
 			continue
 		}
 		sites := impactInsertSites(&sp, m, r.field, required[r.model.Key()])

@@ -15,6 +15,7 @@ var catalog = []*Rule{
 	checkConstraintOnPopulatedTable,
 	fkDoNothing,
 	requiredFieldBreaksInserts,
+	constraintBreaksWrites,
 	checkThenInsert,
 	unguardedUniqueCreate,
 	getOrCreateNonUnique,

@@ -235,13 +235,22 @@ func impactLiteral(v string) string {
 // when the change makes no model stricter or those rules are off: the
 // review then reads nothing more. enabled is Analyze's.
 func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
-	if enabled != nil && !enabled(requiredFieldBreaksInsertsSlug) {
-		return nil
+	on := func(slug string) bool { return enabled == nil || enabled(slug) }
+	var models []*django.Model
+	if on(requiredFieldBreaksInsertsSlug) {
+		for _, r := range impactRequiredFields(p) {
+			models = append(models, r.model)
+		}
+	}
+	if on(constraintBreaksWritesSlug) {
+		for _, c := range impactConstraints(p) {
+			models = append(models, c.model)
+		}
 	}
 	set := map[string]bool{}
-	for _, r := range impactRequiredFields(p) {
-		set[r.model.Name] = true
-		if r.model == p.Project.UserModel() {
+	for _, m := range models {
+		set[m.Name] = true
+		if m == p.Project.UserModel() {
 			set["get_user_model"], set["AUTH_USER_MODEL"] = true, true
 		}
 	}
@@ -250,10 +259,11 @@ func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
 
 // ImpactFile reports whether a file a search for needles found matters to
 // the impact rules, so that the review indexes it: it names a needle as a
-// whole word (Order, not OrderLine), and it calls create() or save(), as
-// every insert does, or uses a signal that may fill fields before one.
+// whole word (Order, not OrderLine), and it calls create(), save() or
+// update(), as every write does, or uses a signal that may fill fields
+// before an insert.
 func ImpactFile(src []byte, needles []string) bool {
-	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !impactSignals(src) {
+	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !bytes.Contains(src, []byte("update(")) && !impactSignals(src) {
 		return false
 	}
 	return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
@@ -349,67 +359,77 @@ func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 // nothing else NULL but the fields in required.
 func impactInsertSites(p *Pass, m *django.Model, fl *django.Field, required []*django.Field) []impactSite {
 	var out []impactSite
+	impactWrites(p, m, func(vs viewSite) {
+		w := vs.w
+		if w.StarArgs || w.Positional || w.Escaped {
+			return
+		}
+		start, end := w.Stmt.Line, w.Stmt.EndLine
+		switch {
+		case w.Kind == writesite.WriteCreate:
+		case w.Kind == writesite.WriteSave && w.Insert && w.UpdateFields == nil:
+			start = w.ArgsStmt.Line
+		case w.Kind == writesite.WriteBulkCreate && !viewTrue(w.Options["ignore_conflicts"]):
+		default:
+			return
+		}
+		s := impactSite{viewSite: vs, start: start, end: end}
+		// A site the change touches is missing-required-field's.
+		if viewTouches(p, vs.f.Path, start, end) || mrfOpaque(p, vs, m) || impactIgnored(vs.f.Src, start, requiredFieldBreaksInsertsSlug, missingRequiredField.Slug) {
+			return
+		}
+		nulls, ok := mrfNulls(m, w)
+		if !ok {
+			return
+		}
+		hit, other := false, false
+		for _, n := range nulls {
+			switch {
+			case n.field.Name == fl.Name:
+				hit, s.explicit = true, n.explicit
+			case !slices.ContainsFunc(required, func(r *django.Field) bool { return r.Name == n.field.Name }):
+				other = true
+			}
+		}
+		// An insert the index reads as failing before the change too is
+		// one it misreads, or dead code: not this change's doing.
+		if hit && !other {
+			out = append(out, s)
+		}
+	})
+	return out
+}
+
+// impactWrites calls visit, in path and line order, for each write site
+// of model m (or of a proxy of it) in p.Project inside a function, outside
+// tests, migrations and what paths.views and paths.exclude leave out.
+func impactWrites(p *Pass, m *django.Model, visit func(s viewSite)) {
 	for _, path := range slices.Sorted(maps.Keys(p.Project.Files)) {
 		f := p.Project.Files[path]
 		if len(f.Writes) == 0 || ImpactSkipped(path) || p.IsWritePath != nil && !p.IsWritePath(path) {
 			continue
 		}
 		for _, w := range f.Writes {
-			if w.Func == nil || w.StarArgs || w.Positional || w.Escaped {
+			if w.Func == nil {
 				continue
 			}
 			role := p.Project.Role(f, w.Func)
 			if role == django.RoleTest || role == django.RoleMigration {
 				continue
 			}
-			sm := p.Project.WriteModel(f, w.Model, w.Ref)
-			if sm == nil || mrfConcrete(sm, 0) != m {
-				continue
-			}
-			start, end := w.Stmt.Line, w.Stmt.EndLine
-			switch {
-			case w.Kind == writesite.WriteCreate:
-			case w.Kind == writesite.WriteSave && w.Insert && w.UpdateFields == nil:
-				start = w.ArgsStmt.Line
-			case w.Kind == writesite.WriteBulkCreate && !viewTrue(w.Options["ignore_conflicts"]):
-			default:
-				continue
-			}
-			s := impactSite{viewSite: viewSite{f: f, w: w, m: sm, role: role}, start: start, end: end}
-			// A site the change touches is missing-required-field's.
-			if viewTouches(p, path, start, end) || mrfOpaque(p, s.viewSite, m) || impactIgnored(f.Src, start) {
-				continue
-			}
-			nulls, ok := mrfNulls(m, w)
-			if !ok {
-				continue
-			}
-			hit, other := false, false
-			for _, n := range nulls {
-				switch {
-				case n.field.Name == fl.Name:
-					hit, s.explicit = true, n.explicit
-				case !slices.ContainsFunc(required, func(r *django.Field) bool { return r.Name == n.field.Name }):
-					other = true
-				}
-			}
-			// An insert the index reads as failing before the change too is
-			// one it misreads, or dead code: not this change's doing.
-			if hit && !other {
-				out = append(out, s)
+			if sm := p.Project.WriteModel(f, w.Model, w.Ref); sm != nil && mrfConcrete(sm, 0) == m {
+				visit(viewSite{f: f, w: w, m: sm, role: role})
 			}
 		}
 	}
-	return out
 }
 
-// impactIgnored reports whether a `# djintegrity: ignore` comment for
-// this rule or missing-required-field (or for every rule) sits on line or
-// the line above: the site is known to be filled where the tool cannot
-// see.
-func impactIgnored(src []byte, line int) bool {
+// impactIgnored reports whether a `# djintegrity: ignore` comment for one
+// of rules (or for every rule) sits on line or the line above: the site is
+// known to be safe where the tool cannot see.
+func impactIgnored(src []byte, line int, rules ...string) bool {
 	lines := viewLines(src, max(line-1, 1), line)
-	return SuppressedAt(lines, len(lines), requiredFieldBreaksInsertsSlug) || SuppressedAt(lines, len(lines), missingRequiredField.Slug)
+	return slices.ContainsFunc(rules, func(r string) bool { return SuppressedAt(lines, len(lines), r) })
 }
 
 // impactRequiredFinding reports the field at its line in the model when
@@ -570,7 +590,7 @@ func impactExplicit(s impactSite) string {
 
 // impactWhat names an insert for a message.
 func impactWhat(s impactSite) string {
-	if s.w.Kind == writesite.WriteSave {
+	if s.w.Kind == writesite.WriteSave && s.w.Insert {
 		return fmt.Sprintf("`%s(...)` then `%s.save()`", cmp.Or(s.w.Model, s.m.Name), s.w.Instance)
 	}
 	return viewWhat(s.w)

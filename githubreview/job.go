@@ -436,6 +436,10 @@ func checkSummary(res *review.Result, p placement, capped bool) string {
 		fmt.Fprintf(&b, "\n%s: %d new review comments, %d already commented by an earlier run, %d annotations.\n",
 			plural(len(findings), "finding"), len(p.inline), p.already, len(p.annotate))
 	}
+	if n := len(relatedAnnotations(findings)); n > 0 {
+		fmt.Fprintf(&b, "\nAnd %s at the places elsewhere in the repository that findings name (the unchanged writes a model change breaks).\n",
+			plural(n, "annotation"))
+	}
 	if p.movedTo != "" {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
 	}

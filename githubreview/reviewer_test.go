@@ -962,6 +962,9 @@ func TestGitHubReviewImpactSearch(t *testing.T) {
 	if diff := cmp.Diff([]string{"catalog/views.py:9", "reviews/services.py:5"}, got); diff != "" {
 		t.Errorf("annotations (-want +got):\n%s", diff)
 	}
+	if want := "And 2 annotations at the places elsewhere in the repository that findings name"; !strings.Contains(s.CheckRuns()[0].Summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, s.CheckRuns()[0].Summary)
+	}
 	reqs := reviewRequests(s)
 	if n := countRoute(reqs, http.MethodGet, routeTarball) + countRoute(reqs, http.MethodGet, githubtest.CodeloadRoute); n != 2 {
 		t.Errorf("%d requests for the archive, want 2 (the link, the download)", n)

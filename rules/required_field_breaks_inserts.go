@@ -258,15 +258,60 @@ func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
 }
 
 // ImpactFile reports whether a file a search for needles found matters to
-// the impact rules, so that the review indexes it: it names a needle as a
-// whole word (Order, not OrderLine), and it calls create(), save() or
-// update(), as every write does, or uses a signal that may fill fields
-// before an insert.
+// the impact rules, so that the review indexes it: it uses a needle as a
+// whole word the way a write does (Order.objects..., Order(...), a quoted
+// "Order" for apps.get_model, an import of it under another name; not
+// OrderLine, not a type hint), and it calls create(), save() or update(),
+// as every write does, or uses a signal that may fill fields before an
+// insert.
 func ImpactFile(src []byte, needles []string) bool {
-	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !bytes.Contains(src, []byte("update(")) && !impactSignals(src) {
+	if impactSignals(src) {
+		return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
+	}
+	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !bytes.Contains(src, []byte("update(")) {
 		return false
 	}
-	return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
+	return slices.ContainsFunc(needles, func(n string) bool { return impactWord(src, n, impactUse) })
+}
+
+// impactUse reports whether what surrounds a model's name is what a use of
+// it in a write takes: a call, an attribute, the end of a string or of a
+// call's arguments, the first argument of a call
+// (get_object_or_404(Order, ...)), or " as " (an import under another
+// name).
+func impactUse(before, after []byte) bool {
+	after = bytes.TrimLeft(after, " \t")
+	before = bytes.TrimRight(before, " \t")
+	switch {
+	case len(after) == 0:
+		return false
+	case bytes.IndexByte([]byte("(.)\"'"), after[0]) >= 0, bytes.HasPrefix(after, []byte("as ")):
+		return true
+	}
+	return after[0] == ',' && len(before) > 0 && before[len(before)-1] == '('
+}
+
+// impactWord reports whether src holds word with no identifier character
+// on either side, where use accepts what comes before and after it.
+func impactWord(src []byte, word string, use func(before, after []byte) bool) bool {
+	w := []byte(word)
+	for i := 0; ; {
+		j := bytes.Index(src[i:], w)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(w)
+		i = start + 1
+		if (start == 0 || !isWordByte(src[start-1])) && (end == len(src) || !isWordByte(src[end])) && use(src[:start], src[end:]) {
+			return true
+		}
+	}
+}
+
+// impactNamesWord reports whether src holds word with no identifier
+// character on either side.
+func impactNamesWord(src []byte, word string) bool {
+	return impactWord(src, word, func(_, _ []byte) bool { return true })
 }
 
 // impactSignals reports whether src uses a signal that can fill a field
@@ -287,23 +332,6 @@ func impactFilledBySignal(p *django.Project, m *django.Model, fl *django.Field) 
 		}
 	}
 	return false
-}
-
-// impactNamesWord reports whether src holds word with no identifier
-// character on either side.
-func impactNamesWord(src []byte, word string) bool {
-	w := []byte(word)
-	for i := 0; ; {
-		j := bytes.Index(src[i:], w)
-		if j < 0 {
-			return false
-		}
-		start, end := i+j, i+j+len(w)
-		if (start == 0 || !isWordByte(src[start-1])) && (end == len(src) || !isWordByte(src[end])) {
-			return true
-		}
-		i = start + 1
-	}
 }
 
 // ImpactSkipped reports whether a path is one the impact rules never

@@ -1,6 +1,7 @@
 package django
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -88,16 +89,17 @@ func (p *Project) Extend(ctx context.Context, all, paths, names []string, read R
 }
 
 // namingPaths lists the files of the tree through which file f can name
-// one of names: the module each import of such a name comes from, the
-// modules it imports whole (`from shop import models`, `import shop.models
-// as m`), and its star imports.
+// one of names: the module each import of such a name comes from, a
+// module it imports whole and takes such a name from (`from shop import
+// models` then `models.Order`), and its star imports.
 func namingPaths(f *File, lay *layout, names []string) []string {
 	var mods []string
-	for _, target := range f.Imports {
-		if slices.Contains(names, target[strings.LastIndexByte(target, '.')+1:]) {
+	for local, target := range f.Imports {
+		switch {
+		case slices.Contains(names, target[strings.LastIndexByte(target, '.')+1:]):
 			mods = append(mods, parentModule(target))
-		} else if lay.file(target) != "" {
-			mods = append(mods, target) // a module: its attributes may be the name
+		case lay.file(target) != "" && slices.ContainsFunc(names, func(n string) bool { return bytes.Contains(f.Src, []byte(local+"."+n)) }):
+			mods = append(mods, target)
 		}
 	}
 	mods = append(mods, f.StarImports...)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/migstate"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
@@ -74,17 +75,26 @@ func impactConstraints(p *Pass) []impactConstraint {
 		if m == nil || m.Abstract || m.Proxy || !m.Managed || m.App == nil || m.App.Ambiguous || m.Partial() {
 			continue
 		}
+		// What was unique when the deploy starts: a new set that holds one
+		// of those adds nothing a write could break (name unique, then
+		// (space, name) unique together, is less strict, not more).
+		start := migChangeStartState(p, x)
+		if start == nil || start.Opaque {
+			continue
+		}
+		stricter := func(set []string) bool {
+			return !slices.ContainsFunc(impactUniqueSets(start), func(old []string) bool {
+				return !slices.ContainsFunc(old, func(f string) bool { return !slices.Contains(set, f) })
+			})
+		}
 		switch op.Kind {
 		case "AddConstraint":
-			if c := impactModelConstraint(m, op.Constraint); c != nil {
+			if c := impactModelConstraint(m, op.Constraint); c != nil && (c.Kind == "check" || stricter(viewFieldNames(m, c.Fields))) {
 				out = append(out, impactConstraintOf(p, m, x, c))
 			}
 		case "AlterUniqueTogether":
-			if x.before.Opaque {
-				continue
-			}
 			for _, set := range op.UniqueTogether {
-				if impactHasSet(x.before.Options.UniqueTogether, set) || !impactHasSet(m.UniqueTogether, set) {
+				if !impactHasSet(m.UniqueTogether, set) || !stricter(viewFieldNames(m, set)) {
 					continue
 				}
 				u := viewUnique{fields: viewFieldNames(m, set), kind: "unique_together"}
@@ -100,13 +110,7 @@ func impactConstraints(p *Pass) []impactConstraint {
 			if op.Field == nil || !op.Field.Unique || op.Field.PrimaryKey || fl == nil || !fl.Unique || fl.PrimaryKey || fl.Name != op.Name {
 				continue
 			}
-			var old *django.Field
-			if !x.before.Opaque {
-				old = x.before.Field(op.Name)
-			} else {
-				old = impactBaseField(p, fl, m.Name)
-			}
-			if old == nil || old.Unique {
+			if start.Field(op.Name) == nil || !stricter([]string{fl.Name}) {
 				continue
 			}
 			u := viewUnique{fields: []string{fl.Name}, kind: "unique field"}
@@ -152,6 +156,25 @@ func impactConstraintOf(p *Pass, m *django.Model, x migOp, c *django.Constraint)
 	ic.unique, ic.error = u.fields, viewUniqueError(m, &u)
 	ic.what = fmt.Sprintf("UniqueConstraint %q on %s (%s)", name, m.Name, strings.Join(u.fields, ", "))
 	return ic
+}
+
+// impactUniqueSets lists the field names of the unique sets of a model
+// state: unique fields and the primary key, unique_together, and
+// UniqueConstraints on fields without a condition.
+func impactUniqueSets(st *migstate.ModelState) [][]string {
+	var out [][]string
+	for _, f := range st.Fields {
+		if f.Unique || f.PrimaryKey {
+			out = append(out, []string{f.Name})
+		}
+	}
+	out = append(out, st.Options.UniqueTogether...)
+	for _, c := range st.Options.Constraints {
+		if c.Kind == "unique" && len(c.Fields) > 0 && c.Condition == "" {
+			out = append(out, c.Fields)
+		}
+	}
+	return out
 }
 
 // impactHasSet reports whether sets holds set, in any order.

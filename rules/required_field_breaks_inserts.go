@@ -98,11 +98,18 @@ func impactRequiredFields(p *Pass) []impactRequired {
 			out = append(out, r)
 			continue
 		}
-		// What the field was: the replayed state, or else the model as
-		// it was before the change.
+		// What the field was when the deploy starts (the change may alter
+		// it twice): the replayed state, or else the model as it was
+		// before the change.
 		var old *django.Field
-		if x.before != nil && !x.before.Opaque {
-			old = x.before.Field(op.Name)
+		if start := migChangeStartState(p, x); start != nil && !start.Opaque {
+			if old = start.Field(op.Name); old == nil {
+				// Added by the change, nullable first and NOT NULL now,
+				// as a backfill between wants it: new all the same.
+				seen[fl] = true
+				out = append(out, r)
+				continue
+			}
 		} else {
 			old = impactBaseField(p, fl, cmp.Or(fl.Inherited, m.Name))
 		}

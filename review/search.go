@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os/exec"
 	"slices"
 	"strings"
 	"time"
@@ -41,18 +42,65 @@ func searchByReading(ctx context.Context, src Source, paths, needles []string) (
 }
 
 // SearchMatch reports whether a file's content is one a Searcher returns:
-// it contains one of needles, and the index may read it (not over
-// MaxFileSize, no NUL byte, UTF-8).
+// it contains one of needles as a word, and the index may read it (not
+// over MaxFileSize, no NUL byte, UTF-8).
 func SearchMatch(b []byte, needles []string) bool {
-	if len(b) > MaxFileSize || !slices.ContainsFunc(needles, func(n string) bool { return bytes.Contains(b, []byte(n)) }) {
+	if len(b) > MaxFileSize || !slices.ContainsFunc(needles, func(n string) bool { return rules.ContainsWord(b, n) }) {
 		return false
 	}
 	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
 }
 
-// SearchFiles implements Searcher: the files are on this machine.
+// SearchFiles implements Searcher: the working tree is read file by file;
+// a revision is searched by `git grep` (in C, on every core, without
+// sending each blob through a pipe), and only the files it lists as
+// holding a needle as a word are read.
 func (s *gitSource) SearchFiles(ctx context.Context, paths, needles []string) (map[string][]byte, error) {
-	return searchByReading(ctx, s, paths, needles)
+	if err := s.prepare(ctx); err != nil {
+		return nil, err
+	}
+	if s.head == "" {
+		return searchByReading(ctx, s, paths, needles)
+	}
+	var hits []string
+	for start := 0; start < len(paths); start += searchChunk {
+		found, err := s.grep(ctx, needles, paths[start:min(start+searchChunk, len(paths))])
+		if err != nil {
+			return nil, err
+		}
+		hits = append(hits, found...)
+	}
+	return searchByReading(ctx, s, hits, needles)
+}
+
+// grep lists the paths whose content at head holds one of needles as a
+// word. The paths go on the command line, a chunk at a time: this git may
+// predate grep's --pathspec-from-file.
+func (s *gitSource) grep(ctx context.Context, needles, paths []string) ([]string, error) {
+	args := []string{"--literal-pathspecs", "grep", "-l", "-z", "-w", "-F", "--no-color"}
+	for _, n := range needles {
+		args = append(args, "-e", n)
+	}
+	args = append(append(args, s.head, "--"), paths...)
+	cmd := exec.CommandContext(ctx, "git", args...)
+	cmd.Dir, cmd.Env = s.top, gitEnv()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		var exit *exec.ExitError
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case errors.As(err, &exit) && exit.ExitCode() == 1 && stderr.Len() == 0:
+			return nil, nil // no file holds a needle
+		}
+		return nil, fmt.Errorf("git grep: %w: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var out []string
+	for _, name := range splitZ(stdout.Bytes()) {
+		out = append(out, strings.TrimPrefix(name, s.head+":"))
+	}
+	return out, nil
 }
 
 // SearchFiles implements Searcher: the files are on this machine.

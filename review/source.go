@@ -66,7 +66,8 @@ type BaseReader interface {
 // (Result.Limits).
 type Searcher interface {
 	// SearchFiles returns the content at head of the files among paths
-	// that contain at least one of needles, by path. Files that cannot be
+	// that contain at least one of needles as a word (no letter, digit
+	// or underscore on either side), by path. Files that cannot be
 	// read as text (binary, over MaxFileSize, not UTF-8, not regular) are
 	// left out.
 	SearchFiles(ctx context.Context, paths []string, needles []string) (map[string][]byte, error)

@@ -96,7 +96,7 @@ func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
 // insert.
 func ImpactFile(src []byte, needles []string) bool {
 	if impactSignals(src) {
-		return slices.ContainsFunc(needles, func(n string) bool { return impactNamesWord(src, n) })
+		return slices.ContainsFunc(needles, func(n string) bool { return ContainsWord(src, n) })
 	}
 	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !bytes.Contains(src, []byte("update(")) {
 		return false
@@ -138,9 +138,10 @@ func impactWord(src []byte, word string, use func(before, after []byte) bool) bo
 	}
 }
 
-// impactNamesWord reports whether src holds word with no identifier
-// character on either side.
-func impactNamesWord(src []byte, word string) bool {
+// ContainsWord reports whether src holds word with no identifier
+// character (letter, digit, underscore) on either side, as `git grep -w`
+// matches it.
+func ContainsWord(src []byte, word string) bool {
 	return impactWord(src, word, func(_, _ []byte) bool { return true })
 }
 

@@ -203,7 +203,7 @@ func impactLiteral(v string) string {
 func impactFilledBySignal(p *django.Project, m *django.Model, fl *django.Field) bool {
 	attr := []byte("." + fl.Name)
 	for _, f := range p.Files {
-		if impactSignals(f.Src) && impactNamesWord(f.Src, m.Name) && bytes.Contains(f.Src, attr) {
+		if impactSignals(f.Src) && ContainsWord(f.Src, m.Name) && bytes.Contains(f.Src, attr) {
 			return true
 		}
 	}

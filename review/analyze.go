@@ -65,7 +65,10 @@ type SkippedFile struct {
 //
 // Only the part of the head tree that the rules can need is read: the
 // changed files, every app's models, settings, the migrations of the apps
-// the change touches, and what their imports lead to (see django.Load).
+// the change touches, and what their imports lead to (see django.Load);
+// and, when the change makes a model stricter, the files that name it,
+// found through the source's Searcher (see rules.ImpactSearch), or a
+// Result.Limits line saying that they were not.
 func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
 	return analyze(ctx, src, cfg, false)
 }

@@ -182,7 +182,7 @@ func TestApplyFixesAddsNamedImports(t *testing.T) {
 	fix := "    customer = get_object_or_404(Customer, pk=customer_id)\n    Order.objects.create(customer=customer)"
 	err := ApplyFixes(tree, []rules.Finding{{
 		Path: "shop/views.py", StartLine: 5, EndLine: 5, Suggestion: &fix,
-		Message: "Fetch the parent first. The fix needs `from django.shortcuts import get_object_or_404` and `from shop.models import Customer` at the top of the file.",
+		Imports: []string{"from django.shortcuts import get_object_or_404", "from shop.models import Customer"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -191,8 +191,9 @@ func TestApplyFixesAddsNamedImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "from django.shortcuts import get_object_or_404\nfrom shop.models import Customer\n" +
-		"from shop.models import Order\n\n\ndef create(request, customer_id):\n" + fix + "\n"
+	// After the module's own imports, as --fix writes them.
+	want := "from shop.models import Order\nfrom django.shortcuts import get_object_or_404\nfrom shop.models import Customer\n" +
+		"\n\ndef create(request, customer_id):\n" + fix + "\n"
 	if diff := cmp.Diff(want, string(got)); diff != "" {
 		t.Errorf("fixed file (-want +got):\n%s", diff)
 	}

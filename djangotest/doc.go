@@ -6,7 +6,7 @@
 // with the rule's own suggestion applied, run clean.
 //
 // The Go side prepares a temporary copy of an example's head tree (never a
-// reviewed project's code), applies suggestions with review.ApplySuggestion,
+// reviewed project's code), applies suggestions with review.FixFile,
 // and sends the run to driver.py (/usr/bin/python3 with Debian's
 // python3-django, python3-djangorestframework and python3-psycopg2). One
 // driver per database runs for the whole package: it imports Django once

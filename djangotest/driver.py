@@ -232,30 +232,30 @@ def postgres_admin(db):
     return conn
 
 
-def run_database(request, db):
-    # Each database gets its own copy: a step may write into the tree
-    # (makemigrations), and the other database must not see that.
-    tree = request["tree"] + "-" + db["vendor"]
-    shutil.copytree(request["tree"], tree)
-    scenario = request["scenario"]
+def conf_for(db):
+    """The DATABASES entry of a database of the run."""
+    if db["vendor"] == "sqlite":
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": db["name"]}
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": db["name"],
+        "HOST": db["host"],
+        "PORT": db["port"],
+        "USER": db["user"],
+    }
+
+
+def configure(tree, installed_apps, database):
+    """Configures Django in this process for the example tree: its apps
+    (installed_apps, then the tree's top-level apps), what its settings.py
+    says of ATOMIC_REQUESTS, DEFAULT_AUTO_FIELD and AUTH_USER_MODEL, and
+    the database given, and returns the apps and what settings.py said.
+    namecheck.py configures its children the same way."""
     sys.path.insert(0, tree)
     found = example_settings(tree)
-    apps = (scenario.get("installed_apps") or []) + discover_apps(tree)
-    conf = {"ATOMIC_REQUESTS": found["atomic_requests"]}
+    apps = installed_apps + discover_apps(tree)
+    conf = dict(database, ATOMIC_REQUESTS=found["atomic_requests"])
     extra = {"AUTH_USER_MODEL": found["auth_user_model"]} if found["auth_user_model"] else {}
-    if db["vendor"] == "sqlite":
-        conf.update(ENGINE="django.db.backends.sqlite3", NAME=db["name"])
-    else:
-        conf.update(
-            ENGINE="django.db.backends.postgresql",
-            NAME=db["name"],
-            HOST=db["host"],
-            PORT=db["port"],
-            USER=db["user"],
-        )
-        admin = postgres_admin(db)
-        with admin.cursor() as cur:
-            cur.execute('CREATE DATABASE "%s" STRATEGY FILE_COPY' % db["name"])
     settings.configure(
         DEBUG=False,
         SECRET_KEY="djangotest-not-a-secret",
@@ -278,6 +278,20 @@ def run_database(request, db):
         **extra,
     )
     django.setup()
+    return apps, found
+
+
+def run_database(request, db):
+    # Each database gets its own copy: a step may write into the tree
+    # (makemigrations), and the other database must not see that.
+    tree = request["tree"] + "-" + db["vendor"]
+    shutil.copytree(request["tree"], tree)
+    scenario = request["scenario"]
+    if db["vendor"] == "postgresql":
+        admin = postgres_admin(db)
+        with admin.cursor() as cur:
+            cur.execute('CREATE DATABASE "%s" STRATEGY FILE_COPY' % db["name"])
+    apps, found = configure(tree, scenario.get("installed_apps") or [], conf_for(db))
     if db["vendor"] == "sqlite":
         from django.db.backends.signals import connection_created
 

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -196,15 +195,11 @@ func PrepareTree(example, dst, root string, edited []string) (map[string][]strin
 	return base, nil
 }
 
-// needsImport finds the imports a finding's message says its fix needs,
-// e.g. "The fix needs `from django.db import IntegrityError` at the top of
-// the file" or "The suggestion needs `from django.db.models import PROTECT`".
-var needsImport = regexp.MustCompile("`((?:from [\\w.]+ )?import [\\w., ]+)`")
-
-// ApplyFixes applies the findings' suggestions to the tree as GitHub would
-// (review.ApplySuggestion, bottom-up within a file so that line numbers
-// hold) and, as the developer who follows the comment would, adds at the
-// top of the file the imports the message says the fix needs.
+// ApplyFixes applies the findings' suggestions to the tree as
+// `djintegrity check --fix` does (review.FixFile: bottom-up within a file,
+// with the imports the messages say the fix needs). Unlike --fix it also
+// applies a models suggestion that needs a migration: the scenario makes
+// that migration with a makemigrations step.
 func ApplyFixes(tree string, findings []rules.Finding) error {
 	byPath := map[string][]rules.Finding{}
 	for _, f := range findings {
@@ -216,53 +211,21 @@ func ApplyFixes(tree string, findings []rules.Finding) error {
 		return errors.New("apply fixes: no finding has a suggestion")
 	}
 	for path, fs := range byPath {
-		slices.SortFunc(fs, func(a, b rules.Finding) int { return b.StartLine - a.StartLine })
 		file := filepath.Join(tree, filepath.FromSlash(path))
 		src, err := os.ReadFile(file)
 		if err != nil {
 			return fmt.Errorf("apply fixes: %w", err)
 		}
-		var imports []string
-		for i, f := range fs {
-			if i > 0 && f.EndLine >= fs[i-1].StartLine {
-				return fmt.Errorf("apply fixes: suggestions overlap in %s at lines %d and %d", path, f.StartLine, fs[i-1].StartLine)
-			}
-			if src, err = review.ApplySuggestion(src, f); err != nil {
-				return fmt.Errorf("apply fixes: %w", err)
-			}
-			for _, sentence := range strings.SplitAfter(f.Message, ". ") {
-				if !strings.Contains(sentence, " needs ") {
-					continue
-				}
-				for _, m := range needsImport.FindAllStringSubmatch(sentence, -1) {
-					if !slices.Contains(imports, m[1]) {
-						imports = append(imports, m[1])
-					}
-				}
-			}
-		}
-		if len(imports) > 0 {
-			src = addImports(src, imports)
+		src, _, unfixed := review.FixFile(src, fs)
+		if len(unfixed) > 0 {
+			u := unfixed[0]
+			return fmt.Errorf("apply fixes: %s at %s:%d: %s", u.Finding.Rule, path, u.Finding.StartLine, u.Reason)
 		}
 		if err := os.WriteFile(file, src, 0o644); err != nil {
 			return fmt.Errorf("apply fixes: %w", err)
 		}
 	}
 	return nil
-}
-
-// addImports puts the imports after any `from __future__` lines (which must
-// come first), else at the top.
-func addImports(src []byte, imports []string) []byte {
-	lines := strings.SplitAfter(string(src), "\n")
-	at := 0
-	for i, l := range lines {
-		if strings.HasPrefix(l, "from __future__ ") {
-			at = i + 1
-		}
-	}
-	block := strings.Join(imports, "\n") + "\n"
-	return []byte(strings.Join(lines[:at], "") + block + strings.Join(lines[at:], ""))
 }
 
 // Runner runs scenarios on the drivers: one long-lived driver.py process

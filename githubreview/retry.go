@@ -86,7 +86,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			log = t.log
 		}
 		log.Warn("retrying GitHub request", "method", req.Method, "path", req.URL.Path,
-			"reason", why, "attempt", attempt, "wait", wait)
+			"reason", why, "attempt", attempt, "wait_ms", wait.Milliseconds())
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():

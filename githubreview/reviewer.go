@@ -8,8 +8,6 @@ package githubreview
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,21 +62,34 @@ type PullRequest struct {
 	InstallationID int64
 	Owner, Repo    string
 	Number         int
-	// BaseSHA and HeadSHA are the commits to compare; when either is
-	// empty the review reads them from the pull request.
+	// BaseSHA and HeadSHA are the commits the host was asked to compare
+	// (a push's). The review reads the pull request's own when it starts,
+	// and reviews those: they differ when pushes came in meanwhile.
 	BaseSHA string
 	HeadSHA string
+	// MergeGroup is the head ref of a merge queue's group, for a review of
+	// a merge group rather than of a pull request (Number is then 0, and
+	// both commits must be given): the diff is the comparison of the two
+	// commits, and the findings go only to the check run on HeadSHA, the
+	// check the queue waits for.
+	MergeGroup string
+	// Rerun asks for a new review of a head whose check run already
+	// completed with a verdict (a re-run was requested); otherwise such a
+	// head is not reviewed again.
+	Rerun bool
+	// Resumable tells that the host runs the review again if it fails, and
+	// calls Abandon when it gives it up (webhook.Resumable): a review that
+	// fails then leaves its check run in progress, saying why, for the
+	// next attempt to resume, instead of concluding it neutral.
+	Resumable bool
 	// Logger receives the review's lines, the analysis' debug lines
 	// included. A host that runs jobs gives the job's logger, which
 	// already names the delivery, repository, pull request and head
-	// (webhook.Job.LogAttrs); the review adds only the head it had to read
-	// itself. Nil is the Reviewer's logger with all of them added.
+	// (webhook.Job.LogAttrs); the review adds only the head it reviews
+	// when that is another. Nil is the Reviewer's logger with all of them
+	// added.
 	Logger *slog.Logger
 }
-
-// commitsGiven reports whether the caller named both commits, so that the
-// review need not read them from the pull request.
-func (pr PullRequest) commitsGiven() bool { return pr.BaseSHA != "" && pr.HeadSHA != "" }
 
 // Options configure a Reviewer. Give either AppID and PrivateKey (a GitHub
 // App: each review uses its installation's token) or Token (GitHub
@@ -215,10 +226,23 @@ func (r *Reviewer) client(installation int64) (*github.Client, error) {
 	return c, nil
 }
 
-// checkRunExternalID is the external_id of a review's check run: the pull
-// request, then a run id that tells this run's check run from a retry's.
-func checkRunExternalID(pr PullRequest, run string) string {
-	return fmt.Sprintf("%s/%s#%d/%s", pr.Owner, pr.Repo, pr.Number, run)
+// checkRunExternalID is the external_id of the check runs of a review: the
+// pull request (or merge group), then the base it was reviewed against
+// (the head is the run's head_sha). It is the same for every attempt, so
+// that a later one finds what an earlier one left (checkRunPrefix).
+func checkRunExternalID(pr PullRequest) string { return checkRunPrefix(pr) + pr.BaseSHA }
+
+// checkRunPrefix starts the external_id of every check run of the pull
+// request's (or merge group's) reviews.
+func checkRunPrefix(pr PullRequest) string { return pr.String() + "/" }
+
+// String names the pull request, owner/repo#number, or the merge group,
+// owner/repo@ref.
+func (pr PullRequest) String() string {
+	if pr.MergeGroup != "" {
+		return fmt.Sprintf("%s/%s@%s", pr.Owner, pr.Repo, pr.MergeGroup)
+	}
+	return fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number)
 }
 
 // Outcome is what one review found and posted; hosts log it with the job.
@@ -226,43 +250,90 @@ type Outcome struct {
 	Findings int  // on the change, after configuration and suppression
 	Inline   int  // review comments this run posted
 	Failed   bool // the check run's conclusion is failure
+	// AlreadyReviewed: the head's check run had completed with a verdict
+	// and no re-run was asked, so nothing was done.
+	AlreadyReviewed bool
 }
 
-// Review reviews one pull request. Failures are returned wrapped, not
-// logged: the caller logs them once. A review that fails after its check
-// run was created completes the check run "neutral" with the reason.
+// Review reviews one pull request at its head as it stands (which may be
+// newer than pr.HeadSHA). Failures are returned wrapped, not logged: the
+// caller logs them once. A review that fails after its check run was
+// created completes the check run "neutral" with the reason, unless
+// pr.Resumable.
 func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, reviewTimeout)
 		defer cancel()
 	}
-	c, err := r.client(pr.InstallationID)
+	if pr.MergeGroup != "" && (pr.BaseSHA == "" || pr.HeadSHA == "") {
+		return Outcome{}, fmt.Errorf("review %s: a merge group's base and head commits are required", pr)
+	}
+	j, err := r.job(pr)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("review %s/%s#%d: %w", pr.Owner, pr.Repo, pr.Number, err)
+		return Outcome{}, err
 	}
-	log := pr.Logger
-	if log == nil {
-		// The job is named here, once: its lines, the analysis' and the
-		// GitHub requests' all carry it.
-		log = r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
-			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number)
-		if pr.commitsGiven() {
-			log = log.With("sha", pr.HeadSHA)
-		}
-	}
-	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, run: newRunID(), delay: r.delay, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)
+		return Outcome{}, fmt.Errorf("review %s at %s: %w", pr, shortSHA(j.pr.HeadSHA), err)
 	}
 	return out, nil
 }
 
-func newRunID() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
+// job prepares the review of pr.
+func (r *Reviewer) job(pr PullRequest) (*job, error) {
+	c, err := r.client(pr.InstallationID)
+	if err != nil {
+		return nil, fmt.Errorf("review %s: %w", pr, err)
+	}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA}
+	if j.baseLog == nil {
+		// The job is named here, once: its lines, the analysis' and the
+		// GitHub requests' all carry it.
+		j.baseLog = r.log.With("delivery", pr.DeliveryID, "installation", pr.InstallationID,
+			"repo", pr.Owner+"/"+pr.Repo, "pr", pr.Number)
+		if pr.MergeGroup != "" {
+			j.baseLog = j.baseLog.With("merge_group", pr.MergeGroup)
+		}
+		j.namesSHA = true
+	}
+	j.log = j.baseLog
+	if j.namesSHA && pr.HeadSHA != "" {
+		j.log = j.log.With("sha", pr.HeadSHA)
+	}
+	return j, nil
+}
+
+// Abandon finishes what a review of pr that its host gave up left behind
+// (webhook.Abandoner): a check run it left in progress on pr.HeadSHA is
+// completed "neutral" with cause; when that head is still the pull
+// request's and has no check run with a verdict, a neutral one says why
+// it has none. A check run on a newer head is left to that head's review.
+func (r *Reviewer) Abandon(ctx context.Context, pr PullRequest, cause error) error {
+	ctx, cancel := context.WithTimeout(ctx, finishTimeout)
+	defer cancel()
+	j, err := r.job(pr)
+	if err != nil {
+		return err
+	}
+	ctx = withLogger(ctx, j.log)
+	current := true
+	if pr.MergeGroup == "" {
+		if pull, err := j.getPull(ctx); err == nil {
+			current = pull.GetHead().GetSHA() == pr.HeadSHA
+		}
+	}
+	reviewed, err := j.findRuns(ctx)
+	if err != nil {
+		return fmt.Errorf("abandon the review of %s: %w", pr, err)
+	}
+	if j.checkRunID == 0 && (reviewed || !current) {
+		return nil
+	}
+	if err := j.finishNeutral(ctx, cause); err != nil {
+		return fmt.Errorf("abandon the review of %s: %w", pr, err)
+	}
+	return nil
 }
 
 func shortSHA(s string) string {

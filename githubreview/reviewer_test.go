@@ -2,6 +2,7 @@ package githubreview
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -26,18 +27,19 @@ import (
 
 // Routes of GitHub's description the tests name.
 const (
-	routePull        = "/repos/{owner}/{repo}/pulls/{pull_number}"
-	routeFiles       = "/repos/{owner}/{repo}/pulls/{pull_number}/files"
-	routeComments    = "/repos/{owner}/{repo}/pulls/{pull_number}/comments"
-	routeReviews     = "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"
-	routeTree        = "/repos/{owner}/{repo}/git/trees/{tree_sha}"
-	routeBlob        = "/repos/{owner}/{repo}/git/blobs/{file_sha}"
-	routeContents    = "/repos/{owner}/{repo}/contents/{path}"
-	routeTarball     = "/repos/{owner}/{repo}/tarball/{ref}"
-	routeCheckRuns   = "/repos/{owner}/{repo}/check-runs"
-	routeCheckRun    = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
-	routeToken       = "/app/installations/{installation_id}/access_tokens"
-	testInstallation = 77
+	routePull         = "/repos/{owner}/{repo}/pulls/{pull_number}"
+	routeFiles        = "/repos/{owner}/{repo}/pulls/{pull_number}/files"
+	routeComments     = "/repos/{owner}/{repo}/pulls/{pull_number}/comments"
+	routeReviews      = "/repos/{owner}/{repo}/pulls/{pull_number}/reviews"
+	routeTree         = "/repos/{owner}/{repo}/git/trees/{tree_sha}"
+	routeBlob         = "/repos/{owner}/{repo}/git/blobs/{file_sha}"
+	routeContents     = "/repos/{owner}/{repo}/contents/{path}"
+	routeTarball      = "/repos/{owner}/{repo}/tarball/{ref}"
+	routeCheckRuns    = "/repos/{owner}/{repo}/check-runs"
+	routeCheckRun     = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
+	routeRefCheckRuns = "/repos/{owner}/{repo}/commits/{ref}/check-runs"
+	routeToken        = "/app/installations/{installation_id}/access_tokens"
+	testInstallation  = 77
 )
 
 // syncBuffer collects log output written from several goroutines.
@@ -120,9 +122,12 @@ func countRoute(reqs []githubtest.Request, method, route string) int {
 
 // requestBudget is issue 5's bound on the requests of one review:
 // 3 + ceil(files/100) + the files read + 2 check-run calls + 1 per 50
-// annotations beyond the first 50. The configuration, the old content
-// of the edited files the rules compare with their past, and the head's
-// archive when a change makes a model stricter (issue 16: its link and its
+// annotations beyond the first 50, and issue 14's 2 more: the pull request
+// read when the review starts (its head, which may be newer than the
+// job's) and the head's check runs listed (to resume one left in progress,
+// or find the head reviewed). The configuration, the old content of the
+// edited files the rules compare with their past, and the head's archive
+// when a change makes a model stricter (issue 16: its link and its
 // download, see readRequests) are among the files read; the installation
 // token (one per installation and hour, cached across reviews) is not
 // counted.
@@ -131,7 +136,7 @@ func requestBudget(changedFiles, filesRead, annotations int) int {
 	if annotations > maxAnnotationsPerRequest {
 		extra = (annotations - 1) / maxAnnotationsPerRequest
 	}
-	return 3 + (changedFiles+perPage-1)/perPage + filesRead + 2 + extra
+	return 3 + 2 + (changedFiles+perPage-1)/perPage + filesRead + 2 + extra
 }
 
 // readRequests counts the requests that read the repository: blobs,
@@ -220,8 +225,8 @@ func TestGitHubReviewShop(t *testing.T) {
 	if n, ok := pullRequestOfExternalID(run.ExternalID); !ok || n != 7 {
 		t.Errorf("external_id %q does not name pull request 7", run.ExternalID)
 	}
-	if !strings.Contains(run.Summary, review.SummaryTable(want)) {
-		t.Errorf("summary lacks the findings table:\n%s", run.Summary)
+	if diff := cmp.Diff(countByRule(want), summaryCounts(run.Summary)); diff != "" {
+		t.Errorf("summary's findings by rule (-want +got):\n%s", diff)
 	}
 	annotated := map[string]bool{}
 	for _, a := range run.Annotations {
@@ -268,7 +273,6 @@ func TestGitHubReviewShop(t *testing.T) {
 	}
 
 	reqs := reviewRequests(s)
-	pr := s.PullRequest()
 	files := len(mustFiles(t, base, head))
 	blobs := countRoute(reqs, http.MethodGet, routeBlob)
 	contents := countRoute(reqs, http.MethodGet, routeContents)
@@ -282,8 +286,8 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Errorf("%d installation token requests, want 1", n)
 	}
 	for _, r := range reqs {
-		if r.Method == http.MethodGet && r.Route == routeContents && r.Query.Get("ref") != pr.BaseSHA {
-			t.Errorf("%s read at ref %q, want the base %s", r.Path, r.Query.Get("ref"), pr.BaseSHA)
+		if base := s.PullRequest().BaseSHA; r.Method == http.MethodGet && r.Route == routeContents && r.Query.Get("ref") != base {
+			t.Errorf("%s read at ref %q, want the base %s", r.Path, r.Query.Get("ref"), base)
 		}
 	}
 	if strings.Contains(logs.String(), "ghs_") {
@@ -293,28 +297,47 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Errorf("logs lack the job's delivery and installation:\n%s", logs.String())
 	}
 
-	// A redelivery, or a re-run on the same head, posts nothing new.
+	// A redelivery, or another push's job that finds this head, leaves the
+	// reviewed head alone: no new check run, nothing posted.
 	s.Reset()
 	out, err = r.Review(t.Context(), prOf(s, "delivery-2"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	if diff := cmp.Diff(Outcome{AlreadyReviewed: true}, out); diff != "" {
+		t.Errorf("outcome on a reviewed head (-want +got):\n%s", diff)
+	}
+	if len(s.CheckRuns()) != 1 || len(s.Reviews()) != 1 {
+		t.Errorf("%d check runs and %d reviews after a redelivery, want still 1 and 1", len(s.CheckRuns()), len(s.Reviews()))
+	}
+	if reqs := reviewRequests(s); len(reqs) != 2 {
+		t.Errorf("a reviewed head cost %d requests, want 2 (the pull request, its check runs):\n%s", len(reqs), requestList(reqs))
+	}
+
+	// A re-run request reviews it again, and repeats no comment.
+	s.Reset()
+	pr := prOf(s, "delivery-3")
+	pr.Rerun = true
+	out, err = r.Review(t.Context(), pr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if diff := cmp.Diff(Outcome{Findings: len(want), Inline: 0, Failed: true}, out); diff != "" {
-		t.Errorf("second outcome (-want +got):\n%s", diff)
+		t.Errorf("re-run outcome (-want +got):\n%s", diff)
 	}
 	if n := len(s.Reviews()); n != 1 {
-		t.Errorf("the second run posted a review: %d reviews", n)
+		t.Errorf("the re-run posted a review: %d reviews", n)
 	}
 	if n := len(s.Comments()); n != len(rev.Comments) {
-		t.Errorf("%d comments after the second run, want %d", n, len(rev.Comments))
+		t.Errorf("%d comments after the re-run, want %d", n, len(rev.Comments))
 	}
 	runs = s.CheckRuns()
-	if last := runs[len(runs)-1]; last.Status != "completed" || last.Conclusion != "failure" {
-		t.Errorf("second check run %s/%s, want completed/failure", last.Status, last.Conclusion)
+	if last := runs[len(runs)-1]; len(runs) != 2 || last.Status != "completed" || last.Conclusion != "failure" {
+		t.Errorf("%d check runs, the last %s/%s; want a second one, completed/failure", len(runs), last.Status, last.Conclusion)
 	}
 	reqs = reviewRequests(s)
 	if budget := requestBudget(files, readRequests(reqs), 0); len(reqs) > budget {
-		t.Errorf("second run: %d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
+		t.Errorf("re-run: %d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
 	}
 }
 
@@ -508,8 +531,8 @@ func TestGitHubReviewSynchronize(t *testing.T) {
 	if last.HeadSHA != s.PullRequest().HeadSHA || last.Conclusion != "failure" {
 		t.Errorf("check run on %s concluded %q, want failure on the new head", last.HeadSHA, last.Conclusion)
 	}
-	if !strings.Contains(last.Summary, review.SummaryTable(after)) {
-		t.Errorf("new check run's summary does not match the remaining findings:\n%s", last.Summary)
+	if diff := cmp.Diff(countByRule(after), summaryCounts(last.Summary)); diff != "" {
+		t.Errorf("new check run's summary does not match the remaining findings (-want +got):\n%s", diff)
 	}
 }
 
@@ -657,25 +680,57 @@ func TestGitHubReviewConfigFromBase(t *testing.T) {
 	}
 }
 
-// TestGitHubReviewHeadMoved: when a push lands during the review, nothing
-// is posted; the check run of the old head still completes.
+// TestGitHubReviewHeadMoved: the review follows the pull request's head.
+// A push that lands during the review: the old head's check run completes
+// with the findings as annotations and nothing is commented there, then
+// the new head is reviewed. A job for a head the pull request has already
+// left (pushes delivered out of order, or two in one second that
+// updated_at cannot order) reviews the new head instead.
 func TestGitHubReviewHeadMoved(t *testing.T) {
-	s := shopServer(t)
 	_, head := shopTrees(t)
 	next := head.Clone()
 	next["README.md"] = "moved\n"
-	s.Before(http.MethodGet, routePull, func() { s.Push(next) })
-	r := appReviewer(t, s, s.URL(), nil)
-	pr := prOf(s, "d1")
-	if _, err := r.Review(t.Context(), pr); err != nil {
-		t.Fatal(err)
+	tests := map[string]struct {
+		pushOn   string // the route before whose first request the push lands
+		wantRuns int    // check runs: the old head's, if it got one, and the new head's
+	}{
+		"during the review":      {pushOn: routeBlob, wantRuns: 2},
+		"before the job started": {pushOn: routePull, wantRuns: 1},
 	}
-	if n := len(s.Reviews()); n != 0 {
-		t.Errorf("%d reviews posted on a moved head, want 0", n)
-	}
-	runs := s.CheckRuns()
-	if len(runs) != 1 || runs[0].HeadSHA != pr.HeadSHA || runs[0].Status != "completed" {
-		t.Errorf("check runs %+v, want the old head's completed", runs)
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := shopServer(t)
+			pr := prOf(s, "d1")
+			var newHead string
+			s.Before(http.MethodGet, tc.pushOn, func() { newHead = s.Push(next) })
+			r := appReviewer(t, s, s.URL(), nil)
+			if _, err := r.Review(t.Context(), pr); err != nil {
+				t.Fatal(err)
+			}
+			runs := s.CheckRuns()
+			if len(runs) != tc.wantRuns {
+				t.Fatalf("%d check runs, want %d: %+v", len(runs), tc.wantRuns, runs)
+			}
+			for _, run := range runs {
+				if run.Status != "completed" || !realConclusion(run.Conclusion) {
+					t.Errorf("check run on %.7s: %s/%s, want completed with a verdict", run.HeadSHA, run.Status, run.Conclusion)
+				}
+			}
+			if last := runs[len(runs)-1]; last.HeadSHA != newHead {
+				t.Errorf("the last check run is on %.7s, want the new head %.7s", last.HeadSHA, newHead)
+			}
+			if len(runs) == 2 && (runs[0].HeadSHA != pr.HeadSHA || !strings.Contains(runs[0].Summary, "head moved to "+newHead[:12])) {
+				t.Errorf("the old head's check run does not say the head moved:\n%s", runs[0].Summary)
+			}
+			for _, rev := range s.Reviews() {
+				if rev.CommitID != newHead {
+					t.Errorf("a review was posted on %.7s, a head the pull request had left", rev.CommitID)
+				}
+			}
+			if len(s.Reviews()) != 1 {
+				t.Errorf("%d reviews, want the new head's", len(s.Reviews()))
+			}
+		})
 	}
 }
 
@@ -765,51 +820,65 @@ func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
 	for _, want := range []string{
 		"- `shop/generated.py`: not reviewed: over 1 MiB\n",
 		"- `shop/legacy.py`: not reviewed: not UTF-8\n",
-		review.SummaryTable(localFindings(t, base, head)),
 	} {
 		if !strings.Contains(run.Summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, run.Summary)
 		}
 	}
+	if diff := cmp.Diff(countByRule(localFindings(t, base, head)), summaryCounts(run.Summary)); diff != "" {
+		t.Errorf("summary's findings by rule (-want +got):\n%s", diff)
+	}
 }
 
-// checkRunJob is a job on the fake's pull request, with the token "tok",
-// whose check run is created and in progress.
-func checkRunJob(t *testing.T, s *githubtest.Server) *job {
-	t.Helper()
-	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh, err := r.client(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := &job{gh: gh, pr: prOf(s, ""), run: "x", log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
-	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
-		t.Fatal(err)
-	}
-	return j
-}
-
-// TestCompleteCheckRunBatches: annotations go 50 a request, the last batch
-// with the conclusion.
+// TestCompleteCheckRunBatches: annotations go 50 a request. A run in
+// progress gets the last batch with the conclusion; a run not created yet
+// (the review of a head the pull request moved to) is created completed
+// with the first batch, the others added after.
 func TestCompleteCheckRunBatches(t *testing.T) {
-	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-	j := checkRunJob(t, s)
-	var fs []rules.Finding
-	for i := range 120 {
-		fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
-	}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
-		t.Fatal(err)
-	}
-	run := s.CheckRuns()[0]
-	if run.Updates != 3 || len(run.Annotations) != 120 || run.Conclusion != "success" {
-		t.Errorf("%d updates, %d annotations, conclusion %q; want 3, 120, success", run.Updates, len(run.Annotations), run.Conclusion)
-	}
-	if got, want := len(s.Requests()), requestBudget(0, 0, 120)-3; got != want {
-		t.Errorf("%d check-run requests, want %d", got, want)
+	for name, tc := range map[string]struct {
+		inProgress            bool
+		wantUpdates, wantReqs int
+	}{
+		"run in progress": {inProgress: true, wantUpdates: 3, wantReqs: 4},
+		"no run yet":      {inProgress: false, wantUpdates: 2, wantReqs: 3},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := githubtest.NewServer(t, githubtest.WithToken("tok"))
+			pr := prOf(s, "")
+			r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gh, err := r.client(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			j := &job{gh: gh, pr: pr, log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+			if tc.inProgress {
+				if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var fs []rules.Finding
+			for i := range 120 {
+				fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
+			}
+			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
+				t.Fatal(err)
+			}
+			runs := s.CheckRuns()
+			if len(runs) != 1 {
+				t.Fatalf("%d check runs, want 1", len(runs))
+			}
+			run := runs[0]
+			if run.Updates != tc.wantUpdates || len(run.Annotations) != 120 || run.Status != "completed" || run.Conclusion != "success" {
+				t.Errorf("%d updates, %d annotations, %s/%s; want %d, 120, completed/success", run.Updates, len(run.Annotations),
+					run.Status, run.Conclusion, tc.wantUpdates)
+			}
+			if got := len(s.Requests()); got != tc.wantReqs {
+				t.Errorf("%d check-run requests, want %d", got, tc.wantReqs)
+			}
+		})
 	}
 }
 
@@ -827,7 +896,7 @@ func pullRequestOfExternalID(id string) (int, bool) {
 }
 
 func TestPullRequestOfExternalID(t *testing.T) {
-	id := checkRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42}, "abc")
+	id := checkRunExternalID(PullRequest{Owner: "o", Repo: "r", Number: 42, BaseSHA: "abc"})
 	if n, ok := pullRequestOfExternalID(id); !ok || n != 42 {
 		t.Errorf("pullRequestOfExternalID(%q) = %d, %v", id, n, ok)
 	}
@@ -934,6 +1003,118 @@ func TestGitHubReviewEditedMigrations(t *testing.T) {
 	}
 }
 
+// TestGitHubReviewWriteLandedLookupFailed is issue 14's fourth defect: the
+// POST of a check run or a review lands but answers 502, and the lookup
+// that follows fails too. The write must not be sent again on the
+// strength of a failed lookup: one check run and one review, however many
+// lookups fail.
+func TestGitHubReviewWriteLandedLookupFailed(t *testing.T) {
+	tests := map[string]struct {
+		post, lookup string // routes: the write that lands, the lookup after it
+		lookups      int    // lookups that fail (each tried retryAttempts times)
+		wantErr      bool   // the review fails, the write in doubt
+	}{
+		"check run, one lookup fails":   {post: routeCheckRuns, lookup: routeRefCheckRuns, lookups: 1},
+		"check run, every lookup fails": {post: routeCheckRuns, lookup: routeRefCheckRuns, lookups: 99, wantErr: true},
+		"review, one lookup fails":      {post: routeReviews, lookup: routeComments, lookups: 1},
+		"review, every lookup fails":    {post: routeReviews, lookup: routeComments, lookups: 99, wantErr: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := shopServer(t)
+			s.Inject(githubtest.Fault{Method: http.MethodPost, Route: tc.post, Status: http.StatusBadGateway, AfterHandling: true})
+			s.Before(http.MethodPost, tc.post, func() {
+				s.Inject(githubtest.Fault{Method: http.MethodGet, Route: tc.lookup, Status: http.StatusBadGateway, Times: tc.lookups * retryAttempts})
+			})
+			r := appReviewer(t, s, s.URL(), nil)
+			pr := prOf(s, "d1")
+			pr.Resumable = true
+			_, err := r.Review(t.Context(), pr)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("Review: %v, want an error %v", err, tc.wantErr)
+			}
+			if got := countRoute(s.Requests(), http.MethodPost, tc.post); got != 1 {
+				t.Errorf("%d POSTs to %s, want 1", got, tc.post)
+			}
+			if tc.wantErr {
+				// The host runs the job again once GitHub answers: it finds
+				// what landed and carries on.
+				s.ClearFaults()
+				if _, err := r.Review(t.Context(), pr); err != nil {
+					t.Fatalf("second attempt: %v", err)
+				}
+			}
+			runs := s.CheckRuns()
+			if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != "failure" {
+				t.Errorf("check runs %+v, want one completed/failure", runs)
+			}
+			if len(s.Reviews()) != 1 {
+				t.Errorf("%d reviews, want 1", len(s.Reviews()))
+			}
+		})
+	}
+}
+
+// TestGitHubReviewResumes is issue 14's fifth defect: a review whose host
+// runs it again (Resumable) and that fails, or dies with its process,
+// leaves its check run in progress; the next attempt resumes that run,
+// completes the old head's if the pull request moved meanwhile, and the
+// host's Abandon completes it when the job is given up.
+func TestGitHubReviewResumes(t *testing.T) {
+	_, head := shopTrees(t)
+	next := head.Clone()
+	next["README.md"] = "moved\n"
+	tests := map[string]struct {
+		push    bool // the pull request moves before the next attempt
+		abandon bool // the host gives the job up instead of running it again
+		want    []string
+	}{
+		"next attempt resumes the run":  {want: []string{"head completed/failure"}},
+		"pull request moved meanwhile":  {push: true, want: []string{"old completed/cancelled", "head completed/failure"}},
+		"job given up":                  {abandon: true, want: []string{"head completed/neutral"}},
+		"job given up after a new push": {push: true, abandon: true, want: []string{"old completed/neutral"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			s := shopServer(t)
+			s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTree, Status: http.StatusBadGateway, Times: retryAttempts})
+			r := appReviewer(t, s, s.URL(), nil)
+			pr := prOf(s, "d1")
+			pr.Resumable = true
+			if _, err := r.Review(t.Context(), pr); err == nil {
+				t.Fatal("the first attempt did not fail")
+			}
+			runs := s.CheckRuns()
+			if len(runs) != 1 || runs[0].Status != "in_progress" || !strings.Contains(runs[0].Summary, "try again") {
+				t.Fatalf("after a failed attempt: %+v, want one check run in progress saying it will try again", runs)
+			}
+			old := pr.HeadSHA
+			if tc.push {
+				s.Push(next)
+			}
+			if tc.abandon {
+				err := r.Abandon(t.Context(), pr, errors.New("given up"))
+				if err != nil {
+					t.Fatal(err)
+				}
+			} else if _, err := r.Review(t.Context(), pr); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, run := range s.CheckRuns() {
+				which := "head"
+				if run.HeadSHA == old && tc.push {
+					which = "old"
+				}
+				got = append(got, which+" "+run.Status+"/"+run.Conclusion)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("check runs (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 // TestGitHubReviewImpactSearch: a change that makes a field required
 // calls for a search of the whole repository, which the review makes with
 // one archive of the head: the unchanged inserts elsewhere are found and
@@ -991,13 +1172,24 @@ func TestGitHubReviewImpactSearch(t *testing.T) {
 // annotation at its own line, also when the finding itself went inline.
 func TestRelatedLocationsAnnotated(t *testing.T) {
 	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-	j := checkRunJob(t, s)
+	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := r.client(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := &job{gh: gh, pr: prOf(s, ""), log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+		t.Fatal(err)
+	}
 	f := rules.Finding{Rule: "required-field-breaks-inserts", Severity: rules.Error, Path: "catalog/models.py", StartLine: 7, EndLine: 7, Message: "m",
 		Related: []rules.Location{
 			{Path: "catalog/views.py", StartLine: 9, EndLine: 9, Message: "site one"},
 			{Path: "reviews/services.py", StartLine: 5, EndLine: 6, Message: "site two"},
 		}}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []rules.Finding{f}}, false, true); err != nil {
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, false, true); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

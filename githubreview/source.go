@@ -34,6 +34,7 @@ type prSource struct {
 	download                      *http.Client // the head's archive, without the API's credentials
 	owner, repo, baseSHA, headSHA string
 	number                        int
+	mergeGroup                    bool // compare baseSHA...headSHA: there is no pull request
 	log                           *slog.Logger
 
 	changedOnce sync.Once
@@ -64,7 +65,7 @@ var (
 
 func newPRSource(gh *github.Client, download *http.Client, pr PullRequest, log *slog.Logger) *prSource {
 	return &prSource{gh: gh, download: download, owner: pr.Owner, repo: pr.Repo, number: pr.Number, baseSHA: pr.BaseSHA, headSHA: pr.HeadSHA,
-		log: log, hunks: map[string][]review.LineRange{}, cache: map[string][]byte{}}
+		mergeGroup: pr.MergeGroup != "", log: log, hunks: map[string][]review.LineRange{}, cache: map[string][]byte{}}
 }
 
 // Changed lists the pull request's files, 100 a page, up to GitHub's
@@ -76,6 +77,13 @@ func (s *prSource) Changed(ctx context.Context) ([]review.ChangedFile, error) {
 }
 
 func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error) {
+	if s.mergeGroup {
+		files, err := s.comparedFiles(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return s.changedFiles(ctx, files)
+	}
 	var files []*github.CommitFile
 	opts := &github.ListOptions{PerPage: perPage}
 	for {
@@ -95,6 +103,11 @@ func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error
 	if len(files) > maxPullRequestFiles {
 		files = files[:maxPullRequestFiles]
 	}
+	return s.changedFiles(ctx, files)
+}
+
+// changedFiles turns the files of the diff into the review's.
+func (s *prSource) changedFiles(ctx context.Context, files []*github.CommitFile) ([]review.ChangedFile, error) {
 	out := make([]review.ChangedFile, 0, len(files))
 	for _, f := range files {
 		c, ok, err := s.changedFile(ctx, f)

@@ -20,6 +20,9 @@ const (
 	OpenAPIPackage = "@octokit/openapi@23.0.2"
 	// WebhooksExamplesPackage holds real webhook payloads, by event.
 	WebhooksExamplesPackage = "@octokit/webhooks-examples@7.6.1"
+	// GraphQLSchemaPackage holds GitHub's public GraphQL schema,
+	// schema.graphql, against which the fake checks every GraphQL request.
+	GraphQLSchemaPackage = "@octokit/graphql-schema@15.26.1"
 )
 
 // NPMPackage installs the npm package spec ("name@version") into the shared

@@ -43,6 +43,8 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/check-runs",
 	"/repos/{owner}/{repo}/check-runs/{check_run_id}",
 	"/repos/{owner}/{repo}/commits/{ref}/check-runs",
+	"/repos/{owner}/{repo}/compare/{basehead}",
+	"/repos/{owner}/{repo}/pulls/comments/{comment_id}",
 }
 
 // description is GitHub's REST description, ready to check requests.

@@ -1,11 +1,12 @@
 // Package githubtest is a fake GitHub REST API for tests: an httptest
 // server that checks every request against GitHub's own OpenAPI
-// description (npm @octokit/openapi) and serves one repository with one
-// pull request built from a base and a head tree, its check runs, reviews
-// and review comments, installation tokens, and the archive of a commit
-// (the tarball endpoint's redirect, and the download it points to). It
-// records every request and can answer chosen calls with a 502 or a
-// secondary rate limit.
+// description (npm @octokit/openapi) and serves one repository with pull
+// requests built from a base and a head tree (pushes move a head), their
+// check runs, reviews and review comments, installation tokens, and the
+// archive of a commit (the tarball endpoint's redirect, and the download
+// it points to). It records every request and can answer chosen calls, or
+// a random share of them (Chaos), with a 502 (before or after doing the
+// work) or a secondary rate limit.
 //
 // A request that the description does not allow, or that GitHub would
 // reject for a limit the description does not state (a review comment off
@@ -28,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -42,6 +44,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v4"
 	"github.com/google/go-github/v60/github"
+	"github.com/vektah/gqlparser/v2/ast"
 )
 
 // Limits GitHub enforces that its description does not state.
@@ -58,32 +61,42 @@ const BotLogin = "djintegrity[bot]"
 
 // Server is the fake GitHub.
 type Server struct {
-	t    testing.TB
-	srv  *httptest.Server
-	desc *description
+	t      testing.TB
+	srv    *httptest.Server
+	desc   *description
+	schema *ast.Schema // GitHub's GraphQL schema
 
 	mu        sync.Mutex
 	owner     string
 	repo      string
-	number    int
+	pr        *pull         // the first pull request, which PullRequest and Push are about
+	pulls     map[int]*pull // every pull request, by number
 	baseRef   string
-	headRef   string
-	baseSHA   string
-	headSHA   string
 	commits   map[string]Tree // by commit sha
 	blobs     map[string]string
-	files     map[string][]prFile // PR files by head sha
+	files     map[string][]prFile // PR files by base and head sha
 	omitPatch map[string]bool
 	appID     int64
 	appKey    *rsa.PublicKey
 	tokens    map[string]bool
 	nextID    int64
 	checkRuns []*CheckRun
-	reviews   []*Review
-	comments  []*github.PullRequestComment
 	requests  []Request
 	faults    []*Fault
+	chaos     *chaos
 	hooks     []*hook
+	// resolved marks the review threads resolved, by first comment id.
+	resolved      map[int64]bool
+	refuseResolve bool
+}
+
+// pull is one pull request of the repository.
+type pull struct {
+	number           int
+	headRef          string
+	baseSHA, headSHA string
+	reviews          []*Review
+	comments         []*github.PullRequestComment
 }
 
 // Request is one request the fake received.
@@ -114,6 +127,7 @@ type CheckRun struct {
 // Review is a review as posted.
 type Review struct {
 	ID       int64
+	Number   int // the pull request's
 	CommitID string
 	Event    string
 	Body     string
@@ -156,10 +170,30 @@ type Option func(*Server)
 // the trees.
 func WithPullRequest(owner, repo string, number int, base, head Tree) Option {
 	return func(s *Server) {
-		s.owner, s.repo, s.number = owner, repo, number
-		s.baseSHA = s.addCommit(base, "")
-		s.headSHA = s.addCommit(head, s.baseSHA)
+		s.owner, s.repo = owner, repo
+		if s.pr != nil {
+			delete(s.pulls, s.pr.number)
+		}
+		s.pr = s.addPull(number, base, head)
 	}
+}
+
+// WithMorePullRequest adds another pull request to the repository, after
+// WithPullRequest: its branch is feature-NUMBER.
+func WithMorePullRequest(number int, base, head Tree) Option {
+	return func(s *Server) { s.addPull(number, base, head) }
+}
+
+// addPull stores a pull request; s.mu held or not yet shared.
+func (s *Server) addPull(number int, base, head Tree) *pull {
+	p := &pull{number: number, headRef: fmt.Sprintf("feature-%d", number)}
+	if s.pr == nil || s.pr.number == number {
+		p.headRef = "feature"
+	}
+	p.baseSHA = s.addCommit(base, "")
+	p.headSHA = s.addCommit(head, p.baseSHA)
+	s.pulls[number] = p
+	return p
 }
 
 // WithCommitIDs gives the pull request's base and head commits these ids
@@ -167,10 +201,11 @@ func WithPullRequest(owner, repo string, number int, base, head Tree) Option {
 // WithPullRequest.
 func WithCommitIDs(baseSHA, headSHA string) Option {
 	return func(s *Server) {
-		base, head := s.commits[s.baseSHA], s.commits[s.headSHA]
-		delete(s.commits, s.baseSHA)
-		delete(s.commits, s.headSHA)
-		s.baseSHA, s.headSHA = baseSHA, headSHA
+		p := s.pr
+		base, head := s.commits[p.baseSHA], s.commits[p.headSHA]
+		delete(s.commits, p.baseSHA)
+		delete(s.commits, p.headSHA)
+		p.baseSHA, p.headSHA = baseSHA, headSHA
 		s.commits[baseSHA], s.commits[headSHA] = base, head
 	}
 }
@@ -203,11 +238,12 @@ func newServer(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		t:         t,
 		desc:      loadDescription(t),
+		schema:    loadSchema(t),
+		resolved:  map[int64]bool{},
 		owner:     "octo",
 		repo:      "shop",
-		number:    1,
+		pulls:     map[int]*pull{},
 		baseRef:   "main",
-		headRef:   "feature",
 		commits:   map[string]Tree{},
 		blobs:     map[string]string{},
 		files:     map[string][]prFile{},
@@ -220,10 +256,12 @@ func newServer(t testing.TB, opts ...Option) *Server {
 	for _, o := range opts {
 		o(s)
 	}
-	if s.baseSHA == "" {
-		WithPullRequest(s.owner, s.repo, s.number, Tree{}, Tree{})(s)
+	if s.pr == nil {
+		WithPullRequest(s.owner, s.repo, 1, Tree{}, Tree{})(s)
 	}
-	s.prFiles() // the diff is fixture work, not the reviewer's time
+	for _, p := range s.pulls {
+		s.prFiles(p) // the diff is fixture work, not the reviewer's time
+	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -275,21 +313,43 @@ func (s *Server) EnterpriseURL() string { return s.srv.URL + EnterprisePrefix + 
 // Client is an HTTP client for the fake.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
-// PullRequest returns the fake's pull request as it stands.
+// PullRequest returns the fake's (first) pull request as it stands.
 func (s *Server) PullRequest() PullRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return PullRequest{Owner: s.owner, Repo: s.repo, Number: s.number, BaseSHA: s.baseSHA, HeadSHA: s.headSHA}
+	return s.pullRequest(s.pr)
 }
 
-// Push makes head the pull request's new head commit (a synchronize) and
-// returns its sha.
+// PullRequestNumbered returns pull request number as it stands.
+func (s *Server) PullRequestNumbered(number int) PullRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pullRequest(s.pulls[number])
+}
+
+func (s *Server) pullRequest(p *pull) PullRequest {
+	return PullRequest{Owner: s.owner, Repo: s.repo, Number: p.number, BaseSHA: p.baseSHA, HeadSHA: p.headSHA}
+}
+
+// Push makes head the (first) pull request's new head commit (a
+// synchronize) and returns its sha.
 func (s *Server) Push(head Tree) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.headSHA = s.addCommit(head, s.headSHA)
-	s.prFiles()
-	return s.headSHA
+	return s.push(s.pr, head)
+}
+
+// PushTo is Push to pull request number.
+func (s *Server) PushTo(number int, head Tree) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.push(s.pulls[number], head)
+}
+
+func (s *Server) push(p *pull, head Tree) string {
+	p.headSHA = s.addCommit(head, p.headSHA)
+	s.prFiles(p)
+	return p.headSHA
 }
 
 // Inject makes matching requests fail as f says.
@@ -300,6 +360,29 @@ func (s *Server) Inject(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// ClearFaults drops the faults not yet spent, and stops Chaos.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults, s.chaos = nil, nil
+}
+
+// chaos fails requests at random.
+type chaos struct {
+	rate float64
+	rng  *mrand.Rand
+}
+
+// Chaos makes a share (rate, 0 to 1) of the requests that no Fault
+// matches fail with a 502, as a flaky GitHub or network would; half of
+// those fail after the request was handled (a write that landed). The
+// choice is random from seed; ClearFaults stops it.
+func (s *Server) Chaos(rate float64, seed uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.chaos = &chaos{rate: rate, rng: mrand.New(mrand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
 }
 
 // Before runs fn once, before the first request to method and route is
@@ -336,22 +419,30 @@ func (s *Server) CheckRuns() []CheckRun {
 	return out
 }
 
-// Reviews returns the reviews posted so far.
+// Reviews returns the reviews posted so far, on every pull request.
 func (s *Server) Reviews() []Review {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make([]Review, len(s.reviews))
-	for i, r := range s.reviews {
-		out[i] = *r
+	var out []Review
+	for _, p := range s.pulls {
+		for _, r := range p.reviews {
+			out = append(out, *r)
+		}
 	}
+	slices.SortFunc(out, func(a, b Review) int { return cmp.Compare(a.ID, b.ID) })
 	return out
 }
 
-// Comments returns every review comment on the pull request.
+// Comments returns every review comment, on every pull request.
 func (s *Server) Comments() []*github.PullRequestComment {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.comments)
+	var out []*github.PullRequestComment
+	for _, p := range s.pulls {
+		out = append(out, p.comments...)
+	}
+	slices.SortFunc(out, func(a, b *github.PullRequestComment) int { return cmp.Compare(a.GetID(), b.GetID()) })
+	return out
 }
 
 // addCommit stores a commit of tree; s.mu held or not yet shared.
@@ -365,29 +456,35 @@ func (s *Server) addCommit(tree Tree, parent string) string {
 	return sha
 }
 
-// prFiles returns the pull request's files at its head; s.mu held.
-func (s *Server) prFiles() []prFile {
-	if fs, ok := s.files[s.headSHA]; ok {
+// prFiles returns a pull request's files at its head; s.mu held.
+func (s *Server) prFiles(p *pull) []prFile { return s.diff(p.baseSHA, p.headSHA) }
+
+// diff returns the files changed between two commits; s.mu held.
+func (s *Server) diff(base, head string) []prFile {
+	key := base + ".." + head
+	if fs, ok := s.files[key]; ok {
 		return fs
 	}
-	fs := diffTrees(s.t, s.commits[s.baseSHA], s.commits[s.headSHA])
+	fs := diffTrees(s.t, s.commits[base], s.commits[head])
 	for i := range fs {
 		if s.omitPatch[fs[i].path] {
 			fs[i].patch, fs[i].hasPatch = "", false
 		}
 	}
-	s.files[s.headSHA] = fs
+	s.files[key] = fs
 	return fs
 }
 
 // resolve maps a commit sha or branch name to a commit sha; s.mu held.
 func (s *Server) resolve(ref string) (string, bool) {
 	ref = strings.TrimPrefix(ref, "refs/heads/")
-	switch ref {
-	case s.baseRef:
-		return s.baseSHA, true
-	case s.headRef:
-		return s.headSHA, true
+	if ref == s.baseRef {
+		return s.pr.baseSHA, true
+	}
+	for _, p := range s.pulls {
+		if ref == p.headRef {
+			return p.headSHA, true
+		}
 	}
 	_, ok := s.commits[ref]
 	return ref, ok
@@ -416,6 +513,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	if isGraphQL(r.URL.Path) {
+		rec.Route = GraphQLRoute
+		if !s.authorized(rw, r, GraphQLRoute) {
+			return
+		}
+		if f := s.fault(r.Method, GraphQLRoute); f != nil {
+			writeFault(rw, f)
+			return
+		}
+		s.serveGraphQL(rw, r, body)
+		return
+	}
 	route, params, err := s.desc.check(r.Context(), r, apiPath, body)
 	if err != nil {
 		s.t.Errorf("githubtest: request not allowed: %v\nbody: %s", err, truncate(body, 2000))
@@ -474,6 +583,9 @@ func (s *Server) fault(method, route string) *Fault {
 			return f
 		}
 	}
+	if c := s.chaos; c != nil && c.rng.Float64() < c.rate {
+		return &Fault{Method: method, Route: route, Status: http.StatusBadGateway, AfterHandling: c.rng.IntN(2) == 0}
+	}
 	return nil
 }
 
@@ -530,25 +642,29 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, pa
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
 	}
-	if n, ok := params["pull_number"]; ok && n != strconv.Itoa(s.number) {
-		writeError(w, http.StatusNotFound, "Not Found")
-		return
+	var p *pull
+	if n, ok := params["pull_number"]; ok {
+		num, _ := strconv.Atoi(n)
+		if p = s.pulls[num]; p == nil {
+			writeError(w, http.StatusNotFound, "Not Found")
+			return
+		}
 	}
 	switch r.Method + " " + route {
 	case "POST /app/installations/{installation_id}/access_tokens":
 		s.createToken(w, body)
 	case "GET /repos/{owner}/{repo}/pulls/{pull_number}":
-		writeJSON(w, http.StatusOK, s.pullJSON())
+		writeJSON(w, http.StatusOK, s.pullJSON(p))
 	case "GET /repos/{owner}/{repo}/pulls/{pull_number}/files":
-		s.listFiles(w, r)
+		s.listFiles(w, r, p)
 	case "GET /repos/{owner}/{repo}/pulls/{pull_number}/comments":
-		items := make([]any, len(s.comments))
-		for i, c := range s.comments {
+		items := make([]any, len(p.comments))
+		for i, c := range p.comments {
 			items[i] = c
 		}
 		paginate(w, r, items)
 	case "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews":
-		s.createReview(w, body)
+		s.createReview(w, body, p)
 	case "GET /repos/{owner}/{repo}/git/trees/{tree_sha}":
 		s.getTree(w, r, params["tree_sha"])
 	case "GET /repos/{owner}/{repo}/git/blobs/{file_sha}":
@@ -570,6 +686,10 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, pa
 		writeError(w, http.StatusNotFound, "Not Found")
 	case "GET /repos/{owner}/{repo}/commits/{ref}/check-runs":
 		s.listCheckRuns(w, r, params["ref"])
+	case "GET /repos/{owner}/{repo}/compare/{basehead}":
+		s.compare(w, params["basehead"])
+	case "PATCH /repos/{owner}/{repo}/pulls/comments/{comment_id}":
+		s.editComment(w, params["comment_id"], body)
 	default:
 		s.t.Errorf("githubtest: %s %s is in the served paths but has no handler", r.Method, route)
 		writeError(w, http.StatusNotImplemented, "not implemented by the fake")
@@ -607,34 +727,23 @@ func (s *Server) repoJSON() *github.Repository {
 	}
 }
 
-func (s *Server) pullJSON() *github.PullRequest {
+func (s *Server) pullJSON(p *pull) *github.PullRequest {
 	repo := s.repoJSON()
 	return &github.PullRequest{
-		ID: github.Int64(int64(s.number) + 500000), Number: github.Int(s.number), State: github.String("open"),
+		ID: github.Int64(int64(p.number) + 500000), Number: github.Int(p.number), State: github.String("open"),
 		Title:          github.String("Change"),
-		Head:           &github.PullRequestBranch{Ref: github.String(s.headRef), SHA: github.String(s.headSHA), Repo: repo},
-		Base:           &github.PullRequestBranch{Ref: github.String(s.baseRef), SHA: github.String(s.baseSHA), Repo: repo},
-		ReviewComments: github.Int(len(s.comments)),
-		ChangedFiles:   github.Int(len(s.prFiles())),
+		Head:           &github.PullRequestBranch{Ref: github.String(p.headRef), SHA: github.String(p.headSHA), Repo: repo},
+		Base:           &github.PullRequestBranch{Ref: github.String(s.baseRef), SHA: github.String(p.baseSHA), Repo: repo},
+		ReviewComments: github.Int(len(p.comments)),
+		ChangedFiles:   github.Int(len(s.prFiles(p))),
 	}
 }
 
-func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
-	fs := s.prFiles()
-	items := make([]any, len(fs))
-	for i, f := range fs {
-		cf := &github.CommitFile{
-			Filename: github.String(f.path), Status: github.String(f.status),
-			Additions: github.Int(f.additions), Deletions: github.Int(f.deletions),
-			Changes: github.Int(f.additions + f.deletions),
-		}
-		if c, ok := s.commits[s.headSHA][f.path]; ok {
-			cf.SHA = github.String(BlobSHA(c))
-		}
-		if f.hasPatch {
-			cf.Patch = github.String(f.patch)
-		}
-		items[i] = cf
+func (s *Server) listFiles(w http.ResponseWriter, r *http.Request, p *pull) {
+	files := s.commitFiles(s.prFiles(p), p.headSHA)
+	items := make([]any, len(files))
+	for i, f := range files {
+		items[i] = f
 	}
 	// GitHub lists at most 3,000 files of a pull request.
 	if len(items) > 3000 {
@@ -681,22 +790,24 @@ func paginate(w http.ResponseWriter, r *http.Request, items []any) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) createReview(w http.ResponseWriter, body []byte) {
+func (s *Server) createReview(w http.ResponseWriter, body []byte, p *pull) {
 	var req github.PullRequestReviewRequest
 	if err := json.Unmarshal(body, &req); err != nil {
 		writeError(w, http.StatusBadRequest, "Problems parsing JSON")
 		return
 	}
 	commit := req.GetCommitID()
-	if commit == "" {
-		commit = s.headSHA
+	if _, ok := s.commits[commit]; !ok {
+		commit = p.headSHA
 	}
+	// The comments' lines are those of the diff at commit_id, which need
+	// not be the head any more.
 	files := map[string]prFile{}
-	for _, f := range s.prFiles() {
+	for _, f := range s.diff(p.baseSHA, commit) {
 		files[f.path] = f
 	}
 	s.nextID++
-	rev := &Review{ID: s.nextID, CommitID: commit, Event: req.GetEvent(), Body: req.GetBody()}
+	rev := &Review{ID: s.nextID, Number: p.number, CommitID: commit, Event: req.GetEvent(), Body: req.GetBody()}
 	for _, c := range req.Comments {
 		if msg := commentOffDiff(files, c); msg != "" {
 			s.t.Errorf("githubtest: review comment on %s rejected (GitHub answers 422 for the whole review): %s", c.GetPath(), msg)
@@ -717,9 +828,9 @@ func (s *Server) createReview(w http.ResponseWriter, body []byte) {
 			User: &github.User{Login: github.String(BotLogin), Type: github.String("Bot")},
 		}
 		rev.Comments = append(rev.Comments, pc)
-		s.comments = append(s.comments, pc)
+		p.comments = append(p.comments, pc)
 	}
-	s.reviews = append(s.reviews, rev)
+	p.reviews = append(p.reviews, rev)
 	writeJSON(w, http.StatusOK, &github.PullRequestReview{
 		ID: github.Int64(rev.ID), Body: github.String(rev.Body), CommitID: github.String(commit),
 		State: github.String("COMMENTED"), User: &github.User{Login: github.String(BotLogin)},
@@ -964,12 +1075,18 @@ func (s *Server) listCheckRuns(w http.ResponseWriter, r *http.Request, ref strin
 		return
 	}
 	name := r.URL.Query().Get("check_name")
+	// filter=latest, the default, lists only the most recent run of each
+	// name; filter=all lists every one.
+	latest := r.URL.Query().Get("filter") != "all"
 	var runs []*github.CheckRun
-	for _, c := range s.checkRuns {
-		if c.HeadSHA == sha && (name == "" || c.Name == name) {
+	seen := map[string]bool{}
+	for _, c := range slices.Backward(s.checkRuns) {
+		if c.HeadSHA == sha && (name == "" || c.Name == name) && !(latest && seen[c.Name]) {
+			seen[c.Name] = true
 			runs = append(runs, s.checkRunJSON(c))
 		}
 	}
+	slices.Reverse(runs)
 	writeJSON(w, http.StatusOK, &github.ListCheckRunsResults{Total: github.Int(len(runs)), CheckRuns: runs})
 }
 

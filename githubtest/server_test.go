@@ -118,3 +118,53 @@ func TestNPMPackageSplitSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestPullRequestsAndChaos: the fake serves several pull requests of one
+// repository, each with its own head; Chaos fails requests with 502s,
+// some after doing the work.
+func TestPullRequestsAndChaos(t *testing.T) {
+	ct := &captureTB{TB: t}
+	base := Tree{"a.py": "x = 1\n"}
+	s := newServer(ct, WithToken("tok"), WithPullRequest("octo", "shop", 3, base, Tree{"a.py": "x = 2\n"}),
+		WithMorePullRequest(4, base, Tree{"a.py": "x = 3\n"}))
+	moved := s.PushTo(4, Tree{"a.py": "x = 4\n"})
+	if s.PullRequestNumbered(4).HeadSHA != moved || s.PullRequest().HeadSHA == moved {
+		t.Errorf("pushing to #4 moved %+v and %+v", s.PullRequestNumbered(4), s.PullRequest())
+	}
+	do := func(method, path, body string) int {
+		req, _ := http.NewRequestWithContext(t.Context(), method, s.srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "token tok")
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := s.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for path, want := range map[string]int{"/repos/octo/shop/pulls/3": 200, "/repos/octo/shop/pulls/4/files": 200, "/repos/octo/shop/pulls/5": 404} {
+		if got := do("GET", path, ""); got != want {
+			t.Errorf("GET %s: %d, want %d", path, got, want)
+		}
+	}
+
+	s.Chaos(1, 7)
+	created := `{"name":"x","head_sha":"` + moved + `","status":"in_progress"}`
+	for range 20 {
+		if got := do("POST", "/repos/octo/shop/check-runs", created); got != http.StatusBadGateway {
+			t.Fatalf("POST under Chaos(1): %d, want 502", got)
+		}
+	}
+	if n := len(s.CheckRuns()); n == 0 || n == 20 {
+		t.Errorf("%d of 20 failed creates landed, want some", n)
+	}
+	s.ClearFaults()
+	if got := do("GET", "/repos/octo/shop/pulls/3", ""); got != 200 {
+		t.Errorf("GET after ClearFaults: %d", got)
+	}
+	if errs := ct.errors(); len(errs) > 0 {
+		t.Errorf("valid requests reported: %q", errs)
+	}
+}

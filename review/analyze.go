@@ -48,6 +48,12 @@ type Result struct {
 	// source that cannot search cheaply), so the output can say so rather
 	// than pass in silence.
 	Limits []string
+	// Acknowledged lists the findings that ignore comments waved through,
+	// with their reasons, so that a reviewer sees what was accepted.
+	Acknowledged []Acknowledged
+	// Notices are the problems of the ignore comments on changed lines
+	// (unknown rules, forbidden forms, ignores that match nothing).
+	Notices []Notice
 }
 
 // SkippedFile is a Python file left out of the review, and why.
@@ -183,7 +189,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	for _, u := range res.Unreviewed {
 		log.Debug("changed file not reviewed", "path", u.Path, "reason", u.Reason)
 	}
-	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
+	res.Findings, res.Acknowledged, res.Notices = finish(all, change, cfg, srcs)
 	for _, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
 	}
@@ -246,10 +252,13 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 	}
 }
 
-// finish applies the configuration's severities, drops suppressed
-// findings, withdraws suggestions that may not be offered and sets
-// fingerprints. findings must be sorted.
-func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) []rules.Finding {
+// finish keeps the findings on the change (onChange), applies the
+// configuration's severities, sets apart the findings ignore comments
+// acknowledge, withdraws suggestions that may not be offered and sets
+// fingerprints. It returns the findings, the acknowledged ones and the
+// notices of the ignore comments the change touches.
+func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) ([]rules.Finding, []Acknowledged, []Notice) {
+	findings := onChange(all, change, cfg)
 	lineCache := map[string][]string{}
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
@@ -260,23 +269,35 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 		return ls
 	}
 	log := cfg.logger()
+	sup := &suppression{cfg: cfg, lines: lines, srcs: srcs, files: map[string]*fileIgnores{}}
 	out := findings[:0]
+	var acked []Acknowledged
 	for _, f := range findings {
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
-		if hasIgnore(srcs[f.Path]) && suppressed(lines(f.Path), f) {
-			log.Debug("finding suppressed by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
+		if ig := sup.ignored(f); ig != nil {
+			log.Debug("finding acknowledged by comment", "rule", f.Rule, "path", f.Path, "line", f.StartLine, "ignore_line", ig.line)
+			acked = append(acked, Acknowledged{Finding: f, Reason: ig.reason})
 			continue
 		}
 		if f.Suggestion != nil && !suggestionOK(f, change, lines(f.Path)) {
 			log.Debug("suggestion withheld", "rule", f.Rule, "path", f.Path, "line", f.StartLine)
-			f.Suggestion = nil
+			f.Suggestion, f.Imports = nil, nil
 		}
 		out = append(out, f)
 	}
 	setFingerprints(out, lines)
-	return out
+	ackedFindings := make([]rules.Finding, len(acked))
+	for i, a := range acked {
+		ackedFindings[i] = a.Finding
+	}
+	setFingerprints(ackedFindings, lines)
+	for i := range acked {
+		acked[i].Finding = ackedFindings[i]
+		acked[i].Suggestion, acked[i].Imports = nil, nil // nothing to apply: it was accepted
+	}
+	return out, acked, sup.notices(all, change)
 }
 
 // markDeletedAtEnd moves the mark of lines deleted at the end of a file,

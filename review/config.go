@@ -30,6 +30,12 @@ type Config struct {
 	// MaxInlineComments caps the inline comments of one review; the rest go
 	// to the check run.
 	MaxInlineComments int
+	// RequireReason makes an ignore comment without a reason
+	// (`-- why`) suppress nothing, with a notice.
+	RequireReason bool
+	// ForbidBareIgnore makes a bare `# djintegrity: ignore`, which names
+	// no rule, suppress nothing, with a notice.
+	ForbidBareIgnore bool
 	// Logger receives the review's debug lines (files skipped, findings
 	// suppressed, suggestions withheld), with whatever attributes the
 	// caller gave it. It is not read from the file; nil discards them.

@@ -92,7 +92,7 @@ func (c *configParser) mapping(n *yaml.Node, what string, known []string, fn fun
 }
 
 func (c *configParser) top(n *yaml.Node) error {
-	return c.mapping(n, "the configuration", []string{"rules", "paths", "fail_on", "max_inline_comments"}, func(k, v *yaml.Node) error {
+	return c.mapping(n, "the configuration", []string{"rules", "paths", "fail_on", "max_inline_comments", "require_reason", "forbid_bare_ignore"}, func(k, v *yaml.Node) error {
 		switch k.Value {
 		case "rules":
 			return c.rules(v)
@@ -127,6 +127,20 @@ func (c *configParser) top(n *yaml.Node) error {
 				return c.errorf(v, "max_inline_comments: want a whole number >= 0, got %q", s)
 			}
 			c.cfg.MaxInlineComments = n
+		case "require_reason", "forbid_bare_ignore":
+			s, err := c.scalar(v, k.Value)
+			if err != nil {
+				return err
+			}
+			b, err := strconv.ParseBool(s)
+			if err != nil || v.Tag != "!!bool" {
+				return c.errorf(v, "%s: want true or false, got %q", k.Value, s)
+			}
+			if k.Value == "require_reason" {
+				c.cfg.RequireReason = b
+			} else {
+				c.cfg.ForbidBareIgnore = b
+			}
 		}
 		return nil
 	})

@@ -48,6 +48,10 @@ max_inline_comments: 30           # the rest go to the check run
 			},
 		},
 		"empty sections": {yaml: "rules:\npaths:\n", want: func(*Config) {}},
+		"ignore comments": {
+			yaml: "require_reason: true\nforbid_bare_ignore: true\n",
+			want: func(c *Config) { c.RequireReason, c.ForbidBareIgnore = true, true },
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -82,6 +86,8 @@ func TestParseConfigErrors(t *testing.T) {
 		"duplicate":         {yaml: "fail_on: error\nfail_on: notice\n", want: `djintegrity.yml:2: duplicate key "fail_on"`},
 		"severity list":     {yaml: "rules:\n  fk-do-nothing: [error]\n", want: `djintegrity.yml:2: rules.fk-do-nothing: want a single value`},
 		"not yaml":          {yaml: "rules: {\n", want: `djintegrity.yml: yaml:`},
+		"reason not a bool": {yaml: "require_reason: always\n", want: `djintegrity.yml:1: require_reason: want true or false`},
+		"bare quoted bool":  {yaml: "forbid_bare_ignore: \"true\"\n", want: `djintegrity.yml:1: forbid_bare_ignore: want true or false`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -42,8 +42,8 @@ func TestSuppressed(t *testing.T) {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			f := rules.Finding{Rule: tt.rule, StartLine: tt.line, EndLine: tt.line + 3}
-			if got := suppressed(src, f); got != tt.want {
-				t.Errorf("suppressed(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
+			if got := parseIgnores("a.py", src, DefaultConfig()).match(f) != nil; got != tt.want {
+				t.Errorf("acknowledged(line %d, %s) = %v, want %v", tt.line, tt.rule, got, tt.want)
 			}
 		})
 	}
@@ -184,7 +184,10 @@ func TestFinish(t *testing.T) {
 		{Rule: "unguarded-unique-create", Severity: rules.Error, Path: "shop/views.py", StartLine: 3, EndLine: 3, Suggestion: ptr("    y.save()  # ok")},
 		{Rule: "fk-do-nothing", Severity: rules.Warning, Path: "shop/views.py", StartLine: 3, EndLine: 4, Suggestion: ptr("    y.save()")},
 	}
-	got := finish(in, change, cfg, srcs)
+	got, acked, _ := finish(in, change, cfg, srcs)
+	if len(acked) != 1 || acked[0].Rule != "check-then-insert" || acked[0].Fingerprint == "" {
+		t.Errorf("acknowledged %+v, want the check-then-insert finding with its fingerprint", acked)
+	}
 	if len(got) != 2 {
 		t.Fatalf("finish kept %d findings, want 2 (one suppressed): %+v", len(got), got)
 	}

@@ -19,16 +19,18 @@ import (
 )
 
 // gitSource is a change between two revisions of a git repository, or
-// between a revision and the working tree.
+// between a revision and the working tree or the index.
 type gitSource struct {
 	repo, baseRev, headRev string
+	index                  bool   // the head is the index (the staged change)
+	headName               string // the head in messages: headRev, or "the index"
 
 	mu       sync.Mutex
 	ready    bool
-	top      string // the repository's top-level directory
-	base     string // commit id of baseRev
-	head     string // commit id of headRev; "" for the working tree
-	tree     map[string]treeEntry
+	top      string               // the repository's top-level directory
+	base     string               // commit id of baseRev
+	head     string               // commit id of headRev; "" for the working tree and the index
+	tree     map[string]treeEntry // the head's files, when it is a commit or the index
 	treeDone bool
 }
 
@@ -45,8 +47,22 @@ type treeEntry struct{ mode, oid string }
 // tree: staged, unstaged and untracked (not ignored) changes included.
 // Revisions are checked on first use; a bad one is an error naming it.
 func NewGitSource(repoDir, baseRev, headRev string) Source {
-	return &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev}
+	return &gitSource{repo: repoDir, baseRev: baseRev, headRev: headRev, headName: headRev}
 }
+
+// NewIndexSource returns the staged change of the git repository at
+// repoDir: from baseRev (usually HEAD) to the index, what `git commit`
+// would commit. Files are read from the index, not the working tree, so a
+// file staged in part is reviewed as staged, and untracked files are not
+// part of the change. In a repository with no commit yet, base "HEAD" is
+// the empty tree.
+func NewIndexSource(repoDir, baseRev string) Source {
+	return &gitSource{repo: repoDir, baseRev: baseRev, index: true, headName: "the index"}
+}
+
+// fromObjects reports whether the head is read from git objects (a commit
+// or the index) rather than from the working tree.
+func (s *gitSource) fromObjects() bool { return s.head != "" || s.index }
 
 // git runs a git command in dir and returns its standard output.
 func git(ctx context.Context, dir string, args ...string) ([]byte, error) {
@@ -95,6 +111,11 @@ func (s *gitSource) prepare(ctx context.Context) error {
 		return err
 	}
 	base, err := resolveCommit(ctx, top, s.baseRev)
+	if err != nil && s.index && s.baseRev == "HEAD" {
+		// The first commit: HEAD names no commit yet, and everything
+		// staged is new.
+		base, err = emptyTree(ctx, top)
+	}
 	if err != nil {
 		return err
 	}
@@ -146,6 +167,16 @@ func resolveCommit(ctx context.Context, dir, rev string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// emptyTree returns the id of the tree with no file (it differs between
+// SHA-1 and SHA-256 repositories).
+func emptyTree(ctx context.Context, dir string) (string, error) {
+	out, err := git(ctx, dir, "hash-object", "-t", "tree", os.DevNull)
+	if err != nil {
+		return "", fmt.Errorf("empty tree: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 // DefaultBase returns the merge-base of HEAD with the repository's default
 // branch: origin/HEAD, else main, else master, whichever exists first.
 func DefaultBase(ctx context.Context, repo string) (string, error) {
@@ -174,7 +205,15 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 		return nil, err
 	}
 	args := diffArgs("diff", "--find-renames", "--no-relative", s.base)
-	if s.head != "" {
+	switch {
+	case s.index:
+		// Read the index first: a conflict in it fails the review before
+		// git diff reports unmerged paths it cannot describe.
+		if _, err := s.loadTree(ctx); err != nil {
+			return nil, err
+		}
+		args = diffArgs("diff", "--cached", "--find-renames", "--no-relative", s.base)
+	case s.head != "":
 		args = append(args, s.head)
 	}
 	// Only Python files are reviewed, so only theirs are diffed: git reads
@@ -188,7 +227,7 @@ func (s *gitSource) Changed(ctx context.Context) ([]ChangedFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.head != "" {
+	if s.fromObjects() {
 		return files, nil
 	}
 	untracked, err := git(ctx, s.top, "ls-files", "-z", "--others", "--exclude-standard", "--", pythonFiles)
@@ -246,16 +285,24 @@ func splitZ(b []byte) []string {
 	return out
 }
 
-// loadTree lists the head revision's tree, once.
+// loadTree lists the head revision's tree, or the index, once.
 func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.treeDone {
 		return s.tree, nil
 	}
+	if s.index {
+		tree, err := s.loadIndex(ctx)
+		if err != nil {
+			return nil, err
+		}
+		s.tree, s.treeDone = tree, true
+		return tree, nil
+	}
 	out, err := git(ctx, s.top, "ls-tree", "-r", "-z", "--full-tree", s.head)
 	if err != nil {
-		return nil, fmt.Errorf("list tree of %s: %w", s.headRev, err)
+		return nil, fmt.Errorf("list tree of %s: %w", s.headName, err)
 	}
 	tree := map[string]treeEntry{}
 	for _, rec := range splitZ(out) {
@@ -263,11 +310,40 @@ func (s *gitSource) loadTree(ctx context.Context) (map[string]treeEntry, error) 
 		meta, p, ok := strings.Cut(rec, "\t")
 		fields := strings.Fields(meta)
 		if !ok || len(fields) != 3 {
-			return nil, fmt.Errorf("list tree of %s: bad record %q", s.headRev, rec)
+			return nil, fmt.Errorf("list tree of %s: bad record %q", s.headName, rec)
 		}
 		tree[p] = treeEntry{mode: fields[0], oid: fields[2]}
 	}
 	s.tree, s.treeDone = tree, true
+	return tree, nil
+}
+
+// loadIndex lists the index's entries as a tree.
+func (s *gitSource) loadIndex(ctx context.Context) (map[string]treeEntry, error) {
+	out, err := git(ctx, s.top, "ls-files", "-z", "--stage", "--full-name")
+	if err != nil {
+		return nil, fmt.Errorf("list the index: %w", err)
+	}
+	tree := map[string]treeEntry{}
+	var unmerged []string
+	for _, rec := range splitZ(out) {
+		// "<mode> SP <oid> SP <stage> TAB <path>"
+		meta, p, ok := strings.Cut(rec, "\t")
+		fields := strings.Fields(meta)
+		if !ok || len(fields) != 3 {
+			return nil, fmt.Errorf("list the index: bad record %q", rec)
+		}
+		if fields[2] != "0" {
+			if len(unmerged) == 0 || unmerged[len(unmerged)-1] != p {
+				unmerged = append(unmerged, p)
+			}
+			continue
+		}
+		tree[p] = treeEntry{mode: fields[0], oid: fields[1]}
+	}
+	if len(unmerged) > 0 {
+		return nil, fmt.Errorf("the index has unmerged paths (%s): resolve the conflicts first", strings.Join(unmerged, ", "))
+	}
 	return tree, nil
 }
 
@@ -283,7 +359,7 @@ func (s *gitSource) files(ctx context.Context, log *slog.Logger) ([]string, erro
 		return nil, err
 	}
 	var out []string
-	if s.head != "" {
+	if s.fromObjects() {
 		tree, err := s.loadTree(ctx)
 		if err != nil {
 			return nil, err
@@ -323,7 +399,7 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	if err := s.prepare(ctx); err != nil {
 		return nil, err
 	}
-	if s.head == "" {
+	if !s.fromObjects() {
 		return readRegular(s.top, p)
 	}
 	tree, err := s.loadTree(ctx)
@@ -333,13 +409,13 @@ func (s *gitSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	e, ok := tree[p]
 	switch {
 	case !ok:
-		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
+		return nil, fmt.Errorf("read %s at %s: %w", p, s.headName, fs.ErrNotExist)
 	case !IsRegularFileMode(e.mode):
-		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
+		return nil, fmt.Errorf("read %s at %s: %w", p, s.headName, ErrNotRegular)
 	}
 	b, err := git(ctx, s.top, "cat-file", "blob", e.oid)
 	if err != nil {
-		return nil, fmt.Errorf("read %s at %s: %w", p, s.headRev, err)
+		return nil, fmt.Errorf("read %s at %s: %w", p, s.headName, err)
 	}
 	return b, nil
 }
@@ -383,7 +459,7 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 		return nil, err
 	}
 	out := make([]FileContent, len(paths))
-	if s.head == "" {
+	if !s.fromObjects() {
 		for i, p := range paths {
 			out[i].Data, out[i].Err = readRegular(s.top, p)
 		}
@@ -399,9 +475,9 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 		e, ok := tree[p]
 		switch {
 		case !ok:
-			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, fs.ErrNotExist)
+			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headName, fs.ErrNotExist)
 		case !IsRegularFileMode(e.mode):
-			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headRev, ErrNotRegular)
+			out[i].Err = fmt.Errorf("read %s at %s: %w", p, s.headName, ErrNotRegular)
 		default:
 			want = append(want, i)
 			stdin.WriteString(e.oid + "\n")
@@ -432,7 +508,7 @@ func (s *gitSource) ReadFiles(ctx context.Context, paths []string) ([]FileConten
 			}
 			f := strings.Fields(hdr)
 			if len(f) == 2 && f[1] == "missing" {
-				out[i].Err = fmt.Errorf("read %s at %s: %w", paths[i], s.headRev, errMissingObject)
+				out[i].Err = fmt.Errorf("read %s at %s: %w", paths[i], s.headName, errMissingObject)
 				continue
 			}
 			if len(f) != 3 || f[1] != "blob" {

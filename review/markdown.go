@@ -12,8 +12,8 @@ import (
 )
 
 // markdownWriter writes the review as the GitHub bot posts it: the summary
-// table of the check run, then each finding's comment body under its
-// location.
+// table of the check run, then each comment (the findings that share
+// lines, merged) under its location.
 type markdownWriter struct{ W io.Writer }
 
 // Publish implements Writer.
@@ -23,14 +23,22 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString(SummaryTable(r.Findings))
 	b.WriteString(SkippedList(r.Skipped))
 	b.WriteString(UnreviewedList(r.Unreviewed))
+	b.WriteString(AcknowledgedList(r.Acknowledged))
+	b.WriteString(NoticeList(r.Notices))
 	b.WriteString(LimitsList(r.Limits))
-	for _, f := range r.Findings {
-		lines := fmt.Sprintf("line %d", f.StartLine)
-		if f.EndLine > f.StartLine {
-			lines = fmt.Sprintf("lines %d-%d", f.StartLine, f.EndLine)
+	for _, c := range Comments(r.Findings, r.Sources) {
+		lines := fmt.Sprintf("line %d", c.StartLine)
+		if c.EndLine > c.StartLine {
+			lines = fmt.Sprintf("lines %d-%d", c.StartLine, c.EndLine)
 		}
-		fmt.Fprintf(&b, "\n### `%s` %s\n\n", f.Path, lines)
-		b.WriteString(CommentBody(f))
+		var links []string
+		for _, f := range c.Findings {
+			if l := fmt.Sprintf("[%s](%s)", f.Rule, RuleURL(f.Rule)); !slices.Contains(links, l) {
+				links = append(links, l)
+			}
+		}
+		fmt.Fprintf(&b, "\n### `%s` %s · %s\n\n", c.Path, lines, strings.Join(links, " · "))
+		b.WriteString(c.Body())
 	}
 	if _, err := io.WriteString(m.W, b.String()); err != nil {
 		return fmt.Errorf("write markdown: %w", err)
@@ -41,59 +49,63 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 // SkippedList is the Markdown list of the Python files the review could
 // not read, or "" when it read them all.
 func SkippedList(skipped []SkippedFile) string {
-	items := make([]string, len(skipped))
-	for i, sk := range skipped {
-		items[i] = fmt.Sprintf("`%s`: %s", sk.Path, SkipNote(sk))
+	return markdownList("Python files not read:", skipped, func(sk SkippedFile) string {
+		return fmt.Sprintf("`%s`: %s", sk.Path, SkipNote(sk))
+	})
+}
+
+// AcknowledgedList is the Markdown list of the findings ignore comments
+// waved through, with their reasons, or "".
+func AcknowledgedList(acked []Acknowledged) string {
+	return markdownList("Acknowledged by ignore comments:", acked, func(a Acknowledged) string {
+		return fmt.Sprintf("`%s` at `%s` line %d: %s", a.Rule, a.Path, a.StartLine, AckReason(a))
+	})
+}
+
+// NoticeList is the Markdown list of the notices on ignore comments, or "".
+func NoticeList(notices []Notice) string {
+	return markdownList("Ignore comments to fix:", notices, func(n Notice) string {
+		return fmt.Sprintf("`%s` line %d: %s", n.Path, n.Line, n.Message)
+	})
+}
+
+// markdownList is a titled Markdown list of items, or "" when there are
+// none.
+func markdownList[T any](title string, items []T, item func(T) string) string {
+	if len(items) == 0 {
+		return ""
 	}
-	return markdownList("Python files not read", items)
+	var b strings.Builder
+	fmt.Fprintf(&b, "\n**%s**\n\n", title)
+	for _, it := range items {
+		fmt.Fprintf(&b, "- %s\n", item(it))
+	}
+	return b.String()
 }
 
 // UnreviewedList is the Markdown list of the changed Python files that no
 // rule reports on, and why, or "" when there are none.
 func UnreviewedList(unreviewed []SkippedFile) string {
-	items := make([]string, len(unreviewed))
-	for i, u := range unreviewed {
-		items[i] = fmt.Sprintf("`%s`: %s", u.Path, u.Reason)
-	}
-	return markdownList("Changed Python files not reviewed", items)
+	return markdownList("Changed Python files not reviewed:", unreviewed, func(u SkippedFile) string {
+		return fmt.Sprintf("`%s`: %s", u.Path, u.Reason)
+	})
 }
 
 // LimitsList is the Markdown list of what the review did not do that the
 // change called for, or "" when it did all of it.
-func LimitsList(limits []string) string { return markdownList("Not done", limits) }
-
-// markdownList is a bold heading and a bullet list of items, or "" when
-// there are none.
-func markdownList(heading string, items []string) string {
-	if len(items) == 0 {
-		return ""
-	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "\n**%s:**\n\n", heading)
-	for _, it := range items {
-		fmt.Fprintf(&b, "- %s\n", it)
-	}
-	return b.String()
+func LimitsList(limits []string) string {
+	return markdownList("Not done:", limits, func(l string) string { return l })
 }
 
 // fingerprintMarker prefixes the hidden marker by which a later run knows
 // a comment it already posted.
 const fingerprintMarker = "<!-- djintegrity:fingerprint="
 
-// CommentBody is the body of a finding's review comment: the message, the
-// suggestion block when there is one, and a hidden fingerprint marker.
+// CommentBody is the body of a finding's review comment when no other
+// finding shares its lines: the message, the suggestion block when there
+// is one, and a hidden fingerprint marker.
 func CommentBody(f rules.Finding) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "**%s** `%s`: %s\n", severityLabel(f.Severity), f.Rule, strings.TrimRight(f.Message, "\n"))
-	if f.Suggestion != nil {
-		fence := "```"
-		for strings.Contains(*f.Suggestion, fence) {
-			fence += "`"
-		}
-		fmt.Fprintf(&b, "\n%ssuggestion\n%s\n%s\n", fence, *f.Suggestion, fence)
-	}
-	fmt.Fprintf(&b, "\n%s%s -->\n", fingerprintMarker, f.Fingerprint)
-	return b.String()
+	return Comments([]rules.Finding{f}, nil)[0].Body()
 }
 
 // FingerprintOf returns the fingerprint in a comment body written by

@@ -31,6 +31,8 @@ func NewWriter(format string, w io.Writer) (Writer, error) {
 		return sarifWriter{W: w, Version: toolVersion()}, nil
 	case "markdown":
 		return markdownWriter{W: w}, nil
+	case "github":
+		return githubWriter{W: w}, nil
 	}
-	return nil, fmt.Errorf("unknown format %q (want text, json, sarif or markdown)", format)
+	return nil, fmt.Errorf("unknown format %q (want text, json, sarif, markdown or github)", format)
 }

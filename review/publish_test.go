@@ -110,10 +110,10 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 // formats lists the output formats NewWriter knows.
-var formats = []string{"text", "json", "sarif", "markdown"}
+var formats = []string{"text", "json", "sarif", "markdown", "github"}
 
 func TestWriters(t *testing.T) {
-	ext := map[string]string{"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md"}
+	ext := map[string]string{"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "github": "github.txt"}
 	for _, format := range formats {
 		t.Run(format, func(t *testing.T) {
 			golden(t, "findings."+ext[format], publish(t, format, sampleResult()))
@@ -155,6 +155,7 @@ func TestJSONContract(t *testing.T) {
 		"message":     sampleResult().Findings[0].Message,
 		"suggestion":  nil,
 		"fingerprint": strings.Repeat("a", 32),
+		"url":         "https://github.com/djintegrity/djintegrity/blob/main/docs/rules/fk-do-nothing.md",
 	}
 	if diff := cmp.Diff(wantFirst, first); diff != "" {
 		t.Errorf("finding (-want +got):\n%s", diff)

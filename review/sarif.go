@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/buildinfo"
 	"github.com/djintegrity/djintegrity/rules"
 )
 
@@ -58,6 +60,7 @@ type sarifNotification struct {
 type sarifFileLocation struct {
 	PhysicalLocation struct {
 		ArtifactLocation sarifArtifact `json:"artifactLocation"`
+		Region           *sarifRegion  `json:"region,omitempty"`
 	} `json:"physicalLocation"`
 }
 
@@ -93,13 +96,74 @@ type sarifLevel struct {
 }
 
 type sarifResult struct {
-	RuleID              string            `json:"ruleId"`
-	RuleIndex           int               `json:"ruleIndex"`
-	Level               string            `json:"level"`
-	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations"`
-	RelatedLocations    []sarifLocation   `json:"relatedLocations,omitempty"`
-	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	RuleID              string             `json:"ruleId"`
+	RuleIndex           int                `json:"ruleIndex"`
+	Level               string             `json:"level"`
+	Message             sarifText          `json:"message"`
+	Locations           []sarifLocation    `json:"locations"`
+	RelatedLocations    []sarifLocation    `json:"relatedLocations,omitempty"`
+	PartialFingerprints map[string]string  `json:"partialFingerprints"`
+	Fixes               []sarifFix         `json:"fixes,omitempty"`
+	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+// sarifSuppression marks a finding an ignore comment acknowledged: code
+// scanning shows it as dismissed, with the comment's reason.
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification,omitempty"`
+}
+
+// sarifFix is a finding's suggestion: its lines replaced, and the imports
+// it needs inserted, as `djintegrity check --fix` applies them.
+type sarifFix struct {
+	Description     sarifText             `json:"description"`
+	ArtifactChanges []sarifArtifactChange `json:"artifactChanges"`
+}
+
+type sarifArtifactChange struct {
+	ArtifactLocation sarifArtifact      `json:"artifactLocation"`
+	Replacements     []sarifReplacement `json:"replacements"`
+}
+
+type sarifReplacement struct {
+	DeletedRegion   sarifFixRegion `json:"deletedRegion"`
+	InsertedContent sarifText      `json:"insertedContent"`
+}
+
+type sarifFixRegion struct {
+	StartLine   int `json:"startLine"`
+	StartColumn int `json:"startColumn,omitempty"`
+	EndLine     int `json:"endLine"`
+	EndColumn   int `json:"endColumn,omitempty"`
+}
+
+// sarifFixes is f's suggestion as SARIF fixes; nil without one, or when
+// it needs a migration a fix cannot write.
+func sarifFixes(r *Result, f rules.Finding, artifact sarifArtifact) []sarifFix {
+	if f.Suggestion == nil || NeedsMigration(f) {
+		return nil
+	}
+	var reps []sarifReplacement
+	if src, ok := r.Sources[f.Path]; ok {
+		if missing := missingImports(src, FixImports(f)); len(missing) > 0 {
+			// An empty region at the start of the line after the leading
+			// imports; replacements go in the order of the file.
+			at := importLine(src) + 1
+			reps = append(reps, sarifReplacement{
+				DeletedRegion:   sarifFixRegion{StartLine: at, StartColumn: 1, EndLine: at, EndColumn: 1},
+				InsertedContent: sarifText{Text: strings.Join(missing, "\n") + "\n"},
+			})
+		}
+	}
+	reps = append(reps, sarifReplacement{
+		DeletedRegion:   sarifFixRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
+		InsertedContent: sarifText{Text: *f.Suggestion},
+	})
+	return []sarifFix{{
+		Description:     sarifText{Text: "Apply djintegrity's suggestion for " + f.Rule},
+		ArtifactChanges: []sarifArtifactChange{{ArtifactLocation: artifact, Replacements: reps}},
+	}}
 }
 
 type sarifLocation struct {
@@ -153,21 +217,18 @@ func ruleName(slug string) string {
 	return b.String()
 }
 
-// toolVersion is the module version of the binary, "0.0.0-devel" for a local
-// build. SARIF consumers use it to tell runs of different versions apart.
-func toolVersion() string {
-	info, ok := debug.ReadBuildInfo()
-	if !ok || info.Main.Version == "" || info.Main.Version == "(devel)" {
-		return "0.0.0-devel"
-	}
-	return info.Main.Version
-}
+// toolVersion is the binary's version (internal/buildinfo), "0.0.0-devel"
+// for a local build. SARIF consumers use it to tell runs of different
+// versions apart.
+func toolVersion() string { return buildinfo.Get().ToolVersion() }
 
-// sarifSkipped reports the skipped files as one invocation's
-// notifications: a warning for a changed file not reviewed, a note for one
-// not read as context; and a note for each search the review left out.
-func sarifSkipped(skipped []SkippedFile, limits []string) []sarifInvocation {
-	if len(skipped) == 0 && len(limits) == 0 {
+// sarifInvocations reports the skipped files, the notices on ignore
+// comments and what the review left out as one invocation's notifications:
+// a warning for a changed file not reviewed, a note for one not read as
+// context, a note for each notice at its line, a note for each search the
+// review did not make.
+func sarifInvocations(skipped []SkippedFile, notices []Notice, limits []string) []sarifInvocation {
+	if len(skipped) == 0 && len(notices) == 0 && len(limits) == 0 {
 		return nil
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
@@ -184,6 +245,14 @@ func sarifSkipped(skipped []SkippedFile, limits []string) []sarifInvocation {
 		n.Locations = []sarifFileLocation{loc}
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
 	}
+	for _, no := range notices {
+		n := sarifNotification{Level: "note", Message: sarifText{Text: no.Path + ":" + strconv.Itoa(no.Line) + ": " + no.Message}}
+		var loc sarifFileLocation
+		loc.PhysicalLocation.ArtifactLocation = sarifArtifact{URI: (&url.URL{Path: no.Path}).String(), URIBaseID: srcRootBase}
+		loc.PhysicalLocation.Region = &sarifRegion{StartLine: no.Line, EndLine: no.Line}
+		n.Locations = []sarifFileLocation{loc}
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, n)
+	}
 	return []sarifInvocation{inv}
 }
 
@@ -193,7 +262,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	index := map[string]int{}
 	for i, rule := range rules.Catalog() {
 		index[rule.Slug] = i
-		help := docsURI + rule.Slug + ".md"
+		help := RuleURL(rule.Slug)
 		kind := "models and migrations"
 		if rule.Views {
 			kind = "views"
@@ -213,27 +282,38 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		})
 	}
 	results := []sarifResult{}
-	for _, f := range r.Findings {
+	all := slices.Clone(r.Findings)
+	for _, a := range r.Acknowledged {
+		all = append(all, a.Finding)
+	}
+	for n, f := range all {
 		i, ok := index[f.Rule]
 		if !ok {
 			return fmt.Errorf("write sarif: finding of unknown rule %q", f.Rule)
+		}
+		var sup []sarifSuppression
+		if a := n - len(r.Findings); a >= 0 {
+			sup = []sarifSuppression{{Kind: "inSource", Justification: r.Acknowledged[a].Reason}}
 		}
 		var related []sarifLocation
 		for j, l := range f.Related {
 			related = append(related, sarifLocation{ID: &j, PhysicalLocation: sarifPhysicalAt(l.Path, l.StartLine, l.EndLine), Message: &sarifText{Text: l.Message}})
 		}
+		artifact := sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase}
 		results = append(results, sarifResult{
+			Suppressions:        sup,
 			RuleID:              f.Rule,
 			RuleIndex:           i,
 			Level:               sarifLevelOf(f.Severity),
 			Message:             sarifText{Text: f.Message},
+			Fixes:               sarifFixes(r, f, artifact),
 			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysicalAt(f.Path, f.StartLine, f.EndLine)}},
 			RelatedLocations:    related,
 			PartialFingerprints: map[string]string{sarifFPKey: f.Fingerprint},
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool: sarifTool{Driver: driver}, Invocations: sarifSkipped(r.Skipped, r.Limits), ColumnKind: "utf16CodeUnits", Results: results,
+		Tool: sarifTool{Driver: driver}, Invocations: sarifInvocations(r.Skipped, r.Notices, r.Limits), ColumnKind: "utf16CodeUnits", Results: results,
 	}}}
 	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")
@@ -242,3 +322,7 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 	}
 	return nil
 }
+
+// RuleDocsURL is the address of a rule's page: the hazard, the failing
+// example, the fix.
+func RuleDocsURL(slug string) string { return docsURI + slug + ".md" }

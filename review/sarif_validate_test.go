@@ -88,7 +88,12 @@ func TestSARIFValidates(t *testing.T) {
 	bin := sarifMultitool(t)
 	skipped := sampleResult()
 	skipped.Skipped = []SkippedFile{{Path: "shop/big views.py", Reason: "over 1 MiB", Changed: true}, {Path: "settings.py", Reason: "not UTF-8"}}
-	for name, res := range map[string]*Result{"findings": sampleResult(), "empty": {FilesAnalyzed: 1}, "skipped files": skipped} {
+	ignored := sampleResult()
+	ignored.Acknowledged = []Acknowledged{{Finding: ignored.Findings[0], Reason: "orders are never deleted"}}
+	ignored.Findings = ignored.Findings[1:]
+	ignored.Notices = []Notice{{Path: "shop/views.py", Line: 4, Message: "`# djintegrity: ignore[chek-then-insert]` names no rule."}}
+	for name, res := range map[string]*Result{"findings": sampleResult(), "empty": {FilesAnalyzed: 1}, "skipped files": skipped,
+		"acknowledged and notices": ignored} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()

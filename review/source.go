@@ -1,6 +1,6 @@
 // Package review is the analysis pipeline: Analyze reads a change from a
 // Source (this package has sources for two git revisions, a revision and
-// the working tree, and two directory trees), indexes the part of the head
+// the working tree or the index, and two directory trees), indexes the part of the head
 // tree the rules need, runs the rules, keeps the findings on changed lines,
 // applies the configuration, suppression comments and suggestion checks,
 // and sets fingerprints; the writers print the result as text, JSON, SARIF

@@ -25,6 +25,7 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 		for _, l := range msg[1:] {
 			writeIndented(w, "    ", l)
 		}
+		writeIndented(w, "    see ", RuleURL(f.Rule))
 		if f.Suggestion != nil {
 			fmt.Fprintf(w, "    suggested change (lines %d-%d):\n", f.StartLine, f.EndLine)
 			for _, l := range flaggedLines(r, f) {
@@ -33,23 +34,39 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 			for _, l := range strings.Split(*f.Suggestion, "\n") {
 				writeIndented(w, "    +", l)
 			}
+			for _, imp := range f.Imports {
+				writeIndented(w, "    and add to the imports: ", imp)
+			}
 		}
 		// Each related place as a compiler's note, which editors jump to.
 		for _, l := range f.Related {
 			fmt.Fprintf(w, "%s:%d: note: %s\n", l.Path, l.StartLine, l.Message)
 		}
-		if len(msg) > 1 || f.Suggestion != nil || len(f.Related) > 0 {
-			fmt.Fprintln(w) // set a long finding apart from the next
-		}
+		fmt.Fprintln(w) // set a finding apart from the next
 	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "%s: %s\n", sk.Path, SkipNote(sk))
+	}
+	for _, a := range r.Acknowledged {
+		fmt.Fprintf(w, "%s:%d: acknowledged: %s [%s]\n", a.Path, a.StartLine, AckReason(a), a.Rule)
+	}
+	for _, n := range r.Notices {
+		fmt.Fprintf(w, "%s:%d: ignore comment: %s\n", n.Path, n.Line, n.Message)
 	}
 	for _, l := range r.Limits {
 		fmt.Fprintf(w, "note: %s\n", l)
 	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()
+}
+
+// AckReason is the reason an acknowledged finding's ignore comment gives,
+// or says it gives none.
+func AckReason(a Acknowledged) string {
+	if a.Reason == "" {
+		return "(no reason given)"
+	}
+	return a.Reason
 }
 
 // SkipNote says what skipping a file means for the review.
@@ -91,6 +108,9 @@ func summaryLine(r *Result) string {
 	line := findingsLine(r)
 	if n := notReviewed(r); n > 0 {
 		line += fmt.Sprintf("; %s not reviewed", plural(n, "changed Python file"))
+	}
+	if n := len(r.Acknowledged); n > 0 {
+		line += fmt.Sprintf("; %s acknowledged by ignore comments", plural(n, "finding"))
 	}
 	return line
 }

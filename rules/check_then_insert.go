@@ -130,7 +130,7 @@ func checkCheckThenInsert(rule *Rule, p *Pass) []Finding {
 		msg := viewRaceMessage(r, names, fix != nil)
 		f := rule.finding(s.f.Path, start, end, viewKey(s.w, s.m, strings.Join(r.lookup, ",")), msg)
 		if fix != nil {
-			f.StartLine, f.EndLine, f.Suggestion = fixStart, fixEnd, fix
+			f.StartLine, f.EndLine, f.Suggestion, f.Imports = fixStart, fixEnd, fix, names.imports
 		}
 		out = append(out, f)
 	}

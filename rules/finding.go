@@ -67,6 +67,10 @@ type Finding struct {
 	// Suggestion replaces lines StartLine..EndLine whole (no trailing
 	// newline); nil when no mechanical fix exists.
 	Suggestion *string `json:"suggestion"`
+	// Imports are the import statements the suggestion needs that the
+	// file lacks ("from django.db import IntegrityError"): applied alone,
+	// the suggestion would raise NameError where it runs.
+	Imports []string `json:"imports,omitempty"`
 	// Fingerprint identifies the finding across runs; the review fills it.
 	Fingerprint string `json:"fingerprint"`
 	// Key names what the finding is about (a table and column, a model), so

@@ -170,6 +170,7 @@ func migFKFinding(rule *Rule, p *Pass, m *django.Model, f *django.Field) Finding
 			if onDelete := f.Kwargs["on_delete"]; onDelete == "DO_NOTHING" || (onDelete == "" && !strings.Contains(text, ".DO_NOTHING")) {
 				if _, imported := file.Imports["PROTECT"]; !imported {
 					b.WriteString(" The suggestion needs `from django.db.models import PROTECT`.")
+					fd.Imports = []string{"from django.db.models import PROTECT"}
 				}
 			}
 			fd.Suggestion = &s

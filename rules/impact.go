@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
@@ -191,12 +192,16 @@ func impactWrites(p *Pass, m *django.Model, visit func(s viewSite)) {
 	}
 }
 
-// impactIgnored reports whether a `# djintegrity: ignore` comment for one
-// of rules (or for every rule) sits on line or the line above: the site is
-// known to be safe where the tool cannot see.
+// impactIgnored reports whether an ignore comment for one of rules (or
+// for every rule) sits on line or the line above, or an ignore-file
+// comment for one of them in the file: the site is known to be safe where
+// the tool cannot see.
 func impactIgnored(src []byte, line int, rules ...string) bool {
-	lines := viewLines(src, max(line-1, 1), line)
-	return slices.ContainsFunc(rules, func(r string) bool { return SuppressedAt(lines, len(lines), r) })
+	if !bytes.Contains(src, []byte("djintegrity:")) {
+		return false
+	}
+	lines := srclines.Split(string(src))
+	return slices.ContainsFunc(rules, func(r string) bool { return SuppressedAt(lines, line, r) })
 }
 
 // impactWhat names an insert for a message.

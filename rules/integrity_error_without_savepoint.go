@@ -78,6 +78,9 @@ func checkIntegrityErrorWithoutSavepoint(rule *Rule, p *Pass) []Finding {
 		}
 		f := rule.finding(s.f.Path, start, end, viewKey(w, m, "savepoint"), msg)
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = names.imports
+		}
 		if viaCaller && f.Severity > Warning {
 			// The transaction is the caller's: other callers may hold
 			// none, and the call may be resolved wrongly.

@@ -6,24 +6,27 @@ import (
 	"strings"
 )
 
-// ignoreComment matches `# djintegrity: ignore` and
-// `# djintegrity: ignore[rule-a, rule-b]`.
-var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*ignore\b(?:\[([^\]]*)\])?`)
+// ignoreComment matches the ignore comments as the review reads them
+// (package review, which also checks them and reports their misuse):
+// `# djintegrity: ignore[rule-a, rule-b] -- reason` on a line or the line
+// above it, a bare `ignore` for every rule, `ignore-file[rule-a]` for the
+// whole file.
+var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*(ignore-file|ignore)\b(\[[^\]]*\])?`)
 
-// SuppressedAt reports whether a `# djintegrity: ignore` comment on line
-// (1-based) of lines, or on the line above, names rule (or names no rule
-// at all).
+// SuppressedAt reports whether an ignore comment on line (1-based) of
+// lines, or on the line above, names rule (or names no rule at all), or
+// an ignore-file comment anywhere in lines names it. The rules that report
+// a change at one place for code elsewhere use it to leave out a place
+// the user has waved through.
 func SuppressedAt(lines []string, line int, rule string) bool {
-	for _, n := range []int{line, line - 1} {
-		if n < 1 || n > len(lines) {
-			continue
-		}
-		for _, m := range ignoreComment.FindAllStringSubmatchIndex(lines[n-1], -1) {
-			if m[2] < 0 {
-				return true // bare ignore: every rule
-			}
-			list := lines[n-1][m[2]:m[3]]
-			if slices.ContainsFunc(strings.Split(list, ","), func(s string) bool { return strings.TrimSpace(s) == rule }) {
+	for i, l := range lines {
+		for _, m := range ignoreComment.FindAllStringSubmatch(l, -1) {
+			names := strings.Split(strings.Trim(m[2], "[]"), ",")
+			named := slices.ContainsFunc(names, func(s string) bool { return strings.TrimSpace(s) == rule })
+			switch {
+			case m[1] == "ignore-file" && named:
+				return true
+			case m[1] == "ignore" && (i+1 == line || i+2 == line) && (m[2] == "" || named):
 				return true
 			}
 		}

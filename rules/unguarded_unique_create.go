@@ -75,6 +75,9 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 		}
 		f := rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, strings.Join(u.fields, ",")), msg)
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = imports
+		}
 		out = append(out, f)
 	}
 	return out

@@ -72,6 +72,9 @@ func checkUnvalidatedCheckWrite(rule *Rule, p *Pass) []Finding {
 		}
 		f := rule.finding(s.f.Path, w.Stmt.Line, w.Stmt.EndLine, viewKey(w, m, "check:"+strings.Join(names, ",")), msg)
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = imports
+		}
 		out = append(out, f)
 	}
 	return out

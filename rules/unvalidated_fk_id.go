@@ -86,6 +86,9 @@ func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 		first := raw[0]
 		f := rule.finding(s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, viewKey(w, m, first.field.Column()), b.String())
 		f.Suggestion = fix
+		if fix != nil {
+			f.Imports = imports
+		}
 		out = append(out, f)
 	}
 	return out

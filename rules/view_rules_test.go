@@ -79,7 +79,7 @@ class EmailForm(forms.ModelForm):
         model = User
         exclude = ["username", "token"]
 `,
-	"shop/serializers.py": `from rest_framework import serializers
+	"shop/api/serializers.py": `from rest_framework import serializers
 from shop.models import Customer
 
 
@@ -460,7 +460,7 @@ def rename(request):
     return redirect("/")
 `,
 			want: []viewGot{
-				{[2]int{11, 11}, ""}, // shop/serializers.py
+				{[2]int{11, 11}, ""}, // shop/api/serializers.py
 				{[2]int{8, 8}, `        try:
             User.objects.create(username=form.cleaned_data["username"], email=form.cleaned_data["email"])
         except IntegrityError:
@@ -765,4 +765,33 @@ def g(e):
 			atomicRequests: true,
 		},
 	})
+}
+
+// TestRaceScopeByRole: the race rules, demoted, review request handlers
+// and plain functions of views modules (views.py, *views.py, views/ and
+// api/ packages); not request handlers elsewhere (viewsets.py, a GraphQL
+// schema), serializers, tasks, services, management commands or tests.
+func TestRaceScopeByRole(t *testing.T) {
+	const body = `    if not User.objects.filter(username=username).exists():
+        User.objects.create(username=username)
+`
+	files := map[string]string{
+		"shop/views.py":                    "from accounts.models import User\n\ndef helper(username):\n" + body,
+		"shop/beer_views.py":               "from accounts.models import User\n\ndef signup(request, username):\n" + body,
+		"shop/viewsets.py":                 "from rest_framework import viewsets\nfrom accounts.models import User\n\nclass UserViewSet(viewsets.ViewSet):\n    def claim(self, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/schema.py":                   "import graphene\nfrom accounts.models import User\n\nclass Claim(graphene.Mutation):\n    def mutate(root, info, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/serializers.py":              "from rest_framework import serializers\nfrom accounts.models import User\n\nclass UserSerializer(serializers.Serializer):\n    def create(self, username):\n    " + strings.ReplaceAll(body, "\n    ", "\n        "),
+		"shop/services.py":                 "from accounts.models import User\n\ndef register(username):\n" + body,
+		"shop/tasks.py":                    "from celery import shared_task\nfrom accounts.models import User\n\n@shared_task\ndef register(username):\n" + body,
+		"shop/management/commands/seed.py": "from django.core.management.base import BaseCommand\nfrom accounts.models import User\n\ndef seed(username):\n" + body,
+		"shop/tests/test_signup.py":        "from accounts.models import User\n\ndef test_signup(username):\n" + body,
+	}
+	got := map[string]bool{}
+	for _, f := range viewRun(t, checkThenInsert, files, false) {
+		got[f.Path] = true
+	}
+	want := map[string]bool{"shop/views.py": true, "shop/beer_views.py": true}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("files with check-then-insert findings (-want +got):\n%s", diff)
+	}
 }

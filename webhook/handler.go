@@ -192,7 +192,7 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog
 // request itself (a ping, a malformed payload).
 func (h *Handler) route(w http.ResponseWriter, event string, payload []byte, log *slog.Logger) (jobs []Job, reason string, answered bool) {
 	switch event {
-	case "ping", "pull_request", "check_run", "check_suite", "installation", "installation_repositories":
+	case "ping", "pull_request", "check_run", "check_suite", "merge_group", "installation", "installation_repositories":
 	default:
 		return nil, "event not handled", false
 	}
@@ -220,6 +220,8 @@ func (h *Handler) route(w http.ResponseWriter, event string, payload []byte, log
 		jobs, reason = h.checkRunJobs(e)
 	case *github.CheckSuiteEvent:
 		jobs, reason = h.checkSuiteJobs(e)
+	case *github.MergeGroupEvent:
+		jobs, reason = mergeGroupJobs(e)
 	}
 	return jobs, reason, false
 }
@@ -352,7 +354,7 @@ func incomplete(j Job) string {
 	switch {
 	case j.Owner == "" || j.Repo == "":
 		return "no repository in payload"
-	case j.Number <= 0:
+	case j.Number <= 0 && j.MergeGroup == "":
 		return "no pull request number in payload"
 	case j.HeadSHA == "" || j.BaseSHA == "":
 		return "no head or base sha in payload"

@@ -305,11 +305,7 @@ func TestHandlerPullRequest(t *testing.T) {
 			if tc.change != nil {
 				tc.change(p)
 			}
-			q := &memQueue{}
-			w := serve(newTestHandler(t, q, nil), delivery("pull_request", "72d3162e-cc78-11e3-81ab-4c9367dc0958", p.Bytes(t)))
-			if w.Code != http.StatusAccepted {
-				t.Fatalf("status %d %q, want 202", w.Code, w.Body.String())
-			}
+			got := queuedBy(t, "pull_request", "72d3162e-cc78-11e3-81ab-4c9367dc0958", p)
 			var want []Job
 			if tc.queued {
 				want = []Job{wantPRJob(p, "72d3162e-cc78-11e3-81ab-4c9367dc0958")}
@@ -317,7 +313,7 @@ func TestHandlerPullRequest(t *testing.T) {
 					t.Fatalf("example lacks fields: %+v", want[0])
 				}
 			}
-			if diff := cmp.Diff(want, q.queued()); diff != "" {
+			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("queued (-want +got):\n%s", diff)
 			}
 		})

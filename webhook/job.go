@@ -18,7 +18,7 @@ import (
 // Job is one review request taken from a webhook delivery.
 type Job struct {
 	DeliveryID     string    `json:"delivery_id"` // X-GitHub-Delivery: dedupe and logs
-	Event          string    `json:"event"`       // pull_request, check_run, check_suite
+	Event          string    `json:"event"`       // pull_request, check_run, check_suite, merge_group
 	Action         string    `json:"action"`
 	InstallationID int64     `json:"installation_id"`
 	Owner          string    `json:"owner"`
@@ -27,6 +27,11 @@ type Job struct {
 	BaseSHA        string    `json:"base_sha"`
 	HeadSHA        string    `json:"head_sha"`
 	Received       time.Time `json:"received"`
+	// MergeGroup is the head ref of a merge queue's group
+	// (refs/heads/gh-readonly-queue/...) for a merge_group job, which has
+	// no pull request number: the review compares BaseSHA with HeadSHA and
+	// only completes a check run on HeadSHA.
+	MergeGroup string `json:"merge_group,omitempty"`
 	// Updated is the pull request's updated_at from a pull_request event
 	// (zero for check events). GitHub does not promise delivery order, so
 	// coalescing uses it to tell the newer of two pushes.
@@ -35,8 +40,19 @@ type Job struct {
 
 // PRKey names the pull request a job is about, owner/repo#number: jobs with
 // the same key are coalesced and never run at the same time (in the
-// journal; on SQS it is the FIFO message group).
-func (j Job) PRKey() string { return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number) }
+// journal; on SQS it is the FIFO message group). A merge group's key is
+// its head ref, so that its destroyed event supersedes its queued review.
+func (j Job) PRKey() string {
+	if j.MergeGroup != "" {
+		return j.Owner + "/" + j.Repo + "@" + j.MergeGroup
+	}
+	return j.Owner + "/" + j.Repo + "#" + strconv.Itoa(j.Number)
+}
+
+// Cancels reports whether the job only cancels the queued work of its key
+// (a merge group that GitHub destroyed): it supersedes that work and runs
+// nothing.
+func (j Job) Cancels() bool { return j.Event == "merge_group" && j.Action == "destroyed" }
 
 // deliveryKey is what a redelivery repeats. One check_suite delivery can
 // name several pull requests, each its own job, so the key holds both.
@@ -46,7 +62,10 @@ func (j Job) deliveryKey() string { return j.DeliveryID + " " + j.PRKey() }
 // request. Pushes are ordered by the pull request's updated_at, since
 // deliveries may arrive out of order; a re-run request on another head sha
 // than a queued push is older than that push (its check run exists, the
-// push's does not yet) and is dropped. Otherwise the later arrival wins.
+// push's does not yet) and is dropped. Otherwise the later arrival wins,
+// as it does when two pushes share updated_at's second: the order is a
+// hint, for the review reads the pull request's head when it runs and
+// reviews that one (githubreview).
 func Supersedes(next, prev Job) bool {
 	switch {
 	case !next.Updated.IsZero() && !prev.Updated.IsZero():
@@ -60,7 +79,7 @@ func Supersedes(next, prev Job) bool {
 // LogAttrs are the log attributes of a job, the same in every mode (the
 // journal of serve, SQS on Lambda).
 func (j Job) LogAttrs() []any {
-	return []any{
+	attrs := []any{
 		slog.String("delivery", j.DeliveryID),
 		slog.String("event", j.Event),
 		slog.String("action", j.Action),
@@ -69,12 +88,41 @@ func (j Job) LogAttrs() []any {
 		slog.Int("pr", j.Number),
 		slog.String("head_sha", j.HeadSHA),
 	}
+	if j.MergeGroup != "" {
+		attrs = append(attrs, slog.String("merge_group", j.MergeGroup))
+	}
+	return attrs
 }
 
 // Runner runs one job: the review of one pull request at one head sha.
 // An error makes the journal retry the job later, unless it is Permanent.
 type Runner interface {
 	Run(ctx context.Context, job Job) error
+}
+
+// Abandoner is a Runner that can finish what a job leaves behind when its
+// host gives the job up (a permanent error, its last attempt failed, or it
+// was running each time the process died): the Runner's review then
+// completes its check run with cause, so that none is left in progress.
+type Abandoner interface {
+	Runner
+	Abandon(ctx context.Context, job Job, cause error) error
+}
+
+// WithResumable marks a job's context: its host runs the job again if
+// this run fails, and calls Abandon when it gives the job up. A Runner may
+// then leave its work unfinished on a failure (the check run in progress,
+// saying why) for the next run to resume, rather than conclude it: a
+// check that concludes "neutral" after a failure that a retry would fix
+// lets a pull request merge unreviewed.
+func WithResumable(ctx context.Context) context.Context {
+	return context.WithValue(ctx, resumableKey, true)
+}
+
+// Resumable reports whether ctx was marked by WithResumable.
+func Resumable(ctx context.Context) bool {
+	v, _ := ctx.Value(resumableKey).(bool)
+	return v
 }
 
 // RunnerFunc adapts a function to Runner.
@@ -120,6 +168,7 @@ type ctxKey int
 const (
 	loggerKey ctxKey = iota
 	statsKey
+	resumableKey
 )
 
 // Logger returns the logger the journal put in a job's context, carrying

@@ -1,13 +1,17 @@
 package webhook
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -40,6 +44,9 @@ type JournalOptions struct {
 	Logger *slog.Logger
 	// Now is time.Now when nil.
 	Now func() time.Time
+
+	// noSync skips fsync (tests that open many journals).
+	noSync bool
 }
 
 func (o *JournalOptions) defaults() {
@@ -92,19 +99,50 @@ var (
 type record struct {
 	seq       uint64
 	Job       Job       `json:"job"`
-	Attempts  int       `json:"attempts"` // runs started, counted before each run
+	Attempts  int       `json:"attempts"` // runs started, counted before each run (shutdown gives one back)
+	Started   bool      `json:"started,omitempty"`
 	NotBefore time.Time `json:"not_before,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
 }
 
+// started reports whether the job has run, or was running when the process
+// stopped: its check run may be in progress, and only a run of this job
+// finishes it (the Runner resumes or completes it), so it is never
+// coalesced away.
+func (r *record) started() bool { return r.Started || r.Attempts > 0 }
+
+// decodeRecord reads one entry of the jobs bucket. An entry that is not a
+// job the journal could have written is an error: it is dropped, not run.
+func decodeRecord(k, v []byte) (*record, error) {
+	if len(k) != 8 {
+		return nil, fmt.Errorf("key of %d bytes, want 8", len(k))
+	}
+	rec := &record{}
+	if err := json.Unmarshal(v, rec); err != nil {
+		return nil, err
+	}
+	j := rec.Job
+	switch {
+	case j.DeliveryID == "":
+		return nil, errors.New("job has no delivery id")
+	case j.Owner == "" || j.Repo == "" || j.Number <= 0 && j.MergeGroup == "":
+		return nil, errors.New("job names no pull request")
+	case rec.Attempts < 0:
+		return nil, fmt.Errorf("%d attempts", rec.Attempts)
+	}
+	rec.seq = binary.BigEndian.Uint64(k)
+	return rec, nil
+}
+
 // Journal is a durable job queue in one bbolt file, with a worker pool
 // (Run). A job is written and synced before Enqueue returns and deleted
-// only when it has run, failed for good, or been superseded, so a crash or
-// restart loses no accepted job: a job that was running runs again (the
-// review's fingerprints keep it from posting twice).
+// only when it has run, been given up, or been superseded before it
+// started, so a crash or restart loses no accepted job: a job that was
+// running runs again, and the Runner resumes its check run.
 //
 // Jobs for one pull request are coalesced: a newer job replaces the queued
-// one, and a running one finishes before the next of its pull request
+// ones that never started, a job older than one queued or running is
+// dropped, and a running one finishes before the next of its pull request
 // starts.
 type Journal struct {
 	db      *bolt.DB
@@ -115,34 +153,38 @@ type Journal struct {
 	mu      sync.Mutex
 	closed  bool
 	queued  map[uint64]*record // waiting to run
-	byPR    map[string]uint64  // pull request -> its queued job
-	active  map[string]bool    // pull requests with a running job
+	active  map[string]*record // pull request -> its running job
 	changed chan struct{}      // closed and replaced on every change
 }
 
 // OpenJournal opens (or creates) the journal file at path and loads the
 // jobs it holds. A file held by another process is an error after a
-// second, not a hang.
+// second, not a hang. A corrupted file is moved aside (path.corrupt-TIME,
+// logged as an error) and an empty journal takes its place: the jobs it
+// held are lost, but GitHub's redeliveries and the next push re-create the
+// work, where refusing to start would stop every review.
 func OpenJournal(path string, opts JournalOptions) (*Journal, error) {
 	opts.defaults()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		if errors.Is(err, bolterrors.ErrTimeout) {
-			return nil, fmt.Errorf("open journal %s: in use by another process", path)
-		}
-		return nil, fmt.Errorf("open journal %s: %w", path, err)
-	}
 	j := &Journal{
-		db:      db,
 		opts:    opts,
 		log:     opts.Logger,
 		queued:  map[uint64]*record{},
-		byPR:    map[string]uint64{},
-		active:  map[string]bool{},
+		active:  map[string]*record{},
 		changed: make(chan struct{}),
 	}
-	if err := j.load(); err != nil {
-		db.Close()
+	err := j.openChecked(path)
+	var bad *corruptError
+	if errors.As(err, &bad) {
+		aside := fmt.Sprintf("%s.corrupt-%s", path, opts.Now().UTC().Format("20060102T150405.000000000"))
+		if rerr := os.Rename(path, aside); rerr != nil {
+			return nil, fmt.Errorf("open journal %s: %w; moving it aside: %w", path, err, rerr)
+		}
+		j.log.Error("JOURNAL CORRUPTED: moved aside, starting with an empty journal; the jobs it held are lost until GitHub redelivers them or the next push",
+			slog.String("path", path), slog.String("moved_to", aside), slog.Any("error", err))
+		j.queued = map[uint64]*record{}
+		err = j.openChecked(path)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("open journal %s: %w", path, err)
 	}
 	if err := j.prune(); err != nil {
@@ -151,9 +193,239 @@ func OpenJournal(path string, opts JournalOptions) (*Journal, error) {
 	return j, nil
 }
 
+// corruptError is a journal file that bbolt cannot read safely.
+type corruptError struct{ err error }
+
+func (e *corruptError) Error() string { return "corrupted: " + e.err.Error() }
+func (e *corruptError) Unwrap() error { return e.err }
+
+// openChecked opens the journal at path, checks its pages, rewrites what
+// it holds into a fresh file that takes path's place, and loads the jobs.
+// bbolt trusts its pages: on some corruptions it panics, faults on a page
+// pointer past the file, loops on a page that points to itself, or
+// allocates without bound for a free list that says it is huge, and its
+// own check does some of these too. So the old file is opened read-only
+// (its free list is never read), its tree is checked from the file's bytes
+// (pageTree) before bbolt walks it, the walk copies it key by key into a
+// file bbolt lays out itself, and the journal then writes only to that
+// one. A panic or a fault on the way is recovered as a *corruptError.
+func (j *Journal) openChecked(path string) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	var dbs []*bolt.DB
+	var files []*os.File // bbolt's, to close if Open panics before it returns the DB
+	defer func() {
+		if p := recover(); p != nil {
+			err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
+		}
+		if err == nil {
+			return
+		}
+		for _, db := range dbs {
+			closeQuietly(db)
+		}
+		for _, f := range files {
+			f.Close() // releases the lock too; a second Close is harmless
+		}
+	}()
+	open := func(p string, readOnly bool) (*bolt.DB, error) {
+		db, err := bolt.Open(p, 0o600, &bolt.Options{
+			Timeout:  time.Second,
+			ReadOnly: readOnly,
+			NoSync:   j.opts.noSync,
+			OpenFile: func(name string, flag int, perm os.FileMode) (*os.File, error) {
+				f, err := os.OpenFile(name, flag, perm)
+				if f != nil {
+					files = append(files, f)
+				}
+				return f, err
+			},
+		})
+		var pathErr *fs.PathError
+		switch {
+		case errors.Is(err, bolterrors.ErrTimeout):
+			return nil, errors.New("in use by another process")
+		case errors.As(err, &pathErr):
+			return nil, err // the file could not be opened (permissions): not its content
+		case err != nil:
+			// What bbolt says of the file once open (invalid, checksum,
+			// version, a size too small for its metas) is its content.
+			return nil, &corruptError{err}
+		}
+		dbs = append(dbs, db)
+		return db, nil
+	}
+
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		if err := j.rewrite(path, open); err != nil {
+			return err
+		}
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if j.db, err = open(path, false); err != nil {
+		return err
+	}
+	return j.load()
+}
+
+// rewrite checks the journal at path and puts a fresh copy of it in its
+// place. A file in use by a serve that runs is refused (its lock).
+func (j *Journal) rewrite(path string, open func(string, bool) (*bolt.DB, error)) error {
+	old, err := open(path, true)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	t := &pageTree{data: data, seen: map[uint64]bool{}}
+	var root uint64
+	if err := old.View(func(tx *bolt.Tx) error {
+		t.pageSize = uint64(old.Info().PageSize)
+		t.hwm = uint64(tx.Size()) / t.pageSize
+		root = uint64(tx.Cursor().Bucket().Root())
+		return nil
+	}); err != nil {
+		return err
+	}
+	if err := t.check(root); err != nil {
+		return &corruptError{err}
+	}
+	// A second serve started at the same time (both read the old file
+	// under a shared lock) finds tmp locked, and stops: in use.
+	tmp := path + ".compact"
+	fresh, err := openFresh(tmp, open)
+	if err != nil {
+		return err
+	}
+	if err := copyAll(old, fresh); err != nil {
+		return err
+	}
+	if err := fresh.Close(); err != nil {
+		return err
+	}
+	if err := old.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if !j.opts.noSync {
+		syncDir(filepath.Dir(path))
+	}
+	return nil
+}
+
+// openFresh opens the file a rewrite copies into. One that a crash left
+// corrupted is removed and made again: its corruption is not the
+// journal's.
+func openFresh(tmp string, open func(string, bool) (*bolt.DB, error)) (*bolt.DB, error) {
+	try := func() (db *bolt.DB, err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = &corruptError{fmt.Errorf("bbolt panicked: %v", p)}
+			}
+		}()
+		return open(tmp, false)
+	}
+	db, err := try()
+	if bad := (*corruptError)(nil); errors.As(err, &bad) {
+		if err := os.Remove(tmp); err != nil {
+			return nil, err
+		}
+		db, err = try()
+	}
+	if bad := (*corruptError)(nil); errors.As(err, &bad) {
+		return nil, fmt.Errorf("%s: %v", tmp, bad) // not the journal's corruption
+	}
+	return db, err
+}
+
+// copyAll copies every bucket, key, value and bucket sequence of src into
+// dst, in one transaction. What src holds that bbolt would not write (an
+// empty key, a bucket that is not one) is a *corruptError; a failure to
+// write dst is returned as it is.
+func copyAll(src, dst *bolt.DB) error {
+	var bad error
+	err := src.View(func(stx *bolt.Tx) error {
+		return dst.Update(func(dtx *bolt.Tx) error {
+			// dst may hold a copy that a crash cut short.
+			var left [][]byte
+			if err := dtx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+				left = append(left, bytes.Clone(name))
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, name := range left {
+				if err := dtx.DeleteBucket(name); err != nil {
+					return err
+				}
+			}
+			return stx.ForEach(func(name []byte, sb *bolt.Bucket) error {
+				db, err := dtx.CreateBucket(name)
+				if err != nil {
+					bad = err
+					return err
+				}
+				return copyBucket(sb, db, &bad)
+			})
+		})
+	})
+	if bad != nil {
+		return &corruptError{fmt.Errorf("copying the journal: %w", bad)}
+	}
+	return err
+}
+
+func copyBucket(src, dst *bolt.Bucket, bad *error) error {
+	fail := func(err error) error {
+		*bad = err
+		return err
+	}
+	if err := dst.SetSequence(src.Sequence()); err != nil {
+		return fail(err)
+	}
+	return src.ForEach(func(k, v []byte) error {
+		if v != nil {
+			if err := dst.Put(k, v); err != nil {
+				return fail(fmt.Errorf("key %x: %w", k, err))
+			}
+			return nil
+		}
+		sb := src.Bucket(k)
+		if sb == nil {
+			return fail(fmt.Errorf("key %x: neither a value nor a bucket", k))
+		}
+		db, err := dst.CreateBucket(k)
+		if err != nil {
+			return fail(fmt.Errorf("bucket %x: %w", k, err))
+		}
+		return copyBucket(sb, db, bad)
+	})
+}
+
+// syncDir makes a rename in dir durable; where a directory cannot be
+// synced, the rename is as durable as the system makes it.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	defer d.Close()
+	_ = d.Sync()
+}
+
+// closeQuietly closes a database found corrupted; closing may panic too.
+func closeQuietly(db *bolt.DB) {
+	defer func() { _ = recover() }()
+	_ = db.Close()
+}
+
 // load reads the queued jobs in arrival order, replaying coalescing: a job
 // that was running when the process stopped meets the newer job of its
-// pull request again here.
+// pull request again here, and both are kept (the started one first).
 func (j *Journal) load() error {
 	return j.db.Update(func(tx *bolt.Tx) error {
 		if _, err := tx.CreateBucketIfNotExists(deliveriesBucket); err != nil {
@@ -165,25 +437,22 @@ func (j *Journal) load() error {
 		}
 		var drop [][]byte
 		err = b.ForEach(func(k, v []byte) error {
-			rec := &record{}
-			if len(k) != 8 || json.Unmarshal(v, rec) != nil {
-				j.log.Error("journal: dropping unreadable job", slog.String("key", fmt.Sprintf("%x", k)))
+			rec, err := decodeRecord(k, v)
+			if err != nil {
+				j.log.Error("journal: dropping unreadable job", slog.String("key", fmt.Sprintf("%x", k)), slog.Any("error", err))
 				drop = append(drop, k)
 				return nil
 			}
-			rec.seq = binary.BigEndian.Uint64(k)
-			pk := rec.Job.PRKey()
-			if oldSeq, ok := j.byPR[pk]; ok {
-				old := j.queued[oldSeq]
-				if !Supersedes(rec.Job, old.Job) {
-					drop = append(drop, k)
-					return nil
-				}
-				delete(j.queued, oldSeq)
-				drop = append(drop, seqKey(oldSeq))
+			stale, replaced := j.coalesce(rec.Job)
+			if stale != nil && !rec.started() {
+				drop = append(drop, k)
+				return nil
+			}
+			for _, old := range replaced {
+				delete(j.queued, old.seq)
+				drop = append(drop, seqKey(old.seq))
 			}
 			j.queued[rec.seq] = rec
-			j.byPR[pk] = rec.seq
 			return nil
 		})
 		if err != nil {
@@ -194,11 +463,41 @@ func (j *Journal) load() error {
 				return err
 			}
 		}
+		// New jobs must sort after every job kept, whatever the sequence
+		// says.
+		if k, _ := b.Cursor().Last(); len(k) == 8 && binary.BigEndian.Uint64(k) > b.Sequence() {
+			if err := b.SetSequence(binary.BigEndian.Uint64(k)); err != nil {
+				return err
+			}
+		}
 		if len(j.queued) > 0 {
 			j.log.Info("journal: jobs waiting from before", slog.Int("jobs", len(j.queued)))
 		}
 		return nil
 	})
+}
+
+// coalesce compares job with the jobs of its pull request in the journal,
+// queued or running: stale is one of them that job does not supersede
+// (job is then dropped), else replaced are the queued ones job supersedes
+// that never started. j.mu must be held (or the journal not yet shared).
+func (j *Journal) coalesce(job Job) (stale *record, replaced []*record) {
+	pk := job.PRKey()
+	if r := j.active[pk]; r != nil && !Supersedes(job, r.Job) {
+		return r, nil
+	}
+	for _, r := range j.queued {
+		if r.Job.PRKey() != pk {
+			continue
+		}
+		if !Supersedes(job, r.Job) {
+			return r, nil
+		}
+		if !r.started() {
+			replaced = append(replaced, r)
+		}
+	}
+	return nil, replaced
 }
 
 func seqKey(seq uint64) []byte { return binary.BigEndian.AppendUint64(nil, seq) }
@@ -212,8 +511,8 @@ func (j *Journal) notify() {
 }
 
 // Enqueue writes job to the journal and returns once it is on disk. A
-// delivery seen before returns ErrDuplicate; a job older than the queued
-// one of its pull request is accepted and dropped (logged).
+// delivery seen before returns ErrDuplicate; a job older than one queued
+// or running for its pull request is accepted and dropped (logged).
 func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -221,14 +520,12 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if job.DeliveryID == "" {
 		return errors.New("enqueue: job has no delivery id")
 	}
-	pk := job.PRKey()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
 		return ErrClosed
 	}
-	var prev *record
-	stale := false
+	stale, replaced := j.coalesce(job)
 	rec := &record{Job: job}
 	err := j.db.Update(func(tx *bolt.Tx) error {
 		d := tx.Bucket(deliveriesBucket)
@@ -239,14 +536,12 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 		if err := d.Put(key, nanos(j.opts.Now())); err != nil {
 			return err
 		}
+		if stale != nil {
+			return nil
+		}
 		b := tx.Bucket(jobsBucket)
-		if seq, ok := j.byPR[pk]; ok {
-			prev = j.queued[seq]
-			if !Supersedes(job, prev.Job) {
-				stale = true
-				return nil
-			}
-			if err := b.Delete(seqKey(seq)); err != nil {
+		for _, r := range replaced {
+			if err := b.Delete(seqKey(r.seq)); err != nil {
 				return err
 			}
 		}
@@ -267,18 +562,17 @@ func (j *Journal) Enqueue(ctx context.Context, job Job) error {
 	if err != nil {
 		return fmt.Errorf("enqueue: %w", err)
 	}
-	if stale {
-		j.log.Info("journal: job dropped, a newer one for the pull request is queued",
-			append(job.LogAttrs(), slog.String("queued_head_sha", prev.Job.HeadSHA))...)
+	if stale != nil {
+		j.log.Info("journal: job dropped, a newer one for the pull request is queued or running",
+			append(job.LogAttrs(), slog.String("newer_head_sha", stale.Job.HeadSHA), slog.String("newer_delivery", stale.Job.DeliveryID))...)
 		return nil
 	}
-	if prev != nil {
-		delete(j.queued, prev.seq)
+	for _, r := range replaced {
+		delete(j.queued, r.seq)
 		j.log.Info("journal: queued job superseded by a newer one",
-			append(prev.Job.LogAttrs(), slog.String("new_head_sha", job.HeadSHA), slog.String("new_delivery", job.DeliveryID))...)
+			append(r.Job.LogAttrs(), slog.String("new_head_sha", job.HeadSHA), slog.String("new_delivery", job.DeliveryID))...)
 	}
 	j.queued[rec.seq] = rec
-	j.byPR[pk] = rec.seq
 	j.notify()
 	return nil
 }
@@ -303,48 +597,51 @@ func (j *Journal) Close() error {
 	return j.db.Close()
 }
 
-// claim takes the oldest job that may run now and marks its pull request
-// active. Without one it returns when the next delayed job is due (zero:
-// none) and a channel closed on the next change.
-func (j *Journal) claim() (*record, time.Time, <-chan struct{}) {
+// claim takes the oldest job that may run now, marks its pull request
+// active and counts the attempt on disk. Without one it returns when the
+// next delayed job is due (zero: none) and a channel closed on the next
+// change. crashed is set for a job that was running each of the
+// MaxAttempts times the process stopped: it is to be given up, not run.
+func (j *Journal) claim() (rec *record, crashed bool, due time.Time, changed <-chan struct{}) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.closed {
-		return nil, time.Time{}, j.changed
+		return nil, false, time.Time{}, j.changed
 	}
 	now := j.opts.Now()
 	var best *record
-	var due time.Time
-	for _, rec := range j.queued {
-		if j.active[rec.Job.PRKey()] {
+	for _, r := range j.queued {
+		if j.active[r.Job.PRKey()] != nil {
 			continue
 		}
-		if rec.NotBefore.After(now) {
-			if due.IsZero() || rec.NotBefore.Before(due) {
-				due = rec.NotBefore
+		if r.NotBefore.After(now) {
+			if due.IsZero() || r.NotBefore.Before(due) {
+				due = r.NotBefore
 			}
 			continue
 		}
-		if best == nil || rec.seq < best.seq {
-			best = rec
+		if best == nil || r.seq < best.seq {
+			best = r
 		}
 	}
 	if best == nil {
-		return nil, due, j.changed
+		return nil, false, due, j.changed
 	}
-	pk := best.Job.PRKey()
 	delete(j.queued, best.seq)
-	if j.byPR[pk] == best.seq {
-		delete(j.byPR, pk)
+	j.active[best.Job.PRKey()] = best
+	if best.Attempts >= j.opts.MaxAttempts {
+		// Every attempt was counted and none settled: each run ended with
+		// the process.
+		return best, true, time.Time{}, nil
 	}
-	j.active[pk] = true
 	best.Attempts++
+	best.Started = true
 	// Counting the attempt on disk before the run bounds a job that crashes
 	// the process every time it runs.
 	if err := j.put(best); err != nil {
 		j.log.Warn("journal: recording attempt failed", append(best.Job.LogAttrs(), slog.Any("error", err))...)
 	}
-	return best, time.Time{}, nil
+	return best, false, time.Time{}, nil
 }
 
 // put writes rec; j.mu must be held.
@@ -365,38 +662,35 @@ func (j *Journal) remove(rec *record) error {
 type outcome int
 
 const (
-	done        outcome = iota // ran: delete
-	failed                     // error: retry later or give up
+	done        outcome = iota // ran, or given up: delete
+	failed                     // error: retry later
 	interrupted                // cut off by shutdown: leave for the next start
 )
 
 // settle records what became of a claimed job and frees its pull request.
+// A failed job is retried even when a newer one of its pull request is
+// queued: its check run may be in progress, and its next run finishes it
+// (the Runner sees the head moved, completes that run and reviews the new
+// head, or finds it reviewed).
 func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logger) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	pk := rec.Job.PRKey()
-	delete(j.active, pk)
+	delete(j.active, rec.Job.PRKey())
 	defer j.notify()
-	_, newer := j.byPR[pk]
 	keep := false
-	switch {
-	case out == done:
-	case newer:
-		log.Info("journal: unfinished job superseded by a newer one")
-	case out == interrupted:
+	switch out {
+	case done:
+	case interrupted:
 		rec.Attempts-- // shutdown is not the job's fault
 		keep = true
 		log.Warn("journal: job interrupted by shutdown, left in the journal")
-	case IsPermanent(runErr) || rec.Attempts >= j.opts.MaxAttempts:
-		log.Error("journal: job failed for good, giving up",
-			slog.Int("attempts", rec.Attempts), slog.Bool("permanent", IsPermanent(runErr)), slog.Any("error", runErr))
-	default:
+	case failed:
 		wait := j.opts.Backoff(rec.Attempts)
 		rec.NotBefore = j.opts.Now().Add(wait)
 		rec.LastError = runErr.Error()
 		keep = true
 		log.Warn("journal: job failed, will retry",
-			slog.Int("attempts", rec.Attempts), slog.Duration("retry_in", wait), slog.Any("error", runErr))
+			slog.Int("attempts", rec.Attempts), slog.Int64("retry_in_ms", wait.Milliseconds()), slog.Any("error", runErr))
 	}
 	if j.closed {
 		return
@@ -411,7 +705,6 @@ func (j *Journal) settle(rec *record, out outcome, runErr error, log *slog.Logge
 		log.Error("journal: saving job failed", slog.Any("error", err))
 	}
 	j.queued[rec.seq] = rec
-	j.byPR[pk] = rec.seq
 }
 
 // Run runs queued jobs with the pool of workers until ctx is cancelled.
@@ -456,7 +749,7 @@ func (j *Journal) Run(ctx context.Context, r Runner) error {
 
 func (j *Journal) work(ctx, jobsCtx context.Context, r Runner) {
 	for ctx.Err() == nil {
-		rec, due, changed := j.claim()
+		rec, crashed, due, changed := j.claim()
 		if rec == nil {
 			var timer <-chan time.Time
 			var t *time.Timer
@@ -474,8 +767,41 @@ func (j *Journal) work(ctx, jobsCtx context.Context, r Runner) {
 			}
 			continue
 		}
+		if crashed {
+			j.giveUpCrashed(jobsCtx, r, rec)
+			continue
+		}
 		j.runOne(jobsCtx, r, rec)
 	}
+}
+
+// abandonTimeout bounds Abandon, which completes a given-up job's check
+// run.
+const abandonTimeout = time.Minute
+
+// giveUp hands a job given up for good to the Runner's Abandon, if it has
+// one, so that nothing the job started is left in progress.
+func (j *Journal) giveUp(jobsCtx context.Context, r Runner, rec *record, cause error, log *slog.Logger) {
+	a, ok := r.(Abandoner)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(jobsCtx, abandonTimeout)
+	defer cancel()
+	ctx, _ = JobContext(ctx, log)
+	if err := safeAbandon(ctx, a, rec.Job, cause); err != nil {
+		log.Error("journal: finishing the given-up job failed", slog.Any("error", err))
+	}
+}
+
+// giveUpCrashed gives up a job that was running each time the process
+// stopped, without running it again.
+func (j *Journal) giveUpCrashed(jobsCtx context.Context, r Runner, rec *record) {
+	log := j.log.With(rec.Job.LogAttrs()...).With(slog.Int("attempts", rec.Attempts))
+	cause := fmt.Errorf("the review was running each of the %d times the server stopped; it was given up", rec.Attempts)
+	log.Error("journal: job failed for good, giving up: it was running each time the process stopped")
+	j.giveUp(jobsCtx, r, rec, cause, log)
+	j.settle(rec, done, nil, log)
 }
 
 // runOne runs one claimed job and logs its outcome with everything known.
@@ -484,6 +810,9 @@ func (j *Journal) runOne(jobsCtx context.Context, r Runner, rec *record) {
 	ctx, cancel := context.WithTimeout(jobsCtx, j.opts.JobTimeout)
 	defer cancel()
 	ctx, stats := JobContext(ctx, log)
+	if _, ok := r.(Abandoner); ok {
+		ctx = WithResumable(ctx)
+	}
 
 	start := j.opts.Now()
 	err := safeRun(ctx, r, rec.Job)
@@ -501,6 +830,11 @@ func (j *Journal) runOne(jobsCtx context.Context, r Runner, rec *record) {
 		j.settle(rec, done, nil, log)
 	case jobsCtx.Err() != nil:
 		j.settle(rec, interrupted, err, log)
+	case IsPermanent(err) || rec.Attempts >= j.opts.MaxAttempts:
+		log.Error("journal: job failed for good, giving up",
+			slog.Int("attempts", rec.Attempts), slog.Bool("permanent", IsPermanent(err)), slog.Any("error", err))
+		j.giveUp(jobsCtx, r, rec, err, log)
+		j.settle(rec, done, err, log)
 	default:
 		j.settle(rec, failed, err, log)
 	}
@@ -515,6 +849,16 @@ func safeRun(ctx context.Context, r Runner, job Job) (err error) {
 		}
 	}()
 	return r.Run(ctx, job)
+}
+
+// safeAbandon is safeRun for Abandon.
+func safeAbandon(ctx context.Context, a Abandoner, job Job, cause error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("abandon panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return a.Abandon(ctx, job, cause)
 }
 
 // prune forgets delivery ids older than the retention.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -77,6 +78,15 @@ func (r *recorder) Run(ctx context.Context, job Job) error {
 	r.mu.Unlock()
 	r.ran <- job
 	return err
+}
+
+// heads are the head shas of jobs, in order.
+func heads(jobs []Job) []string {
+	var out []string
+	for _, jb := range jobs {
+		out = append(out, jb.HeadSHA)
+	}
+	return out
 }
 
 func (r *recorder) done() []Job {
@@ -177,7 +187,7 @@ func TestJournalRunningJobRunsAgainAfterCrash(t *testing.T) {
 	}
 	// Claim it as a worker would and "crash": the file is closed with the
 	// job claimed but never settled.
-	rec, _, _ := j.claim()
+	rec, _, _, _ := j.claim()
 	if rec == nil {
 		t.Fatal("no job to claim")
 	}
@@ -291,10 +301,7 @@ func TestJournalCoalesces(t *testing.T) {
 			run(t, j, r)
 			wait(t, r.ran, len(tc.want))
 			waitEmpty(t, j)
-			var got []string
-			for _, jb := range r.done() {
-				got = append(got, jb.HeadSHA)
-			}
+			got := heads(r.done())
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("head shas reviewed (-want +got):\n%s", diff)
 			}
@@ -302,28 +309,65 @@ func TestJournalCoalesces(t *testing.T) {
 	}
 }
 
-func TestJournalCoalescingSurvivesRestart(t *testing.T) {
+// TestJournalRunningJobResumesAfterRestart: a job that was running when the
+// process died is not coalesced away by the newer job that came in
+// meanwhile: it may have left its check run in progress, and only its own
+// run finishes it. It runs first, then the newer one.
+func TestJournalRunningJobResumesAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	j := openJournal(t, dir, JournalOptions{})
 	if err := j.Enqueue(t.Context(), job("d1", 1, "aaa", 1)); err != nil {
 		t.Fatal(err)
 	}
-	// "aaa" was running when the process died; "bbb" came in meanwhile.
-	if rec, _, _ := j.claim(); rec == nil {
+	// "aaa" was running when the process died; "bbb" came in meanwhile, and
+	// "ccc" after it (which replaces "bbb", never started).
+	if rec, _, _, _ := j.claim(); rec == nil {
 		t.Fatal("no job to claim")
 	}
+	for _, jb := range []Job{job("d2", 1, "bbb", 2), job("d3", 1, "ccc", 3)} {
+		if err := j.Enqueue(t.Context(), jb); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	j = openJournal(t, dir, JournalOptions{Workers: 2})
+	if j.Len() != 2 {
+		t.Fatalf("reopened journal holds %d jobs, want the started one and the newest", j.Len())
+	}
+	r := newRecorder(nil)
+	run(t, j, r)
+	got := heads(wait(t, r.ran, 2))
+	if diff := cmp.Diff([]string{"aaa", "ccc"}, got); diff != "" {
+		t.Errorf("heads run after the restart (-want +got):\n%s", diff)
+	}
+}
+
+// TestJournalInterruptedJobIsNotReplaced: a job cut off by shutdown gets
+// its attempt back, but it has started (its check run may be in progress):
+// a newer job that comes in before the next start does not replace it.
+func TestJournalInterruptedJobIsNotReplaced(t *testing.T) {
+	dir := t.TempDir()
+	started := make(chan struct{})
+	j := openJournal(t, dir, JournalOptions{Grace: time.Millisecond})
+	stop := run(t, j, RunnerFunc(func(ctx context.Context, jb Job) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	}))
+	if err := j.Enqueue(t.Context(), job("d1", 1, "aaa", 1)); err != nil {
+		t.Fatal(err)
+	}
+	<-started
+	stop()
 	if err := j.Enqueue(t.Context(), job("d2", 1, "bbb", 2)); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
 	j = openJournal(t, dir, JournalOptions{})
-	if j.Len() != 1 {
-		t.Fatalf("reopened journal holds %d jobs, want only the newer head", j.Len())
-	}
 	r := newRecorder(nil)
 	run(t, j, r)
-	if got := wait(t, r.ran, 1)[0].HeadSHA; got != "bbb" {
-		t.Errorf("ran head %s after restart, want bbb", got)
+	if diff := cmp.Diff([]string{"aaa", "bbb"}, heads(wait(t, r.ran, 2))); diff != "" {
+		t.Errorf("heads run after the restart (-want +got):\n%s", diff)
 	}
 }
 
@@ -480,40 +524,160 @@ func TestJournalRetryWaitsForBackoff(t *testing.T) {
 	}
 }
 
-func TestJournalNewerJobReplacesFailedOne(t *testing.T) {
-	release := make(chan struct{})
-	r := newRecorder(func(ctx context.Context, jb Job) error {
-		if jb.HeadSHA == "aaa" {
-			<-release
-			return errors.New("failed")
-		}
-		return nil
-	})
-	started := make(chan struct{})
-	j := openJournal(t, t.TempDir(), JournalOptions{Backoff: func(int) time.Duration { return time.Millisecond }})
-	run(t, j, RunnerFunc(func(ctx context.Context, jb Job) error {
-		if jb.HeadSHA == "aaa" {
-			close(started)
-		}
-		return r.Run(ctx, jb)
-	}))
+// TestJournalJobArrivesWhileOneFails: the first run of a pull request
+// fails while another job of it comes in.
+//
+// An older push delivered late is issue 14's first defect: it must not be
+// queued behind the running job and then replace it, leaving the newest
+// head unreviewed; the newest head is retried instead.
+//
+// A newer push runs at once, and the failed job is still retried (its
+// check run may be in progress, and only its own run finishes it).
+func TestJournalJobArrivesWhileOneFails(t *testing.T) {
+	tests := map[string]struct {
+		first, next Job
+		backoff     time.Duration
+		want        []string // heads run, in order
+	}{
+		"older push delivered late": {first: job("d2", 1, "bbb", 2), next: job("d1", 1, "aaa", 1),
+			backoff: time.Millisecond, want: []string{"bbb", "bbb"}},
+		"newer push": {first: job("d1", 1, "aaa", 1), next: job("d2", 1, "bbb", 2),
+			backoff: 200 * time.Millisecond, want: []string{"aaa", "bbb", "aaa"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			started := make(chan struct{})
+			release := make(chan struct{})
+			var runs atomic.Int32
+			r := newRecorder(func(ctx context.Context, jb Job) error {
+				if runs.Add(1) == 1 {
+					close(started)
+					<-release
+					return errors.New("github said 502")
+				}
+				return nil
+			})
+			j := openJournal(t, t.TempDir(), JournalOptions{Backoff: func(int) time.Duration { return tc.backoff }})
+			run(t, j, r)
+			if err := j.Enqueue(t.Context(), tc.first); err != nil {
+				t.Fatal(err)
+			}
+			<-started
+			if err := j.Enqueue(t.Context(), tc.next); err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			wait(t, r.ran, len(tc.want))
+			waitEmpty(t, j)
+			time.Sleep(20 * time.Millisecond) // a wrong extra run would show here
+			if diff := cmp.Diff(tc.want, heads(r.done())); diff != "" {
+				t.Errorf("heads run (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// abandoner is a recorder that is also an Abandoner.
+type abandoner struct {
+	*recorder
+	mu        sync.Mutex
+	abandoned []string // head sha: cause
+	resumable []bool   // Resumable(ctx) of each run
+}
+
+func (a *abandoner) Run(ctx context.Context, jb Job) error {
+	a.mu.Lock()
+	a.resumable = append(a.resumable, Resumable(ctx))
+	a.mu.Unlock()
+	return a.recorder.Run(ctx, jb)
+}
+
+func (a *abandoner) Abandon(ctx context.Context, jb Job, cause error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.abandoned = append(a.abandoned, jb.HeadSHA+": "+cause.Error())
+	return nil
+}
+
+func (a *abandoner) gaveUp() []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Clone(a.abandoned)
+}
+
+// TestJournalAbandonsWhatItGivesUp: a job given up for good is handed to
+// the Runner's Abandon (which completes its check run), and its runs are
+// told that the journal will either run them again or abandon them.
+func TestJournalAbandonsWhatItGivesUp(t *testing.T) {
+	boom := errors.New("github said 502")
+	tests := map[string]struct {
+		err  error // every run's; nil panics
+		want []string
+	}{
+		"last attempt failed": {err: boom, want: []string{"aaa: github said 502"}},
+		"permanent error":     {err: Permanent(errors.New("repository gone")), want: []string{"aaa: repository gone"}},
+		"panic":               {err: nil, want: []string{"aaa: runner panicked: runner bug"}},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := &abandoner{recorder: newRecorder(func(ctx context.Context, jb Job) error {
+				if tc.err == nil {
+					panic("runner bug")
+				}
+				return tc.err
+			})}
+			j := openJournal(t, t.TempDir(), JournalOptions{MaxAttempts: 2, Backoff: func(int) time.Duration { return time.Millisecond }})
+			run(t, j, a)
+			if err := j.Enqueue(t.Context(), job("d1", 1, "aaa", 1)); err != nil {
+				t.Fatal(err)
+			}
+			waitEmpty(t, j)
+			var got []string
+			for _, g := range a.gaveUp() {
+				got = append(got, strings.SplitN(g, "\n", 2)[0]) // a panic's stack follows
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("abandoned (-want +got):\n%s", diff)
+			}
+			a.mu.Lock()
+			defer a.mu.Unlock()
+			for i, r := range a.resumable {
+				if !r {
+					t.Errorf("run %d was not told it is resumable", i+1)
+				}
+			}
+		})
+	}
+}
+
+// TestJournalGivesUpAJobThatCrashesTheProcess: attempts are counted on
+// disk before each run, so a job that takes the process down every time
+// it runs is given up (and abandoned) after MaxAttempts, not run forever.
+func TestJournalGivesUpAJobThatCrashesTheProcess(t *testing.T) {
+	const maxAttempts = 3
+	dir := t.TempDir()
+	j := openJournal(t, dir, JournalOptions{MaxAttempts: maxAttempts})
 	if err := j.Enqueue(t.Context(), job("d1", 1, "aaa", 1)); err != nil {
 		t.Fatal(err)
 	}
-	<-started
-	if err := j.Enqueue(t.Context(), job("d2", 1, "bbb", 2)); err != nil {
-		t.Fatal(err)
+	for range maxAttempts {
+		// A worker claims the job and the process dies while it runs.
+		rec, crashed, _, _ := j.claim()
+		if rec == nil || crashed {
+			t.Fatalf("claim: %v crashed=%v, want the job to run", rec, crashed)
+		}
+		j.Close()
+		j = openJournal(t, dir, JournalOptions{MaxAttempts: maxAttempts})
 	}
-	close(release)
-	wait(t, r.ran, 2)
+	a := &abandoner{recorder: newRecorder(nil)}
+	run(t, j, a)
 	waitEmpty(t, j)
-	time.Sleep(20 * time.Millisecond)
-	var got []string
-	for _, jb := range r.done() {
-		got = append(got, jb.HeadSHA)
+	if n := len(a.done()); n != 0 {
+		t.Errorf("the job ran a %d. time", maxAttempts+n)
 	}
-	if diff := cmp.Diff([]string{"aaa", "bbb"}, got); diff != "" {
-		t.Errorf("the failed older head must not be retried once a newer one is queued (-want +got):\n%s", diff)
+	want := []string{"aaa: the review was running each of the 3 times the server stopped; it was given up"}
+	if diff := cmp.Diff(want, a.gaveUp()); diff != "" {
+		t.Errorf("abandoned (-want +got):\n%s", diff)
 	}
 }
 

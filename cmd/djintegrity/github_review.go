@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -54,14 +55,14 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 	if err != nil {
 		return usagef("read the workflow's event: %v", err)
 	}
-	var ev github.PullRequestEvent
-	if err := json.Unmarshal(b, &ev); err != nil {
-		return usagef("parse the workflow's event %s: %v", eventPath, err)
+	pr, err := eventPullRequest(b, getenv("GITHUB_EVENT_NAME"))
+	if err != nil {
+		return usagef("the workflow's event %s: %v", eventPath, err)
 	}
-	pull := ev.GetPullRequest()
-	if pull == nil || pull.GetNumber() == 0 || pull.GetHead().GetSHA() == "" || pull.GetBase().GetSHA() == "" {
-		return usagef("the workflow's event (%s) is not a pull request: run --github-review on pull_request", cmp.Or(getenv("GITHUB_EVENT_NAME"), "unknown"))
-	}
+	pr.DeliveryID, pr.Owner, pr.Repo = getenv("GITHUB_RUN_ID"), owner, repo
+	// Re-running the workflow asks for the review again, even of a head
+	// reviewed before.
+	pr.Rerun = cmp.Or(getenv("GITHUB_RUN_ATTEMPT"), "1") != "1"
 
 	level := slog.LevelInfo
 	if verbose {
@@ -76,16 +77,34 @@ func runGitHubReview(ctx context.Context, getenv func(string) string, stderr io.
 	if err != nil {
 		return usageError{err}
 	}
-	pr := githubreview.PullRequest{
-		DeliveryID: getenv("GITHUB_RUN_ID"),
-		Owner:      owner,
-		Repo:       repo,
-		Number:     pull.GetNumber(),
-		BaseSHA:    pull.GetBase().GetSHA(),
-		HeadSHA:    pull.GetHead().GetSHA(),
-	}
 	if _, err := r.Review(ctx, pr); err != nil {
 		return fmt.Errorf("github review: %w", err)
 	}
 	return nil
+}
+
+// eventPullRequest reads what to review from the workflow's event: a pull
+// request, or a merge queue's group (on: merge_group), whose check run the
+// queue waits for.
+func eventPullRequest(b []byte, name string) (githubreview.PullRequest, error) {
+	if name == "merge_group" {
+		var ev github.MergeGroupEvent
+		if err := json.Unmarshal(b, &ev); err != nil {
+			return githubreview.PullRequest{}, fmt.Errorf("parse: %w", err)
+		}
+		g := ev.GetMergeGroup()
+		if g.GetHeadRef() == "" || g.GetHeadSHA() == "" || g.GetBaseSHA() == "" {
+			return githubreview.PullRequest{}, errors.New("merge_group without a head ref, head sha and base sha")
+		}
+		return githubreview.PullRequest{MergeGroup: g.GetHeadRef(), BaseSHA: g.GetBaseSHA(), HeadSHA: g.GetHeadSHA()}, nil
+	}
+	var ev github.PullRequestEvent
+	if err := json.Unmarshal(b, &ev); err != nil {
+		return githubreview.PullRequest{}, fmt.Errorf("parse: %w", err)
+	}
+	pull := ev.GetPullRequest()
+	if pull == nil || pull.GetNumber() == 0 || pull.GetHead().GetSHA() == "" || pull.GetBase().GetSHA() == "" {
+		return githubreview.PullRequest{}, fmt.Errorf("%s is not a pull request: run --github-review on pull_request or merge_group", cmp.Or(name, "unknown"))
+	}
+	return githubreview.PullRequest{Number: pull.GetNumber(), BaseSHA: pull.GetBase().GetSHA(), HeadSHA: pull.GetHead().GetSHA()}, nil
 }

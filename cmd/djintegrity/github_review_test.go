@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/webhook"
 )
@@ -110,7 +108,7 @@ func TestCheckGitHubReviewUsage(t *testing.T) {
 		"not in actions": {map[string]string{}, "GITHUB_EVENT_PATH is not set"},
 		"no token":       {map[string]string{"GITHUB_EVENT_PATH": pr, "GITHUB_REPOSITORY": "o/r"}, "GITHUB_TOKEN is not set"},
 		"bad repository": {map[string]string{"GITHUB_EVENT_PATH": pr, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o"}, "not owner/name"},
-		"push event":     {map[string]string{"GITHUB_EVENT_PATH": push, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "push"}, "(push) is not a pull request"},
+		"push event":     {map[string]string{"GITHUB_EVENT_PATH": push, "GITHUB_TOKEN": "t", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "push"}, "push is not a pull request"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, k := range []string{"GITHUB_EVENT_PATH", "GITHUB_TOKEN", "GITHUB_REPOSITORY", "GITHUB_EVENT_NAME", "GITHUB_API_URL"} {
@@ -124,47 +122,34 @@ func TestCheckGitHubReviewUsage(t *testing.T) {
 	}
 }
 
-// TestActionYAML: the composite action builds djintegrity from the action's
-// own checkout and runs the GitHub review with the token input.
-func TestActionYAML(t *testing.T) {
-	b, err := os.ReadFile("../../action.yml")
-	if err != nil {
-		t.Fatal(err)
+// TestCheckGitHubReviewMergeGroup runs the Action's step on GitHub's
+// merge_group example (on: merge_group): the group's head is reviewed
+// against its base and the check run lands on the head, with no review.
+func TestCheckGitHubReviewMergeGroup(t *testing.T) {
+	payload := webhookExample(t, "merge_group", "checks_requested")
+	repo := payload["repository"].(map[string]any)
+	owner, name, _ := strings.Cut(repo["full_name"].(string), "/")
+	base := githubtest.ReadTree(t, "../../examples/shop/base")
+	s := githubtest.NewServer(t, githubtest.WithPullRequest(owner, name, 1, base, base), githubtest.WithToken("ghs_actions"))
+	baseSHA := s.PullRequest().BaseSHA
+	headSHA := s.AddCommit(githubtest.ReadTree(t, "../../examples/shop/head"), baseSHA)
+	// The fake's commits have ids of their own: the payload names them.
+	group := payload["merge_group"].(map[string]any)
+	group["base_sha"], group["head_sha"] = baseSHA, headSHA
+
+	t.Setenv("GITHUB_EVENT_PATH", writeEvent(t, payload))
+	t.Setenv("GITHUB_EVENT_NAME", "merge_group")
+	t.Setenv("GITHUB_TOKEN", "ghs_actions")
+	t.Setenv("GITHUB_REPOSITORY", owner+"/"+name)
+	t.Setenv("GITHUB_API_URL", strings.TrimSuffix(s.URL(), "/"))
+	if _, stderr, code := runCLI(t, "check", "--github-review"); code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, stderr)
 	}
-	var action struct {
-		Name   string `yaml:"name"`
-		Inputs map[string]struct {
-			Default string `yaml:"default"`
-		} `yaml:"inputs"`
-		Runs struct {
-			Using string `yaml:"using"`
-			Steps []struct {
-				Uses  string            `yaml:"uses"`
-				Run   string            `yaml:"run"`
-				Shell string            `yaml:"shell"`
-				Env   map[string]string `yaml:"env"`
-			} `yaml:"steps"`
-		} `yaml:"runs"`
+	if n := len(s.Reviews()); n != 0 {
+		t.Errorf("%d reviews on a merge group, want none", n)
 	}
-	if err := yaml.Unmarshal(b, &action); err != nil {
-		t.Fatalf("action.yml: %v", err)
-	}
-	if action.Runs.Using != "composite" {
-		t.Errorf("runs.using %q, want composite", action.Runs.Using)
-	}
-	if action.Inputs["github-token"].Default != "${{ github.token }}" {
-		t.Errorf("github-token input defaults to %q, want the job's token", action.Inputs["github-token"].Default)
-	}
-	var build, review bool
-	for _, s := range action.Runs.Steps {
-		if s.Run != "" && s.Shell == "" {
-			t.Errorf("composite run step without shell: %q", s.Run)
-		}
-		build = build || strings.Contains(s.Run, "go build") && strings.Contains(s.Run, "./cmd/djintegrity")
-		review = review || strings.Contains(s.Run, "check") && strings.Contains(s.Run, "--github-review") &&
-			s.Env["GITHUB_TOKEN"] == "${{ inputs.github-token }}"
-	}
-	if !build || !review {
-		t.Errorf("action.yml builds djintegrity: %v, runs check --github-review with the token: %v", build, review)
+	runs := s.CheckRuns()
+	if len(runs) != 1 || runs[0].HeadSHA != headSHA || runs[0].Conclusion != "failure" || runs[0].Name != webhook.DefaultCheckName {
+		t.Errorf("want one failing %s check run on the group's head %s, got %+v", webhook.DefaultCheckName, headSHA, runs)
 	}
 }

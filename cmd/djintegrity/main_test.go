@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/djintegrity/djintegrity/internal/testtree"
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -25,7 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asCLI) == "1" {
 		main()
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeRelease()
+	os.Exit(code)
 }
 
 // runCLI runs the program as main would and returns its output and status.
@@ -54,6 +57,7 @@ type jsonReport struct {
 			EndLine   int    `json:"end_line"`
 			Message   string `json:"message"`
 		} `json:"related,omitempty"`
+		URL string `json:"url"`
 	} `json:"findings"`
 	FilesAnalyzed int      `json:"files_analyzed"`
 	DurationMS    *int     `json:"duration_ms"`
@@ -145,23 +149,25 @@ func gitRepo(t *testing.T) string {
 		t.Skip("git not installed")
 	}
 	repo := t.TempDir()
-	git := func(args ...string) {
-		t.Helper()
-		cmd := exec.CommandContext(t.Context(), "git", args...)
-		cmd.Dir = repo
-		cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
-			"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("git %v: %v\n%s", args, err, out)
-		}
-	}
-	git("init", "-q", "-b", "main")
+	gitIn(t, repo, "init", "-q", "-b", "main")
 	testtree.Copy(t, "../../examples/shop/base", repo)
-	git("add", "-A")
-	git("commit", "-q", "-m", "base")
-	git("checkout", "-q", "-b", "feature")
+	gitIn(t, repo, "add", "-A")
+	gitIn(t, repo, "commit", "-q", "-m", "base")
+	gitIn(t, repo, "checkout", "-q", "-b", "feature")
 	replaceTree(t, "../../examples/shop/head", repo)
 	return repo
+}
+
+// gitIn runs git in repo with a fixed identity and no user configuration.
+func gitIn(t *testing.T, repo string, args ...string) {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), "git", args...)
+	cmd.Dir = repo
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com",
+		"GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com", "GIT_CONFIG_GLOBAL=/dev/null")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
 }
 
 func TestCheckGitRepository(t *testing.T) {
@@ -170,7 +176,7 @@ func TestCheckGitRepository(t *testing.T) {
 	repo := gitRepo(t)
 
 	t.Run("working tree against the merge-base with main", func(t *testing.T) {
-		got := decodeReport(t, mustRun(t, "check", "--format", "json", repo))
+		got := decodeReport(t, mustRun(t, "check", repo, "--format", "json")) // flags after REPO
 		if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
 			t.Errorf("working-tree review differs from the two-tree review (-want +got):\n%s", diff)
 		}
@@ -200,7 +206,7 @@ func mustRun(t *testing.T, args ...string) string {
 }
 
 func TestFormats(t *testing.T) {
-	for _, format := range []string{"text", "json", "sarif", "markdown"} {
+	for _, format := range []string{"text", "json", "sarif", "markdown", "github"} {
 		t.Run(format, func(t *testing.T) {
 			stdout, stderr, code := runCLI(t, "check", "--format", format,
 				"--base-dir", "../../examples/shop/base", "--head-dir", "../../examples/shop/head")
@@ -209,6 +215,9 @@ func TestFormats(t *testing.T) {
 			}
 			if !strings.Contains(stdout, "check-then-insert") {
 				t.Errorf("%s output does not name check-then-insert:\n%s", format, stdout)
+			}
+			if page := review.RuleURL("check-then-insert"); !strings.Contains(stdout, page) {
+				t.Errorf("%s output does not link the rule's page %s", format, page)
 			}
 		})
 	}
@@ -238,7 +247,14 @@ func TestExitStatus(t *testing.T) {
 		"missing config file":                 {append([]string{"check", "--config", "/nonexistent.yml"}, shop...), exitUsage, "nonexistent.yml"},
 		"bad --fail-on":                       {append([]string{"check", "--fail-on", "fatal"}, shop...), exitUsage, "fatal"},
 		"bad --format":                        {append([]string{"check", "--format", "xml"}, shop...), exitUsage, "xml"},
-		"unknown flag":                        {[]string{"check", "--nope"}, exitUsage, "nope"},
+		"unknown flag":                        {[]string{"check", "--nope"}, exitUsage, "djintegrity: check: flag provided but not defined: -nope\nRun 'djintegrity check -h' for the flags.\n"},
+		"unknown flag after REPO":             {[]string{"check", ".", "--nope"}, exitUsage, "-nope"},
+		"flags after REPO":                    {[]string{"check", notRepo, "--fail-on", "never", "--base", "HEAD"}, exitUsage, "not in a git repository"},
+		"two repositories":                    {[]string{"check", ".", "--format", "json", "other"}, exitUsage, "at most one repository"},
+		"--exit-zero":                         {append([]string{"check", "--exit-zero"}, shop...), exitOK, ""},
+		"--exit-zero keeps usage errors":      {[]string{"check", "--exit-zero", "--format", "xml", "--base-dir", "."}, exitUsage, "go together"},
+		"outside a git repository":            {[]string{"check", notRepo}, exitUsage, "give --base-dir BASE --head-dir HEAD"},
+		"--fix with --staged":                 {[]string{"check", "--fix", "--staged"}, exitUsage, "--fix and --diff"},
 		"missing directory":                   {[]string{"check", "--base-dir", "/nonexistent", "--head-dir", "."}, exitUsage, "/nonexistent"},
 		"half a directory pair":               {[]string{"check", "--base-dir", "."}, exitUsage, "go together"},
 		"not a git repository":                {[]string{"check", "--base", "HEAD~1", notRepo}, exitUsage, ""},

@@ -86,11 +86,8 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	keyText := getenv("DJINTEGRITY_PRIVATE_KEY")
 
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, serveUsage)
-		fs.PrintDefaults()
-	}
+	fs.SetOutput(io.Discard) // a bad flag is said once, by exitCode
+	fs.Usage = func() {}
 	fs.StringVar(&appID, "app-id", appID, "the App's `id` (DJINTEGRITY_APP_ID)")
 	fs.StringVar(&keyFile, "private-key-file", keyFile, "the App's private key PEM `file` (DJINTEGRITY_PRIVATE_KEY_FILE)")
 	fs.StringVar(&cfg.GitHubURL, "github-url", cfg.GitHubURL, "REST base `URL` (DJINTEGRITY_GITHUB_URL)")
@@ -102,48 +99,62 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 	keyFlagSet := false
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stderr, serveUsage)
+			fs.SetOutput(stderr)
+			fs.PrintDefaults()
 			return nil, err
 		}
-		return nil, usageError{err}
+		return nil, usagef("serve: %v\nRun 'djintegrity serve -h' for the settings and flags.", err)
 	}
 	fs.Visit(func(f *flag.Flag) { keyFlagSet = keyFlagSet || f.Name == "private-key-file" })
 	if fs.NArg() > 0 {
 		return nil, usagef("serve takes no arguments, got %q", fs.Args())
 	}
 
+	// Every bad or missing setting at once: a deploy should not take one
+	// restart per variable.
+	var problems []string
+	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	var err error
 	if cfg.AppID, err = strconv.ParseInt(strings.TrimSpace(appID), 10, 64); err != nil || cfg.AppID <= 0 {
-		return nil, usagef("DJINTEGRITY_APP_ID %q: want the App's numeric id", appID)
+		bad("DJINTEGRITY_APP_ID %q: want the App's numeric id", appID)
 	}
 	if workers != "" {
 		if cfg.Workers, err = strconv.Atoi(strings.TrimSpace(workers)); err != nil || cfg.Workers <= 0 || cfg.Workers > 256 {
-			return nil, usagef("DJINTEGRITY_WORKERS %q: want 1 to 256", workers)
+			bad("DJINTEGRITY_WORKERS %q: want 1 to 256", workers)
 		}
 	}
 	if cfg.Grace <= 0 {
-		return nil, usagef("-grace %v: want a positive duration", cfg.Grace)
+		bad("-grace %v: want a positive duration", cfg.Grace)
 	}
 	switch {
 	case keyFile != "" && keyText != "" && !keyFlagSet:
-		return nil, usagef("both DJINTEGRITY_PRIVATE_KEY_FILE and DJINTEGRITY_PRIVATE_KEY are set: give one")
+		bad("both DJINTEGRITY_PRIVATE_KEY_FILE and DJINTEGRITY_PRIVATE_KEY are set: give one")
 	case keyFile != "":
 		if cfg.PrivateKey, err = os.ReadFile(keyFile); err != nil {
-			return nil, usagef("private key: %w", err)
+			bad("private key: %v", err)
 		}
 	case keyText != "":
 		cfg.PrivateKey = []byte(keyText)
 	default:
-		return nil, usagef("no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY")
+		bad("no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY")
 	}
 	// Fail closed: without a secret anyone could ask for reviews.
 	if cfg.WebhookSecret = []byte(getenv("DJINTEGRITY_WEBHOOK_SECRET")); len(cfg.WebhookSecret) == 0 {
-		return nil, usagef("DJINTEGRITY_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
+		bad("DJINTEGRITY_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
 	}
 	if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
-		return nil, usagef("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
+		bad("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
 	}
 	if cfg.DataDir == "" {
-		return nil, usagef("DJINTEGRITY_DATA_DIR is empty")
+		bad("DJINTEGRITY_DATA_DIR is empty")
+	}
+	switch len(problems) {
+	case 0:
+	case 1:
+		return nil, usagef("%s", problems[0])
+	default:
+		return nil, usagef("%d settings to fix:\n  %s", len(problems), strings.Join(problems, "\n  "))
 	}
 	return cfg, nil
 }
@@ -261,7 +272,7 @@ func serveOn(ctx context.Context, cfg *serveConfig, ln net.Listener, runner webh
 	}
 	ready.Store(false)
 	stopWork() // before the log line, which says no review starts any more
-	log.Info("shutting down: no new deliveries; running reviews may finish", slog.Duration("grace", cfg.Grace))
+	log.Info("shutting down: no new deliveries; running reviews may finish", slog.Int64("grace_ms", cfg.Grace.Milliseconds()))
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), httpShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

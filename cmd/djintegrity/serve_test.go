@@ -11,11 +11,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -98,6 +98,10 @@ func TestServeConfig(t *testing.T) {
 		"bad GitHub URL":                {env: with("DJINTEGRITY_GITHUB_URL", "ghe.example.com"), wantErr: "DJINTEGRITY_GITHUB_URL"},
 		"argument":                      {env: base, args: []string{"extra"}, wantErr: "no arguments"},
 		"secret has no flag":            {env: base, args: []string{"-webhook-secret", "x"}, wantErr: "flag provided but not defined"},
+		"every missing setting at once": {env: map[string]string{}, wantErr: "3 settings to fix:\n" +
+			"  DJINTEGRITY_APP_ID \"\": want the App's numeric id\n" +
+			"  no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY\n" +
+			"  DJINTEGRITY_WEBHOOK_SECRET is empty"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -383,13 +387,13 @@ type appManifest struct {
 	Description    string `yaml:"description"`
 	Public         bool   `yaml:"public"`
 	HookAttributes struct {
-		URL    string `yaml:"url"`
-		Active bool   `yaml:"active"`
-	} `yaml:"hook_attributes"`
-	RedirectURL        string            `yaml:"redirect_url"`
+		URL    string `yaml:"url" json:"url"`
+		Active bool   `yaml:"active" json:"active"`
+	} `yaml:"hook_attributes" json:"hook_attributes"`
+	RedirectURL        string            `yaml:"redirect_url" json:"redirect_url"`
 	CallbackURLs       []string          `yaml:"callback_urls"`
 	SetupURL           string            `yaml:"setup_url"`
-	DefaultPermissions map[string]string `yaml:"default_permissions"`
+	DefaultPermissions map[string]string `yaml:"default_permissions" json:"default_permissions"`
 	DefaultEvents      []string          `yaml:"default_events"`
 }
 
@@ -406,16 +410,16 @@ func TestAppManifest(t *testing.T) {
 		t.Fatalf("app.yml: %v", err)
 	}
 	if diff := cmp.Diff(map[string]string{
-		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read",
+		"checks": "write", "pull_requests": "write", "contents": "read", "metadata": "read", "merge_queues": "read",
 	}, m.DefaultPermissions); diff != "" {
 		t.Errorf("default_permissions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"check_run", "check_suite", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
+	if diff := cmp.Diff([]string{"check_run", "check_suite", "merge_group", "pull_request"}, m.DefaultEvents, cmpopts.SortSlices(func(a, b string) bool { return a < b })); diff != "" {
 		t.Errorf("default_events (-want +got):\n%s", diff)
 	}
 	// GitHub refuses a manifest subscribing to an event without the
 	// permission it needs.
-	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests"}
+	needs := map[string]string{"check_run": "checks", "check_suite": "checks", "pull_request": "pull_requests", "merge_group": "merge_queues"}
 	for _, ev := range m.DefaultEvents {
 		if p, ok := needs[ev]; !ok || m.DefaultPermissions[p] == "" {
 			t.Errorf("event %s without its permission %q", ev, p)
@@ -576,78 +580,17 @@ func TestServeEndToEnd(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	appID, key := githubtest.AppKey(t)
-	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(os.Args[0], "serve", "-v") // -v: the journal's job lines too
-	cmd.Env = append(os.Environ(), asCLI+"=1",
-		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
-		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
-		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
-		"DJINTEGRITY_GITHUB_URL="+gh.URL(),
-		"DJINTEGRITY_ADDR=127.0.0.1:0", // the "serving" line says which port
-		"DJINTEGRITY_DATA_DIR="+t.TempDir(),
-		"DJINTEGRITY_WORKERS=2",
-	)
-	logs := &serveLogs{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	// wait polls cond until it holds, failing early if serve exits.
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.After(30 * time.Second)
-		for !cond() {
-			select {
-			case err := <-exited:
-				stopped = true
-				t.Fatalf("serve exited (%v) while waiting for %s; log:\n%s", err, what, logs.String())
-			case <-deadline:
-				t.Fatalf("waited 30 s for %s; log:\n%s", what, logs.String())
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}
-	var addr string
-	wait("the serving line", func() bool {
-		for l := range strings.Lines(logs.String()) {
-			var v struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(l), &v) == nil && v.Msg == "serving" {
-				addr = v.Addr
-				return true
-			}
-		}
-		return false
-	})
-	s := &serving{url: "http://" + addr, logs: logs}
-	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
-		t.Fatalf("/healthz: %d %q", code, body)
-	}
-
-	if code, body := s.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
+	p := startServeProcess(t, gh)
+	if code, body := p.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
-	wait("the job", func() bool { return logs.count("job done") > 0 })
+	p.wait("the job", func() bool { return p.logs.count("job done") > 0 })
 	if reviews, runs := gh.Reviews(), gh.CheckRuns(); len(reviews) != 1 || len(runs) != 1 || runs[0].Conclusion != "failure" {
 		t.Errorf("%d reviews and %d check runs (%+v), want one review and one failing check run", len(reviews), len(runs), runs)
 	}
 	// The journal's line for the job carries the count the review reported.
 	counts := map[string]*int{}
-	for l := range strings.Lines(logs.String()) {
+	for l := range strings.Lines(p.logs.String()) {
 		var v struct {
 			Msg      string
 			Findings *int
@@ -660,18 +603,7 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("findings: review done %v, job done %v; want the same count, not zero", r, j)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30 s after SIGTERM")
-	}
+	p.stop()
 }
 
 func TestServeEndToEndRestart(t *testing.T) {
@@ -803,5 +735,41 @@ func TestReviewRunnerPermanentErrors(t *testing.T) {
 		Owner: "octo", Repo: "gone", Number: 7, BaseSHA: pr.BaseSHA, HeadSHA: pr.HeadSHA})
 	if err == nil || !webhook.IsPermanent(err) {
 		t.Errorf("review of a repository that is gone: %v, want a permanent error", err)
+	}
+}
+
+// TestREADMEManifestCommand runs the README's command that turns app.yml
+// into the manifest JSON, with the yq it names (Debian's), and checks the
+// JSON GitHub would get: the name set, the webhook and redirect URLs.
+func TestREADMEManifestCommand(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)```sh\n  (yq .*?) > manifest.json\n").FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README has no yq command writing manifest.json")
+	}
+	if _, err := exec.LookPath("yq"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("yq is not installed (apt install yq)")
+		}
+		t.Skip("yq is not installed (apt install yq)")
+	}
+	cmd := exec.CommandContext(t.Context(), "sh", "-c", string(m[1]))
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s: %v", m[1], err)
+	}
+	var got appManifest
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("the command's output is not the manifest JSON: %v\n%s", err, out)
+	}
+	if got.Name != "djintegrity-ORG" || got.HookAttributes.URL != "https://djintegrity.example.org/webhook" || got.RedirectURL == "" || len(got.DefaultPermissions) == 0 {
+		t.Errorf("manifest %+v: want the README's name, webhook URL and redirect URL, and app.yml's permissions", got)
+	}
+	if app, _ := os.ReadFile("../../app.yml"); !strings.Contains(string(app), "name: djintegrity-<your-org>") {
+		t.Error("app.yml's name must be the placeholder djintegrity-<your-org>: App names are unique across GitHub")
 	}
 }

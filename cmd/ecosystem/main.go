@@ -307,6 +307,8 @@ func coverage(ctx context.Context, f *flags, stdout io.Writer, log *slog.Logger)
 			total.Resolved[r] += n
 		}
 		total.OldScope += c.OldScope
+		total.Races += c.Races
+		total.OldRaces += c.OldRaces
 		total.Own += c.Own
 	}
 	fmt.Fprintln(stdout, "| role | write sites | model resolved |\n| --- | ---: | ---: |")
@@ -322,6 +324,7 @@ func coverage(ctx context.Context, f *flags, stdout io.Writer, log *slog.Logger)
 	fmt.Fprintf(stdout, "| **all but tests** | %d | %d |\n\n", all, resolved)
 	fmt.Fprintf(stdout, "write sites the old paths.views globs held: %d of %d (%.0f%%); reviewed by role now: %d (100%%), %d of them in code that runs concurrently\n",
 		total.OldScope, all, 100*float64(total.OldScope)/float64(max(all, 1)), all, concurrent)
+	fmt.Fprintf(stdout, "write sites the race rules review by role: %d (the old globs held %d of them)\n", total.Races, total.OldRaces)
 	fmt.Fprintf(stdout, "write sites through self or cls that resolve to their model (new receivers): %d\n", total.Own)
 	return nil
 }

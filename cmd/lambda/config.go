@@ -26,6 +26,9 @@ const (
 //	DJINTEGRITY_GITHUB_URL               worker: REST base URL (default
 //	                                     https://api.github.com/; Enterprise
 //	                                     Server: https://HOST/api/v3/)
+//	DJINTEGRITY_MAX_RECEIVE_COUNT        worker: the jobs queue's
+//	                                     maxReceiveCount (optional; see
+//	                                     sqsqueue.WorkerOptions.MaxReceives)
 //
 // The secrets themselves never sit in the environment: the variables of
 // `djintegrity serve` that would hold them are refused.
@@ -36,6 +39,7 @@ type config struct {
 	WebhookSecretARN    string
 	PrivateKeySecretARN string
 	GitHubURL           string
+	MaxReceives         int
 }
 
 // plainSecretVars are serve's variables that carry a secret in the clear.
@@ -80,6 +84,13 @@ func parseConfig(getenv func(string) string) (*config, error) {
 		}
 		if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
 			return nil, fmt.Errorf("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
+		}
+		if v := strings.TrimSpace(getenv("DJINTEGRITY_MAX_RECEIVE_COUNT")); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return nil, fmt.Errorf("DJINTEGRITY_MAX_RECEIVE_COUNT %q: want the jobs queue's maxReceiveCount, 1 or more", v)
+			}
+			cfg.MaxReceives = n
 		}
 	default:
 		return nil, fmt.Errorf("DJINTEGRITY_LAMBDA_ROLE %q: want %q or %q", cfg.Role, roleReceiver, roleWorker)

@@ -209,6 +209,8 @@ func TestTemplate(t *testing.T) {
 					s = webhookSecretARN
 				case "ref:PrivateKeySecretArn":
 					s = privateKeyARN
+				case "ref:MaxReceiveCount":
+					s = "5"
 				}
 				vars[k] = s
 			}

@@ -140,7 +140,7 @@ func newWorker(ctx context.Context, cfg *config, secrets *awssecrets.Cache, clie
 	if err != nil {
 		return nil, err
 	}
-	return sqsqueue.NewWorker(sqsqueue.WorkerOptions{Runner: reviewrunner.New(r), Logger: log})
+	return sqsqueue.NewWorker(sqsqueue.WorkerOptions{Runner: reviewrunner.New(r), MaxReceives: cfg.MaxReceives, Logger: log})
 }
 
 // newLogger writes JSON lines to w, which Lambda sends to CloudWatch Logs;

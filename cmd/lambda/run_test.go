@@ -48,6 +48,11 @@ func TestParseConfig(t *testing.T) {
 			QueueURL: receiver["DJINTEGRITY_QUEUE_URL"], WebhookSecretARN: webhookSecretARN}},
 		"worker": {env: worker, want: &config{Role: "worker", AppID: 12345,
 			PrivateKeySecretARN: privateKeyARN, GitHubURL: "https://api.github.com/"}},
+		"worker knows the queue's maxReceiveCount": {
+			env: with(worker, "DJINTEGRITY_MAX_RECEIVE_COUNT", "5"),
+			want: &config{Role: "worker", AppID: 12345, PrivateKeySecretARN: privateKeyARN,
+				GitHubURL: "https://api.github.com/", MaxReceives: 5}},
+		"worker bad maxReceiveCount": {env: with(worker, "DJINTEGRITY_MAX_RECEIVE_COUNT", "0"), wantErr: `DJINTEGRITY_MAX_RECEIVE_COUNT "0"`},
 		"worker on Enterprise Server": {
 			env: with(worker, "DJINTEGRITY_GITHUB_URL", "https://ghe.example.com/api/v3/"),
 			want: &config{Role: "worker", AppID: 12345, PrivateKeySecretARN: privateKeyARN,

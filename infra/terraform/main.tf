@@ -233,6 +233,9 @@ resource "aws_lambda_function" "worker" {
       DJINTEGRITY_APP_ID                 = var.app_id
       DJINTEGRITY_PRIVATE_KEY_SECRET_ARN = var.private_key_secret_arn
       DJINTEGRITY_GITHUB_URL             = var.github_url
+      # The worker gives a job up on its last delivery (completing the
+      # check run it left in progress) instead of running it again.
+      DJINTEGRITY_MAX_RECEIVE_COUNT = var.max_receive_count
     }
   }
 

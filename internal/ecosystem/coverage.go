@@ -8,6 +8,7 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 
 	"github.com/djintegrity/djintegrity/review"
+	"github.com/djintegrity/djintegrity/rules"
 	"github.com/djintegrity/djintegrity/rules/django"
 )
 
@@ -26,6 +27,9 @@ type Coverage struct {
 	// OldScope counts the write sites (tests aside) in the files the old
 	// paths.views globs matched, where the rules read them before.
 	OldScope int
+	// Races counts the write sites (tests aside) the race rules review by
+	// role; OldRaces those of them in the old paths.views files.
+	Races, OldRaces int
 	// Own counts the write sites through self or cls (a model's or a
 	// manager's own methods), which the index did not resolve before.
 	Own int
@@ -94,6 +98,12 @@ func MeasureCoverage(ctx context.Context, dir string, p Project, rev string) (*C
 			}
 			if oldScope {
 				cov.OldScope++
+			}
+			if rules.RaceReviewed(role, path) {
+				cov.Races++
+				if oldScope {
+					cov.OldRaces++
+				}
 			}
 		}
 	}

@@ -27,6 +27,14 @@ class TicketManager(models.Manager):
     def reissue(self, code):
         return self.get_queryset().get_or_create(code=code)
 
+class OverridingManager(models.Manager):
+    def create(self, code, note):
+        obj = self.create(code, note)
+        return obj
+
+    def issue(self, code):
+        return self.create(code, "")
+
 class SharedManager(models.Manager):
     def touch(self):
         return self.create()
@@ -35,6 +43,7 @@ class Ticket(models.Model):
     code = models.CharField(max_length=10, unique=True)
     objects = TicketQuerySet.as_manager()
     issued = TicketManager()
+    overriding = OverridingManager()
 
     @classmethod
     def open(cls, code):
@@ -69,6 +78,11 @@ class Helper:
 		}
 		got[fmt.Sprintf("%s.%s:%s", w.Func.Class, w.Func.Name, w.Kind)] = name
 	}
+	for _, w := range f.Writes {
+		if w.Func.Class == "OverridingManager" {
+			t.Errorf("%s.%s: self.%s() calls the manager's own method, read as a write of the ORM", w.Func.Class, w.Func.Name, w.Kind)
+		}
+	}
 	want := map[string]string{
 		"TicketQuerySet.issue:create":         "Ticket",
 		"TicketManager.issue:create":          "Ticket",
@@ -90,5 +104,22 @@ class Helper:
 	}
 	if !checked {
 		t.Error("the queryset's existence check on self is not read as a check of Ticket")
+	}
+}
+
+// TestPositionalCreate: the ORM's create() takes fields by keyword only, so
+// positional arguments go to a manager's own create(): fields unknown.
+func TestPositionalCreate(t *testing.T) {
+	p := build(t, map[string]string{
+		"shop/__init__.py": "",
+		"shop/models.py":   "from django.db import models\n\nclass Ticket(models.Model):\n    code = models.CharField(max_length=10)\n",
+		"shop/views.py":    "from shop.models import Ticket\n\ndef open_ticket(request):\n    Ticket.objects.create(request.POST['code'])\n    Ticket.objects.create(code=request.POST['code'])\n",
+	})
+	var got []bool
+	for _, w := range p.Files["shop/views.py"].Writes {
+		got = append(got, w.Positional)
+	}
+	if diff := cmp.Diff([]bool{true, false}, got); diff != "" {
+		t.Errorf("Positional of the two creates (-want +got):\n%s", diff)
 	}
 }

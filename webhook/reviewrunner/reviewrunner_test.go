@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/githubtest"
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
@@ -16,13 +15,7 @@ func TestRun(t *testing.T) {
 	base := githubtest.ReadTree(t, "../../examples/shop/base")
 	head := githubtest.ReadTree(t, "../../examples/shop/head")
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	appID, key := githubtest.AppKey(t)
-	r, err := githubreview.New(githubreview.Options{BaseURL: gh.URL(), AppID: appID, PrivateKey: key,
-		HTTPClient: gh.Client(), Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner := New(r)
+	runner := New(appReviewer(t, gh))
 	pr := gh.PullRequest()
 	job := func(repo string) webhook.Job {
 		return webhook.Job{DeliveryID: "d-1", Event: "pull_request", Action: "opened", InstallationID: 77,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -21,8 +22,9 @@ import (
 const DefaultRemember = 4096
 
 // DefaultReserve is the time a Worker keeps back from the invocation's
-// deadline: a review that runs out of time completes its check run as
-// neutral (review's finish step), and Lambda must not freeze it first.
+// deadline: a review that runs out of time updates its check run (it will
+// be tried again, or it is completed neutral when the review is not
+// resumable), and Lambda must not freeze it first.
 const DefaultReserve = 15 * time.Second
 
 // WorkerOptions configure a Worker.
@@ -38,6 +40,15 @@ type WorkerOptions struct {
 	// that runs out of time to finish its check run; DefaultReserve when
 	// zero.
 	Reserve time.Duration
+	// MaxReceives is the queue's maxReceiveCount: SQS moves a message to
+	// the dead-letter queue after that many deliveries. When it is set and
+	// the Runner is a webhook.Abandoner, reviews run Resumable (a failed one
+	// leaves its check run in progress for SQS's next delivery to resume),
+	// and the last delivery of a message only abandons its job (completes
+	// what it left in progress) without running it again: a job that ended
+	// the invocation each time (a crash, Lambda's timeout) is given up too.
+	// Zero: unknown; every failed review completes its check run.
+	MaxReceives int
 	// Now is time.Now when nil.
 	Now func() time.Time
 }
@@ -46,11 +57,13 @@ type WorkerOptions struct {
 // concurrent use, though Lambda sends one event at a time to an execution
 // environment.
 type Worker struct {
-	runner  webhook.Runner
-	log     *slog.Logger
-	now     func() time.Time
-	reserve time.Duration
-	done    *recent
+	runner      webhook.Runner
+	abandoner   webhook.Abandoner // nil unless the runner is one and MaxReceives is known
+	maxReceives int
+	log         *slog.Logger
+	now         func() time.Time
+	reserve     time.Duration
+	done        *recent
 }
 
 // NewWorker checks opts and builds the worker.
@@ -58,7 +71,13 @@ func NewWorker(opts WorkerOptions) (*Worker, error) {
 	if opts.Runner == nil {
 		return nil, errors.New("no runner for jobs")
 	}
-	w := &Worker{runner: opts.Runner, log: opts.Logger, now: opts.Now, reserve: opts.Reserve}
+	if opts.MaxReceives < 0 {
+		return nil, fmt.Errorf("max receives %d: want the queue's maxReceiveCount, or 0", opts.MaxReceives)
+	}
+	w := &Worker{runner: opts.Runner, log: opts.Logger, now: opts.Now, reserve: opts.Reserve, maxReceives: opts.MaxReceives}
+	if a, ok := opts.Runner.(webhook.Abandoner); ok && opts.MaxReceives > 0 {
+		w.abandoner = a
+	}
 	if w.reserve <= 0 {
 		w.reserve = DefaultReserve
 	}
@@ -90,7 +109,12 @@ func NewWorker(opts WorkerOptions) (*Worker, error) {
 //     dropped (the review has completed its check run as neutral).
 //   - A duplicate of a job this environment has finished is skipped, and so
 //     is a job that a later job in the batch for the same pull request
-//     webhook.Supersedes.
+//     webhook.Supersedes, unless it was delivered before (it may have left
+//     its check run in progress, and only its run finishes it).
+//   - With MaxReceives and an Abandoner, the last delivery of a message
+//     abandons its job without running it, and a permanent failure is
+//     abandoned at once; the message of the former still goes to the
+//     dead-letter queue.
 //
 // The error is always nil: a batch-level error would make SQS deliver
 // every message again, including the ones that were reviewed.
@@ -111,7 +135,7 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 		}
 		jobs[i] = &job
 	}
-	superseded := supersededInBatch(jobs)
+	superseded := supersededInBatch(jobs, ev.Records)
 
 	failed := false
 	for i, rec := range ev.Records {
@@ -133,6 +157,13 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 			log.Info("sqs: duplicate delivery skipped")
 			continue
 		}
+		if w.abandoner != nil && w.maxReceives > 1 && receives(rec) >= w.maxReceives {
+			w.abandon(ctx, log, *job, fmt.Errorf("the review failed, or ended the worker, on each of its %d deliveries; it was given up", receives(rec)-1))
+			log.Error("sqs: job failed for good; to the dead-letter queue")
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			failed = true
+			continue
+		}
 		jobCtx, cancel := w.jobContext(ctx)
 		if err := jobCtx.Err(); err != nil {
 			cancel()
@@ -149,6 +180,9 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 		}
 		log.Info("sqs: job started")
 		jobCtx, stats := webhook.JobContext(jobCtx, log)
+		if w.abandoner != nil {
+			jobCtx = webhook.WithResumable(jobCtx)
+		}
 		err := w.run(jobCtx, *job)
 		cancel()
 		took := slog.Int64("duration_ms", w.now().Sub(start).Milliseconds())
@@ -159,6 +193,13 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 		case webhook.IsPermanent(err):
 			w.done.add(key)
 			log.Error("sqs: job failed for good; dropped", took, slog.Any("error", err))
+			w.abandon(ctx, log, *job, err)
+		case w.abandoner != nil && receives(rec) >= w.maxReceives:
+			// The last delivery (maxReceiveCount 1): nobody runs it again.
+			log.Error("sqs: job failed for good; to the dead-letter queue", took, slog.Any("error", err))
+			w.abandon(ctx, log, *job, err)
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
+			failed = true
 		default:
 			log.Error("sqs: job failed; SQS will deliver it again", took, slog.Any("error", err))
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: rec.MessageId})
@@ -166,6 +207,36 @@ func (w *Worker) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEven
 		}
 	}
 	return resp, nil
+}
+
+// abandon hands a job given up to the Runner's Abandon, which completes
+// the check run it left in progress.
+func (w *Worker) abandon(ctx context.Context, log *slog.Logger, job webhook.Job, cause error) {
+	if w.abandoner == nil {
+		return
+	}
+	ctx, _ = webhook.JobContext(ctx, log)
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("abandon panicked: %v\n%s", p, debug.Stack())
+			}
+		}()
+		return w.abandoner.Abandon(ctx, job, cause)
+	}()
+	if err != nil {
+		log.Error("sqs: finishing the given-up job failed", slog.Any("error", err))
+	}
+}
+
+// receives is a message's ApproximateReceiveCount: 1 on its first
+// delivery.
+func receives(rec events.SQSMessage) int {
+	n, err := strconv.Atoi(rec.Attributes["ApproximateReceiveCount"])
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
 }
 
 // jobContext is the context of one job: the invocation's, ending the
@@ -204,18 +275,20 @@ func decodeJob(body string) (webhook.Job, error) {
 		return job, errors.New("job has no delivery id")
 	case job.InstallationID <= 0:
 		return job, errors.New("job has no installation")
-	case job.Owner == "" || job.Repo == "" || job.Number <= 0:
+	case job.Owner == "" || job.Repo == "" || job.Number <= 0 && job.MergeGroup == "":
 		return job, errors.New("job names no pull request")
 	}
 	return job, nil
 }
 
-// supersededInBatch marks the jobs that a later job of the same pull
+// supersededInBatch marks the jobs that another job of the same pull
 // request in the batch replaces. The rule is the journal's: pushes are
 // ordered by the pull request's updated_at, since GitHub may deliver them
 // out of order; a re-run request (no updated_at) on another head than a
-// push is older than that push; otherwise the later message wins.
-func supersededInBatch(jobs []*webhook.Job) []bool {
+// push is older than that push; otherwise the later message wins. A
+// message delivered before is never replaced: its job may have left its
+// check run in progress, and only its run finishes it.
+func supersededInBatch(jobs []*webhook.Job, recs []events.SQSMessage) []bool {
 	out := make([]bool, len(jobs))
 	for i, a := range jobs {
 		if a == nil {
@@ -227,9 +300,9 @@ func supersededInBatch(jobs []*webhook.Job) []bool {
 				continue
 			}
 			if webhook.Supersedes(*b, *a) {
-				out[i] = true
+				out[i] = receives(recs[i]) == 1
 			} else {
-				out[j] = true
+				out[j] = receives(recs[j]) == 1
 			}
 		}
 	}

@@ -367,4 +367,105 @@ func TestNewWorker(t *testing.T) {
 	if _, err := NewWorker(WorkerOptions{}); err == nil {
 		t.Error("NewWorker without a runner: no error")
 	}
+	if _, err := NewWorker(WorkerOptions{Runner: &recordingRunner{}, MaxReceives: -1}); err == nil {
+		t.Error("NewWorker with negative max receives: no error")
+	}
+}
+
+// abandoningRunner is a recordingRunner that is a webhook.Abandoner.
+type abandoningRunner struct {
+	recordingRunner
+	abandoned []string // "#number: cause"
+	resumable []bool   // webhook.Resumable of each run
+}
+
+func (r *abandoningRunner) Run(ctx context.Context, j webhook.Job) error {
+	r.mu.Lock()
+	r.resumable = append(r.resumable, webhook.Resumable(ctx))
+	r.mu.Unlock()
+	return r.recordingRunner.Run(ctx, j)
+}
+
+func (r *abandoningRunner) Abandon(ctx context.Context, j webhook.Job, cause error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.abandoned = append(r.abandoned, "#"+itoa(j.Number)+": "+cause.Error())
+	return nil
+}
+
+// TestHandleAbandons: the worker's own copy of the journal's guarantees.
+// With the queue's maxReceiveCount known, reviews run resumable (a failed
+// one leaves its check run in progress for the next delivery); a job given
+// up (a permanent error; its last delivery, which only abandons it, so
+// that a job that ended the invocation every time is given up too) is
+// abandoned, so that no check run is left in progress.
+func TestHandleAbandons(t *testing.T) {
+	j1 := job(delivery1, 1, "1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+	older := job(delivery1, 4, "4444444aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+	newer := job(delivery2, 4, "5555555aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")
+	newer.Updated = older.Updated.Add(time.Minute)
+	redelivered := func(j webhook.Job, n int) awstest.SQSMessage {
+		m := msg(t, j)
+		m.ReceiveCount = n
+		return m
+	}
+	boom := errors.New("502 Bad Gateway")
+	for name, tc := range map[string]struct {
+		maxReceives   int
+		msgs          []awstest.SQSMessage
+		fail          map[int]error
+		wantRan       []string
+		wantFail      []string
+		wantAbandoned []string
+		wantResumable bool
+	}{
+		"failure with deliveries left": {
+			maxReceives: 3, msgs: []awstest.SQSMessage{redelivered(j1, 2)}, fail: map[int]error{1: boom},
+			wantRan: []string{delivery1 + " #1 1111111"}, wantFail: failures(id(1)), wantResumable: true,
+		},
+		"last delivery abandons without running": {
+			maxReceives: 3, msgs: []awstest.SQSMessage{redelivered(j1, 3)},
+			wantFail:      failures(id(1)),
+			wantAbandoned: []string{"#1: the review failed, or ended the worker, on each of its 2 deliveries; it was given up"},
+		},
+		"permanent failure": {
+			maxReceives: 3, msgs: []awstest.SQSMessage{msg(t, j1)}, fail: map[int]error{1: webhook.Permanent(errors.New("404 repository gone"))},
+			wantRan: []string{delivery1 + " #1 1111111"}, wantAbandoned: []string{"#1: 404 repository gone"}, wantResumable: true,
+		},
+		"a single delivery runs and is abandoned": {
+			maxReceives: 1, msgs: []awstest.SQSMessage{msg(t, j1)}, fail: map[int]error{1: boom},
+			wantRan: []string{delivery1 + " #1 1111111"}, wantFail: failures(id(1)), wantAbandoned: []string{"#1: 502 Bad Gateway"}, wantResumable: true,
+		},
+		"maxReceiveCount unknown": {
+			msgs: []awstest.SQSMessage{redelivered(j1, 9)}, fail: map[int]error{1: webhook.Permanent(boom)},
+			wantRan: []string{delivery1 + " #1 1111111"},
+		},
+		"a job delivered before is not superseded": {
+			maxReceives: 3, msgs: []awstest.SQSMessage{redelivered(older, 2), msg(t, newer)},
+			wantRan: []string{delivery1 + " #4 4444444", delivery2 + " #4 5555555"}, wantResumable: true,
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := &abandoningRunner{recordingRunner: recordingRunner{fail: tc.fail}}
+			w, err := NewWorker(WorkerOptions{Runner: r, MaxReceives: tc.maxReceives, Logger: slog.New(slog.DiscardHandler)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp := invoke(t, w, awstest.SQSEvent(t, fifoARN, tc.msgs...))
+			if diff := cmp.Diff(tc.wantRan, r.ran); diff != "" {
+				t.Errorf("jobs run (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantFail, failed(resp)); diff != "" {
+				t.Errorf("batch item failures (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantAbandoned, r.abandoned); diff != "" {
+				t.Errorf("abandoned (-want +got):\n%s", diff)
+			}
+			for i, res := range r.resumable {
+				if res != tc.wantResumable {
+					t.Errorf("run %d resumable %v, want %v", i+1, res, tc.wantResumable)
+				}
+			}
+		})
+	}
 }

@@ -70,6 +70,9 @@ type classInfo struct {
 	// manager: the class is a manager or a queryset (by its name or a
 	// base's), so self in its methods is a queryset of the model it serves.
 	manager bool
+	// methods are the names of the methods the class body defines: a
+	// self.create() in a manager that defines create() calls its own.
+	methods []string
 }
 
 // bindingKind is what a local name holds, as far as the extractor
@@ -328,6 +331,16 @@ func (x *extractor) class(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	_, ci.atomicLine, _, _ = x.decoratorNames(decs)
 	inner := scope{st: x.module, class: ci}
 	for _, s := range statements(pyast.Field(n, "body")) {
+		if def := s; pyast.Kind(def) == "decorated_definition" || pyast.Kind(def) == "function_definition" {
+			if pyast.Kind(def) == "decorated_definition" {
+				def = pyast.Field(def, "definition")
+			}
+			if def != nil && pyast.Kind(def) == "function_definition" {
+				ci.methods = append(ci.methods, x.t.Text(pyast.Field(def, "name")))
+			}
+		}
+	}
+	for _, s := range statements(pyast.Field(n, "body")) {
 		switch pyast.Kind(s) {
 		case "function_definition", "decorated_definition", "class_definition":
 			x.stmt(s, inner, nil)
@@ -410,7 +423,7 @@ func (x *extractor) bindOwn(fn *Function, ci *classInfo, st *funcState) {
 	switch {
 	case slices.Contains(fn.Decorators, "staticmethod"):
 	case ci.manager:
-		st.vars[first] = &binding{kind: bindQueryset, chain: &chainInfo{ref: &ModelRef{ManagerClass: ci.name}, model: first, receiver: first, upper: true}}
+		st.vars[first] = &binding{kind: bindQueryset, chain: &chainInfo{ref: &ModelRef{ManagerClass: ci.name}, model: first, receiver: first, upper: true, own: ci.methods}}
 	case slices.Contains(fn.Decorators, "classmethod"):
 		st.vars[first] = &binding{kind: bindModel, ref: &ModelRef{Class: ci.name}}
 	default:

@@ -21,6 +21,9 @@ type chainInfo struct {
 	unknown  bool     // the lookup has Q objects, exclude() or **kwargs
 	methods  []string // outermost first
 	upper    bool     // the model expression looks like a class name
+	// own are the methods the manager or queryset class of a self chain
+	// defines: a call of one of them directly on self is not the ORM's.
+	own []string
 }
 
 var lookupMethods = map[string]bool{"filter": true, "get": true}
@@ -62,6 +65,7 @@ func (x *extractor) chain(n *sitter.Node, sc scope) *chainInfo {
 		ci.model, ci.ref, ci.manager, ci.receiver, ci.upper = base.model, base.ref, base.manager, base.receiver, base.upper
 		ci.lookup = slices.Clone(base.lookup)
 		ci.unknown = base.unknown
+		ci.own = base.own
 		ci.methods = append(methods, base.methods...)
 	case "attribute":
 		obj := pyast.Unwrap(pyast.Field(n, "object"))
@@ -338,6 +342,9 @@ func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kin
 	default:
 		return
 	}
+	if len(ch.methods) == 0 && slices.Contains(ch.own, string(kind)) {
+		return // self.create() in a manager that overrides create()
+	}
 	if (kind == WriteCreate || kind == WriteBulkCreate) &&
 		slices.ContainsFunc(ch.methods, func(m string) bool { return !passMethods[m] }) {
 		// An insert through a filtered queryset is unusual; keep the
@@ -347,6 +354,9 @@ func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kin
 	w := &Write{
 		Kind: kind, Model: ch.model, Ref: ch.ref, Manager: ch.manager, Receiver: ch.receiver,
 		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: c.StarArgs,
+		// The ORM's write methods take fields by keyword only: positional
+		// arguments go to a manager's own method, whose fields are unknown.
+		Positional: len(c.Args) > 0 && kind != WriteBulkCreate && kind != WriteUpdate,
 	}
 	switch kind {
 	case WriteBulkCreate:

@@ -830,6 +830,20 @@ func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
 	}
 }
 
+// tokenJob is a job on the fake's pull request with the token "tok".
+func tokenJob(t *testing.T, s *githubtest.Server) *job {
+	t.Helper()
+	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := r.client(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &job{gh: gh, pr: prOf(s, ""), log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+}
+
 // TestCompleteCheckRunBatches: annotations go 50 a request. A run in
 // progress gets the last batch with the conclusion; a run not created yet
 // (the review of a head the pull request moved to) is created completed
@@ -844,16 +858,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-			pr := prOf(s, "")
-			r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gh, err := r.client(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := &job{gh: gh, pr: pr, log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+			j := tokenJob(t, s)
 			if tc.inProgress {
 				if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 					t.Fatal(err)
@@ -1172,15 +1177,7 @@ func TestGitHubReviewImpactSearch(t *testing.T) {
 // annotation at its own line, also when the finding itself went inline.
 func TestRelatedLocationsAnnotated(t *testing.T) {
 	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gh, err := r.client(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	j := &job{gh: gh, pr: prOf(s, ""), log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+	j := tokenJob(t, s)
 	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 		t.Fatal(err)
 	}

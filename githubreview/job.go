@@ -29,10 +29,13 @@ const maxHeadMoves = 3
 
 // job is one review of one pull request head.
 type job struct {
-	gh    *github.Client
-	pr    PullRequest
-	log   *slog.Logger
-	delay time.Duration
+	gh *github.Client
+	// download fetches the head's archive (its URL carries its own
+	// credentials); nil searches nothing.
+	download *http.Client
+	pr       PullRequest
+	log      *slog.Logger
+	delay    time.Duration
 
 	// baseLog is log without the head; the head is added (sha) when it is
 	// not the one the host named (asked), or when the host named none in
@@ -149,7 +152,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 		}
 	}
 
-	src := newPRSource(j.gh, j.pr, j.log)
+	src := newPRSource(j.gh, j.download, j.pr, j.log)
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, nil, fmt.Errorf("analyze: %w", err)
@@ -616,6 +619,7 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 	title := github.String(checkTitle(res.Findings))
 	summary := github.String(checkSummary(res, p, capped, j.pr.MergeGroup != ""))
 	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)
+	anns = append(anns, relatedAnnotations(res.Findings)...)
 	if j.checkRunID == 0 {
 		// No run yet (the review of a head the pull request moved to): it
 		// is created completed, the other annotations added after.
@@ -721,6 +725,24 @@ func annotations(findings []rules.Finding) []*github.CheckRunAnnotation {
 			a.RawDetails = github.String(truncateBytes("Suggested replacement:\n"+*f.Suggestion, maxAnnotationBytes))
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// relatedAnnotations makes an annotation of every related location of
+// the findings (the unchanged write sites a model change breaks), at its
+// own line, whether or not the finding itself became a review comment.
+func relatedAnnotations(findings []rules.Finding) []*github.CheckRunAnnotation {
+	var out []*github.CheckRunAnnotation
+	for _, f := range findings {
+		for _, l := range f.Related {
+			out = append(out, &github.CheckRunAnnotation{
+				Path: github.String(l.Path), StartLine: github.Int(l.StartLine), EndLine: github.Int(max(l.EndLine, l.StartLine)),
+				AnnotationLevel: github.String(cmp.Or(annotationLevel[f.Severity], "notice")),
+				Title:           github.String(truncateChars(f.Rule, maxAnnotationTitle)),
+				Message:         github.String(truncateBytes(l.Message, maxAnnotationBytes)),
+			})
+		}
 	}
 	return out
 }

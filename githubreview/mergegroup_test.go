@@ -45,8 +45,12 @@ func TestGitHubReviewMergeGroup(t *testing.T) {
 		t.Errorf("check run %s on %s %s/%s, want %s on the group's head %s completed/failure",
 			run.Name, run.HeadSHA, run.Status, run.Conclusion, webhook.DefaultCheckName, groupSHA)
 	}
-	if len(run.Annotations) != len(want) {
-		t.Errorf("%d annotations, want one per finding (%d)", len(run.Annotations), len(want))
+	wantAnns := len(want)
+	for _, f := range want {
+		wantAnns += len(f.Related)
+	}
+	if len(run.Annotations) != wantAnns {
+		t.Errorf("%d annotations, want one per finding and per place a finding relates to (%d)", len(run.Annotations), wantAnns)
 	}
 	reqs := reviewRequests(s)
 	if n := countRoute(reqs, "GET", routeCompare); n != 1 {

@@ -286,7 +286,7 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review %s: %w", pr, err)
 	}
-	j := &job{gh: c, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA}
 	if j.baseLog == nil {
 		// The job is named here, once: its lines, the analysis' and the
 		// GitHub requests' all carry it.

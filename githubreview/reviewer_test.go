@@ -34,6 +34,7 @@ const (
 	routeTree         = "/repos/{owner}/{repo}/git/trees/{tree_sha}"
 	routeBlob         = "/repos/{owner}/{repo}/git/blobs/{file_sha}"
 	routeContents     = "/repos/{owner}/{repo}/contents/{path}"
+	routeTarball      = "/repos/{owner}/{repo}/tarball/{ref}"
 	routeCheckRuns    = "/repos/{owner}/{repo}/check-runs"
 	routeCheckRun     = "/repos/{owner}/{repo}/check-runs/{check_run_id}"
 	routeRefCheckRuns = "/repos/{owner}/{repo}/commits/{ref}/check-runs"
@@ -124,16 +125,26 @@ func countRoute(reqs []githubtest.Request, method, route string) int {
 // annotations beyond the first 50, and issue 14's 2 more: the pull request
 // read when the review starts (its head, which may be newer than the
 // job's) and the head's check runs listed (to resume one left in progress,
-// or find the head reviewed). The configuration, and the old content of
-// the edited files the rules compare with their past, are among the files
-// read; the installation token (one per installation and hour, cached
-// across reviews) is not counted.
+// or find the head reviewed). The configuration, the old content of the
+// edited files the rules compare with their past, and the head's archive
+// when a change makes a model stricter (issue 16: its link and its
+// download, see readRequests) are among the files read; the installation
+// token (one per installation and hour, cached across reviews) is not
+// counted.
 func requestBudget(changedFiles, filesRead, annotations int) int {
 	extra := 0
 	if annotations > maxAnnotationsPerRequest {
 		extra = (annotations - 1) / maxAnnotationsPerRequest
 	}
 	return 3 + 2 + (changedFiles+perPage-1)/perPage + filesRead + 2 + extra
+}
+
+// readRequests counts the requests that read the repository: blobs,
+// contents, and the head's archive (the API's redirect, then the
+// download).
+func readRequests(reqs []githubtest.Request) int {
+	return countRoute(reqs, http.MethodGet, routeBlob) + countRoute(reqs, http.MethodGet, routeContents) +
+		countRoute(reqs, http.MethodGet, routeTarball) + countRoute(reqs, http.MethodGet, githubtest.CodeloadRoute)
 }
 
 // reviewRequests are the requests of a review without the installation
@@ -265,9 +276,9 @@ func TestGitHubReviewShop(t *testing.T) {
 	files := len(mustFiles(t, base, head))
 	blobs := countRoute(reqs, http.MethodGet, routeBlob)
 	contents := countRoute(reqs, http.MethodGet, routeContents)
-	budget := requestBudget(files, blobs+contents, len(run.Annotations))
-	t.Logf("requests: %d (budget %d: %d changed files, %d blobs + %d contents reads (config, old versions), %d annotations); token requests: %d",
-		len(reqs), budget, files, blobs, contents, len(run.Annotations), countRoute(s.Requests(), http.MethodPost, routeToken))
+	budget := requestBudget(files, readRequests(reqs), len(run.Annotations))
+	t.Logf("requests: %d (budget %d: %d changed files, %d blobs + %d contents reads (config, old versions) + %d for the archive, %d annotations); token requests: %d",
+		len(reqs), budget, files, blobs, contents, readRequests(reqs)-blobs-contents, len(run.Annotations), countRoute(s.Requests(), http.MethodPost, routeToken))
 	if len(reqs) > budget {
 		t.Errorf("%d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
 	}
@@ -325,7 +336,7 @@ func TestGitHubReviewShop(t *testing.T) {
 		t.Errorf("%d check runs, the last %s/%s; want a second one, completed/failure", len(runs), last.Status, last.Conclusion)
 	}
 	reqs = reviewRequests(s)
-	if budget := requestBudget(files, countRoute(reqs, http.MethodGet, routeBlob)+countRoute(reqs, http.MethodGet, routeContents), 0); len(reqs) > budget {
+	if budget := requestBudget(files, readRequests(reqs), 0); len(reqs) > budget {
 		t.Errorf("re-run: %d requests, over the budget of %d:\n%s", len(reqs), budget, requestList(reqs))
 	}
 }
@@ -583,7 +594,9 @@ func TestGitHubReviewEnterprise(t *testing.T) {
 		t.Errorf("no review posted through the Enterprise base URL")
 	}
 	for _, req := range s.Requests() {
-		if !strings.HasPrefix(req.Path, githubtest.EnterprisePrefix+"/") {
+		// The archive is downloaded from where the API redirects,
+		// /_codeload/ on Enterprise Server as on github.com.
+		if req.Route != githubtest.CodeloadRoute && !strings.HasPrefix(req.Path, githubtest.EnterprisePrefix+"/") {
 			t.Errorf("%s %s: not under %s", req.Method, req.Path, githubtest.EnterprisePrefix)
 		}
 	}
@@ -657,8 +670,13 @@ func TestGitHubReviewConfigFromBase(t *testing.T) {
 	if run.Conclusion != "failure" {
 		t.Errorf("conclusion %q, want failure (the head's fail_on: never must not apply)", run.Conclusion)
 	}
-	if want := len(localFindings(t, base, head)) - 2; len(run.Annotations) != want {
-		t.Errorf("%d annotations, want %d (the findings beyond the inline cap)", len(run.Annotations), want)
+	local := localFindings(t, base, head)
+	want := len(local) - 2
+	for _, f := range local {
+		want += len(f.Related)
+	}
+	if len(run.Annotations) != want {
+		t.Errorf("%d annotations, want %d (the findings beyond the inline cap, and the places the findings relate to)", len(run.Annotations), want)
 	}
 }
 
@@ -781,8 +799,7 @@ func TestGitHubReviewPaginationAndMissingPatch(t *testing.T) {
 			t.Errorf("comment on shop/views.py, which has no diff on GitHub")
 		}
 	}
-	read := countRoute(reqs, http.MethodGet, routeBlob) + countRoute(reqs, http.MethodGet, routeContents)
-	if budget := requestBudget(len(mustFiles(t, base, head)), read, len(run.Annotations)); len(reqs) > budget {
+	if budget := requestBudget(len(mustFiles(t, base, head)), readRequests(reqs), len(run.Annotations)); len(reqs) > budget {
 		t.Errorf("%d requests, over the budget of %d", len(reqs), budget)
 	}
 }
@@ -813,6 +830,20 @@ func TestGitHubReviewReportsSkippedFiles(t *testing.T) {
 	}
 }
 
+// tokenJob is a job on the fake's pull request with the token "tok".
+func tokenJob(t *testing.T, s *githubtest.Server) *job {
+	t.Helper()
+	r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gh, err := r.client(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &job{gh: gh, pr: prOf(s, ""), log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+}
+
 // TestCompleteCheckRunBatches: annotations go 50 a request. A run in
 // progress gets the last batch with the conclusion; a run not created yet
 // (the review of a head the pull request moved to) is created completed
@@ -827,16 +858,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			s := githubtest.NewServer(t, githubtest.WithToken("tok"))
-			pr := prOf(s, "")
-			r, err := New(Options{BaseURL: s.URL(), Token: "tok", HTTPClient: s.Client()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			gh, err := r.client(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			j := &job{gh: gh, pr: pr, log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), delay: time.Millisecond}
+			j := tokenJob(t, s)
 			if tc.inProgress {
 				if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
 					t.Fatal(err)
@@ -1095,5 +1117,87 @@ func TestGitHubReviewResumes(t *testing.T) {
 				t.Errorf("check runs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestGitHubReviewImpactSearch: a change that makes a field required
+// calls for a search of the whole repository, which the review makes with
+// one archive of the head: the unchanged inserts elsewhere are found and
+// annotated at their lines, and besides the archive only the files that
+// name the model are read. When the archive cannot be had within the
+// limits, the check run says that the search was not made, rather than
+// pass in silence.
+func TestGitHubReviewImpactSearch(t *testing.T) {
+	dir := "../rules/testdata/required-field-breaks-inserts/fail-new-field-one-off-default"
+	base, head := githubtest.ReadTree(t, dir+"/base"), githubtest.ReadTree(t, dir+"/head")
+	base["catalog/unrelated.py"] = "def nothing():\n    return 1\n"
+	head["catalog/unrelated.py"] = base["catalog/unrelated.py"]
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "catalog", 3, base, head))
+	r := appReviewer(t, s, s.URL(), nil)
+	if _, err := r.Review(t.Context(), prOf(s, "d1")); err != nil {
+		t.Fatal(err)
+	}
+	want := localFindings(t, base, head)
+	if len(want) != 1 || len(want[0].Related) != 2 {
+		t.Fatalf("the example should give one finding with two related places, got %+v", want)
+	}
+	var got []string
+	for _, a := range s.CheckRuns()[0].Annotations {
+		got = append(got, fmt.Sprintf("%s:%d", a.GetPath(), a.GetStartLine()))
+	}
+	if diff := cmp.Diff([]string{"catalog/views.py:9", "reviews/services.py:5"}, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+	if want := "And 2 annotations at the places elsewhere in the repository that findings name"; !strings.Contains(s.CheckRuns()[0].Summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, s.CheckRuns()[0].Summary)
+	}
+	reqs := reviewRequests(s)
+	if n := countRoute(reqs, http.MethodGet, routeTarball) + countRoute(reqs, http.MethodGet, githubtest.CodeloadRoute); n != 2 {
+		t.Errorf("%d requests for the archive, want 2 (the link, the download)", n)
+	}
+	for _, q := range reqs {
+		if q.Route == routeBlob && strings.Contains(q.Path, githubtest.BlobSHA(head["catalog/unrelated.py"])) {
+			t.Errorf("catalog/unrelated.py, which does not name Author, was read")
+		}
+	}
+
+	s = githubtest.NewServer(t, githubtest.WithPullRequest("octo", "catalog", 3, base, head))
+	s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTarball, Status: http.StatusBadGateway, Times: 10})
+	r = appReviewer(t, s, s.URL(), nil)
+	if _, err := r.Review(t.Context(), prOf(s, "d2")); err != nil {
+		t.Fatal(err)
+	}
+	run := s.CheckRuns()[0]
+	if want := "**Not done:**\n\n- impact search not done (cannot search the head tree: archive link of "; !strings.Contains(run.Summary, want) {
+		t.Errorf("summary lacks %q:\n%s", want, run.Summary)
+	}
+}
+
+// TestRelatedLocationsAnnotated: each related location of a finding is an
+// annotation at its own line, also when the finding itself went inline.
+func TestRelatedLocationsAnnotated(t *testing.T) {
+	s := githubtest.NewServer(t, githubtest.WithToken("tok"))
+	j := tokenJob(t, s)
+	if err := j.createCheckRun(t.Context(), github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
+		t.Fatal(err)
+	}
+	f := rules.Finding{Rule: "required-field-breaks-inserts", Severity: rules.Error, Path: "catalog/models.py", StartLine: 7, EndLine: 7, Message: "m",
+		Related: []rules.Location{
+			{Path: "catalog/views.py", StartLine: 9, EndLine: 9, Message: "site one"},
+			{Path: "reviews/services.py", StartLine: 5, EndLine: 6, Message: "site two"},
+		}}
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, false, true); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, a := range s.CheckRuns()[0].Annotations {
+		got = append(got, fmt.Sprintf("%s:%d-%d %s %s: %s", a.GetPath(), a.GetStartLine(), a.GetEndLine(), a.GetAnnotationLevel(), a.GetTitle(), a.GetMessage()))
+	}
+	want := []string{
+		"catalog/views.py:9-9 failure required-field-breaks-inserts: site one",
+		"reviews/services.py:5-6 failure required-field-breaks-inserts: site two",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
 	}
 }

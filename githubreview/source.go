@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"path"
 	"strings"
 	"sync"
@@ -30,6 +31,7 @@ const maxConcurrentReads = 4
 // asks for, fetched by blob id.
 type prSource struct {
 	gh                            *github.Client
+	download                      *http.Client // the head's archive, without the API's credentials
 	owner, repo, baseSHA, headSHA string
 	number                        int
 	mergeGroup                    bool // compare baseSHA...headSHA: there is no pull request
@@ -61,8 +63,8 @@ var (
 	_ review.BaseReader  = (*prSource)(nil)
 )
 
-func newPRSource(gh *github.Client, pr PullRequest, log *slog.Logger) *prSource {
-	return &prSource{gh: gh, owner: pr.Owner, repo: pr.Repo, number: pr.Number, baseSHA: pr.BaseSHA, headSHA: pr.HeadSHA,
+func newPRSource(gh *github.Client, download *http.Client, pr PullRequest, log *slog.Logger) *prSource {
+	return &prSource{gh: gh, download: download, owner: pr.Owner, repo: pr.Repo, number: pr.Number, baseSHA: pr.BaseSHA, headSHA: pr.HeadSHA,
 		mergeGroup: pr.MergeGroup != "", log: log, hunks: map[string][]review.LineRange{}, cache: map[string][]byte{}}
 }
 

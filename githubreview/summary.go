@@ -34,6 +34,10 @@ func checkSummary(res *review.Result, p placement, capped, mergeGroup bool) stri
 			b.WriteString("Annotations are the findings outside the diff, those of rules that speak only in the check run (too often wrong on real code to comment), and those beyond `max_inline_comments`.\n")
 		}
 	}
+	if n := len(relatedAnnotations(res.Findings)); n > 0 {
+		fmt.Fprintf(&b, "\nAnd %s at the places elsewhere in the repository that findings name (the unchanged writes a model change breaks).\n",
+			plural(n, "annotation"))
+	}
 	if p.resolved > 0 {
 		fmt.Fprintf(&b, "\n%s of earlier comments closed: this push fixed their findings.\n", plural(p.resolved, "thread"))
 	}
@@ -41,6 +45,7 @@ func checkSummary(res *review.Result, p placement, capped, mergeGroup bool) stri
 	b.WriteString(review.NoticeList(res.Notices))
 	b.WriteString(review.SkippedList(res.Skipped))
 	b.WriteString(review.UnreviewedList(res.Unreviewed))
+	b.WriteString(review.LimitsList(res.Limits))
 	if p.movedTo != "" {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: nothing was commented here; that head is reviewed next.\n", shortSHA(p.movedTo))
 	}

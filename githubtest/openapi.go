@@ -39,6 +39,7 @@ var servedPaths = []string{
 	"/repos/{owner}/{repo}/git/trees/{tree_sha}",
 	"/repos/{owner}/{repo}/git/blobs/{file_sha}",
 	"/repos/{owner}/{repo}/contents/{path}",
+	"/repos/{owner}/{repo}/tarball/{ref}",
 	"/repos/{owner}/{repo}/check-runs",
 	"/repos/{owner}/{repo}/check-runs/{check_run_id}",
 	"/repos/{owner}/{repo}/commits/{ref}/check-runs",

@@ -2,10 +2,11 @@
 // server that checks every request against GitHub's own OpenAPI
 // description (npm @octokit/openapi) and serves one repository with pull
 // requests built from a base and a head tree (pushes move a head), their
-// check runs, reviews and review comments, and installation tokens. It
-// records every request and can answer chosen calls, or a random share of
-// them (Chaos), with a 502 (before or after doing the work) or a secondary
-// rate limit.
+// check runs, reviews and review comments, installation tokens, and the
+// archive of a commit (the tarball endpoint's redirect, and the download
+// it points to). It records every request and can answer chosen calls, or
+// a random share of them (Chaos), with a 502 (before or after doing the
+// work) or a secondary rate limit.
 //
 // A request that the description does not allow, or that GitHub would
 // reject for a limit the description does not state (a review comment off
@@ -14,8 +15,10 @@
 package githubtest
 
 import (
+	"archive/tar"
 	"bytes"
 	"cmp"
+	"compress/gzip"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -25,6 +28,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	mrand "math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -501,6 +505,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.requests = append(s.requests, rec)
 		s.mu.Unlock()
 	}()
+	if strings.HasPrefix(r.URL.Path, codeloadPrefix) {
+		// Where the tarball endpoint redirects: no API, no credentials
+		// (GitHub signs the URL it hands out instead).
+		rec.Route = CodeloadRoute
+		s.codeload(rw, r)
+		return
+	}
 
 	if isGraphQL(r.URL.Path) {
 		rec.Route = GraphQLRoute
@@ -660,6 +671,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request, route string, pa
 		s.getBlob(w, r, params["file_sha"])
 	case "GET /repos/{owner}/{repo}/contents/{path}":
 		s.getContents(w, r, params["path"])
+	case "GET /repos/{owner}/{repo}/tarball/{ref}":
+		s.tarballLink(w, params["ref"])
 	case "POST /repos/{owner}/{repo}/check-runs":
 		s.createCheckRun(w, body)
 	case "PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}":
@@ -875,6 +888,52 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, ref string) {
 	}
 	slices.SortFunc(entries, func(a, b *github.TreeEntry) int { return strings.Compare(a.GetPath(), b.GetPath()) })
 	writeJSON(w, http.StatusOK, &github.Tree{SHA: github.String(treeSHA(sha, "")), Entries: entries, Truncated: github.Bool(false)})
+}
+
+// codeloadPrefix is the path of the fake's archive downloads, as GitHub's
+// codeload.github.com serves them.
+const codeloadPrefix = "/_codeload/"
+
+// CodeloadRoute is the Route of the requests that download an archive
+// (not an operation of the API).
+const CodeloadRoute = "codeload"
+
+// tarballLink answers as GitHub does: a redirect to the archive of the
+// commit ref names.
+func (s *Server) tarballLink(w http.ResponseWriter, ref string) {
+	sha, ok := s.resolve(ref)
+	if !ok {
+		writeError(w, http.StatusNotFound, "Not Found")
+		return
+	}
+	w.Header().Set("Location", s.srv.URL+codeloadPrefix+s.owner+"/"+s.repo+"/legacy.tar.gz/"+sha)
+	w.WriteHeader(http.StatusFound)
+}
+
+// codeload serves a commit's tree as a gzipped tar whose entries sit under
+// one directory, "owner-repo-sha/", as GitHub's archives do.
+func (s *Server) codeload(w http.ResponseWriter, r *http.Request) {
+	sha := path.Base(r.URL.Path)
+	s.mu.Lock()
+	tree, ok := s.commits[sha]
+	s.mu.Unlock()
+	if !ok || r.Method != http.MethodGet {
+		http.Error(w, "Not Found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-gzip")
+	zw := gzip.NewWriter(w)
+	tw := tar.NewWriter(zw)
+	top := s.owner + "-" + s.repo + "-" + sha[:min(7, len(sha))] + "/"
+	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeXGlobalHeader, Name: "pax_global_header", PAXRecords: map[string]string{"comment": sha}})
+	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: top, Mode: 0o775})
+	for _, p := range slices.Sorted(maps.Keys(tree)) {
+		c := tree[p]
+		_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: top + p, Mode: 0o664, Size: int64(len(c))})
+		_, _ = io.WriteString(tw, c)
+	}
+	_ = tw.Close()
+	_ = zw.Close()
 }
 
 func wantsRaw(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), ".raw") }

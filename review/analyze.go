@@ -43,6 +43,11 @@ type Result struct {
 	// role keeps from review (tests, paths.exclude, outside paths.views),
 	// and why: read, but no rule reports on them.
 	Unreviewed []SkippedFile
+	// Limits says what the review did not do that the change called for
+	// (the search for the unchanged code a model change breaks, on a
+	// source that cannot search cheaply), so the output can say so rather
+	// than pass in silence.
+	Limits []string
 	// Acknowledged lists the findings that ignore comments waved through,
 	// with their reasons, so that a reviewer sees what was accepted.
 	Acknowledged []Acknowledged
@@ -66,7 +71,10 @@ type SkippedFile struct {
 //
 // Only the part of the head tree that the rules can need is read: the
 // changed files, every app's models, settings, the migrations of the apps
-// the change touches, and what their imports lead to (see django.Load).
+// the change touches, and what their imports lead to (see django.Load);
+// and, when the change makes a model stricter, the files that name it,
+// found through the source's Searcher (see rules.ImpactSearch), or a
+// Result.Limits line saying that they were not.
 func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
 	return analyze(ctx, src, cfg, false)
 }
@@ -160,9 +168,24 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	}
 	markDeletedAtEnd(change, srcs)
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
+	var limits []string
+	if needles := rules.ImpactSearch(pass, cfg.enabled); len(needles) > 0 && !wholeTree {
+		sites, served, limit, err := impactSites(ctx, src, paths, project, needles, read, log)
+		if err != nil {
+			return nil, fmt.Errorf("search the head tree: %w", err)
+		}
+		pass.Sites, files = sites, append(files, served...)
+		for _, f := range files {
+			srcs[f.Path] = f.Src
+		}
+		if limit != "" {
+			log.Debug(limit)
+			limits = append(limits, limit)
+		}
+	}
 	all := rules.Analyze(pass, cfg.enabled)
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change), Unreviewed: unreviewed(change, cfg)}
+	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change), Unreviewed: unreviewed(change, cfg), Limits: limits}
 	for _, u := range res.Unreviewed {
 		log.Debug("changed file not reviewed", "path", u.Path, "reason", u.Reason)
 	}

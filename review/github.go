@@ -15,8 +15,9 @@ import (
 func RuleURL(slug string) string { return docsURI + slug + ".md" }
 
 // githubWriter prints GitHub Actions workflow commands, one annotation per
-// finding (`::error file=...,line=...,endLine=...,title=...::message`), so
-// that a plain CI log shows the findings on the pull request's files.
+// finding (`::error file=...,line=...,endLine=...,title=...::message`) and
+// per place it relates to, so that a plain CI log shows the findings on
+// the pull request's files.
 type githubWriter struct{ W io.Writer }
 
 // Publish implements Writer.
@@ -26,9 +27,18 @@ func (g githubWriter) Publish(_ context.Context, r *Result) error {
 		msg := strings.TrimRight(f.Message, "\n") + "\n" + RuleURL(f.Rule)
 		fmt.Fprintf(w, "::%s file=%s,line=%d,endLine=%d,title=%s::%s\n", annotationLevel(f.Severity),
 			escapeProperty(f.Path), f.StartLine, max(f.EndLine, f.StartLine), escapeProperty("djintegrity "+f.Rule), escapeData(msg))
+		// Each place the finding is about too, at its own line, as the
+		// check run annotates it.
+		for _, l := range f.Related {
+			fmt.Fprintf(w, "::%s file=%s,line=%d,endLine=%d,title=%s::%s\n", annotationLevel(f.Severity),
+				escapeProperty(l.Path), l.StartLine, max(l.EndLine, l.StartLine), escapeProperty("djintegrity "+f.Rule), escapeData(l.Message))
+		}
 	}
 	for _, sk := range r.Skipped {
 		fmt.Fprintf(w, "::warning file=%s,title=djintegrity::%s\n", escapeProperty(sk.Path), escapeData(SkipNote(sk)))
+	}
+	for _, l := range r.Limits {
+		fmt.Fprintf(w, "::notice title=djintegrity::%s\n", escapeData(l))
 	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()

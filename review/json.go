@@ -14,7 +14,8 @@ import (
 // "skipped": [{"path", "reason", "changed"}] when a Python file could not
 // be read, "acknowledged" (findings with the "reason" of the ignore
 // comment that accepted them) and "notices" ({"path", "line", "message"}:
-// ignore comments naming no rule, or suppressing nothing) when there are.
+// ignore comments naming no rule, or suppressing nothing) when there are,
+// and "limits" when the review left out a search the change called for.
 type jsonWriter struct{ W io.Writer }
 
 type jsonResult struct {
@@ -25,6 +26,7 @@ type jsonResult struct {
 	Unreviewed    []SkippedFile  `json:"unreviewed,omitempty"`
 	Acknowledged  []Acknowledged `json:"acknowledged,omitempty"`
 	Notices       []Notice       `json:"notices,omitempty"`
+	Limits        []string       `json:"limits,omitempty"`
 }
 
 // jsonFinding is a finding with its rule's page.
@@ -37,7 +39,7 @@ type jsonFinding struct {
 func (j jsonWriter) Publish(_ context.Context, r *Result) error {
 	out := jsonResult{Findings: []jsonFinding{}, // [] not null
 		FilesAnalyzed: r.FilesAnalyzed, DurationMS: r.Duration.Milliseconds(), Skipped: r.Skipped, Unreviewed: r.Unreviewed,
-		Acknowledged: r.Acknowledged, Notices: r.Notices}
+		Acknowledged: r.Acknowledged, Notices: r.Notices, Limits: r.Limits}
 	for _, f := range r.Findings {
 		out.Findings = append(out.Findings, jsonFinding{f, RuleURL(f.Rule)})
 	}

@@ -25,6 +25,7 @@ func (m markdownWriter) Publish(_ context.Context, r *Result) error {
 	b.WriteString(UnreviewedList(r.Unreviewed))
 	b.WriteString(AcknowledgedList(r.Acknowledged))
 	b.WriteString(NoticeList(r.Notices))
+	b.WriteString(LimitsList(r.Limits))
 	for _, c := range Comments(r.Findings, r.Sources) {
 		lines := fmt.Sprintf("line %d", c.StartLine)
 		if c.EndLine > c.StartLine {
@@ -88,6 +89,12 @@ func UnreviewedList(unreviewed []SkippedFile) string {
 	return markdownList("Changed Python files not reviewed:", unreviewed, func(u SkippedFile) string {
 		return fmt.Sprintf("`%s`: %s", u.Path, u.Reason)
 	})
+}
+
+// LimitsList is the Markdown list of what the review did not do that the
+// change called for, or "" when it did all of it.
+func LimitsList(limits []string) string {
+	return markdownList("Not done:", limits, func(l string) string { return l })
 }
 
 // fingerprintMarker prefixes the hidden marker by which a later run knows

@@ -35,8 +35,9 @@ def register(request):
 `
 
 // sampleResult is a review with one finding of each shape: a multi-line
-// message with a suggestion, a warning without one, and a notice on a path
-// that needs URI escaping.
+// message with a suggestion, a warning without one, an error with related
+// locations elsewhere in the tree, and a notice on a path that needs URI
+// escaping.
 func sampleResult() *Result {
 	sugg := "    try:\n        Customer.objects.create(username=username)\n    except IntegrityError:\n        return HttpResponse(status=409)"
 	res := &Result{
@@ -53,6 +54,12 @@ func sampleResult() *Result {
 			{
 				Rule: "missing-migration", Severity: rules.Notice, Path: "legacy app/models.py", StartLine: 3, EndLine: 5,
 				Message: "Customer.email became unique=True but no migration of app shop adds the constraint.",
+			},
+			{
+				Rule: "required-field-breaks-inserts", Severity: rules.Error, Path: "shop/models.py", StartLine: 20, EndLine: 20,
+				Message: "The change adds Customer.tier as NOT NULL with no default, but 1 insert the change does not touch gives it no value.\n\n- `api/signup.py:14`: `Customer.objects.create()` in request handler `signup`",
+				Related: []rules.Location{{Path: "api/signup.py", StartLine: 14, EndLine: 15,
+					Message: "`Customer.objects.create()` gives no value for Customer.tier, which the change at shop/models.py:20 makes NOT NULL with no default."}},
 			},
 		},
 		FilesAnalyzed: 7,
@@ -114,7 +121,7 @@ func TestWriters(t *testing.T) {
 			golden(t, "skipped."+ext[format], publish(t, format, &Result{FilesAnalyzed: 2, Duration: 3 * time.Millisecond, Skipped: []SkippedFile{
 				{Path: "shop/generated.py", Reason: "over 1 MiB", Changed: true},
 				{Path: "config/settings.py", Reason: "not UTF-8"},
-			}}))
+			}, Limits: []string{"impact search not done: this source cannot search the repository in one pass"}}))
 		})
 	}
 }
@@ -155,6 +162,16 @@ func TestJSONContract(t *testing.T) {
 	}
 	if s := findings[1].(map[string]any)["suggestion"]; s != *sampleResult().Findings[1].Suggestion {
 		t.Errorf("suggestion = %v", s)
+	}
+	if _, ok := first["related"]; ok {
+		t.Errorf("a finding without related locations has %q", "related")
+	}
+	wantRelated := []any{map[string]any{
+		"path": "api/signup.py", "start_line": float64(14), "end_line": float64(15),
+		"message": sampleResult().Findings[3].Related[0].Message,
+	}}
+	if diff := cmp.Diff(wantRelated, findings[3].(map[string]any)["related"]); diff != "" {
+		t.Errorf("related (-want +got):\n%s", diff)
 	}
 
 	var empty map[string]any

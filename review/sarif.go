@@ -54,7 +54,7 @@ type sarifInvocation struct {
 type sarifNotification struct {
 	Level     string              `json:"level"`
 	Message   sarifText           `json:"message"`
-	Locations []sarifFileLocation `json:"locations"`
+	Locations []sarifFileLocation `json:"locations,omitempty"`
 }
 
 type sarifFileLocation struct {
@@ -101,6 +101,7 @@ type sarifResult struct {
 	Level               string             `json:"level"`
 	Message             sarifText          `json:"message"`
 	Locations           []sarifLocation    `json:"locations"`
+	RelatedLocations    []sarifLocation    `json:"relatedLocations,omitempty"`
 	PartialFingerprints map[string]string  `json:"partialFingerprints"`
 	Fixes               []sarifFix         `json:"fixes,omitempty"`
 	Suppressions        []sarifSuppression `json:"suppressions,omitempty"`
@@ -166,7 +167,10 @@ func sarifFixes(r *Result, f rules.Finding, artifact sarifArtifact) []sarifFix {
 }
 
 type sarifLocation struct {
+	// ID numbers a related location within its result.
+	ID               *int          `json:"id,omitempty"`
 	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+	Message          *sarifText    `json:"message,omitempty"`
 }
 
 type sarifPhysical struct {
@@ -182,6 +186,14 @@ type sarifArtifact struct {
 type sarifRegion struct {
 	StartLine int `json:"startLine"`
 	EndLine   int `json:"endLine"`
+}
+
+// sarifPhysicalAt is the physical location of lines start..end of path.
+func sarifPhysicalAt(path string, start, end int) sarifPhysical {
+	return sarifPhysical{
+		ArtifactLocation: sarifArtifact{URI: (&url.URL{Path: path}).String(), URIBaseID: srcRootBase},
+		Region:           sarifRegion{StartLine: start, EndLine: max(end, start)},
+	}
 }
 
 func sarifLevelOf(s rules.Severity) string {
@@ -210,15 +222,19 @@ func ruleName(slug string) string {
 // versions apart.
 func toolVersion() string { return buildinfo.Get().ToolVersion() }
 
-// sarifInvocations reports the skipped files and the notices on ignore
-// comments as one invocation's notifications: a warning for a changed file
-// not reviewed, a note for one not read as context, a note for each
-// notice at its line.
-func sarifInvocations(skipped []SkippedFile, notices []Notice) []sarifInvocation {
-	if len(skipped) == 0 && len(notices) == 0 {
+// sarifInvocations reports the skipped files, the notices on ignore
+// comments and what the review left out as one invocation's notifications:
+// a warning for a changed file not reviewed, a note for one not read as
+// context, a note for each notice at its line, a note for each search the
+// review did not make.
+func sarifInvocations(skipped []SkippedFile, notices []Notice, limits []string) []sarifInvocation {
+	if len(skipped) == 0 && len(notices) == 0 && len(limits) == 0 {
 		return nil
 	}
 	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, l := range limits {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{Level: "note", Message: sarifText{Text: l}})
+	}
 	for _, sk := range skipped {
 		n := sarifNotification{Level: "note", Message: sarifText{Text: sk.Path + ": " + SkipNote(sk)}}
 		if sk.Changed {
@@ -279,23 +295,25 @@ func (s sarifWriter) Publish(_ context.Context, r *Result) error {
 		if a := n - len(r.Findings); a >= 0 {
 			sup = []sarifSuppression{{Kind: "inSource", Justification: r.Acknowledged[a].Reason}}
 		}
+		var related []sarifLocation
+		for j, l := range f.Related {
+			related = append(related, sarifLocation{ID: &j, PhysicalLocation: sarifPhysicalAt(l.Path, l.StartLine, l.EndLine), Message: &sarifText{Text: l.Message}})
+		}
 		artifact := sarifArtifact{URI: (&url.URL{Path: f.Path}).String(), URIBaseID: srcRootBase}
 		results = append(results, sarifResult{
-			Suppressions: sup,
-			RuleID:       f.Rule,
-			RuleIndex:    i,
-			Level:        sarifLevelOf(f.Severity),
-			Message:      sarifText{Text: f.Message},
-			Fixes:        sarifFixes(r, f, artifact),
-			Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{
-				ArtifactLocation: artifact,
-				Region:           sarifRegion{StartLine: f.StartLine, EndLine: max(f.EndLine, f.StartLine)},
-			}}},
+			Suppressions:        sup,
+			RuleID:              f.Rule,
+			RuleIndex:           i,
+			Level:               sarifLevelOf(f.Severity),
+			Message:             sarifText{Text: f.Message},
+			Fixes:               sarifFixes(r, f, artifact),
+			Locations:           []sarifLocation{{PhysicalLocation: sarifPhysicalAt(f.Path, f.StartLine, f.EndLine)}},
+			RelatedLocations:    related,
 			PartialFingerprints: map[string]string{sarifFPKey: f.Fingerprint},
 		})
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool: sarifTool{Driver: driver}, Invocations: sarifInvocations(r.Skipped, r.Notices), ColumnKind: "utf16CodeUnits", Results: results,
+		Tool: sarifTool{Driver: driver}, Invocations: sarifInvocations(r.Skipped, r.Notices, r.Limits), ColumnKind: "utf16CodeUnits", Results: results,
 	}}}
 	enc := json.NewEncoder(s.W)
 	enc.SetIndent("", "  ")

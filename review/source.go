@@ -58,6 +58,26 @@ type BaseReader interface {
 	ReadBaseFile(ctx context.Context, path string) ([]byte, error)
 }
 
+// Searcher is implemented by sources that can find the files of the head
+// tree that contain a byte string without a request per file: local trees,
+// or one archive of the head. Analyze looks through it, and only through
+// it, for the unchanged code a model change breaks (rules.ImpactSearch);
+// without it that search is not made, and the result says so
+// (Result.Limits).
+type Searcher interface {
+	// SearchFiles returns the content at head of the files among paths
+	// that contain at least one of needles as a word (no letter, digit
+	// or underscore on either side), by path. Files that cannot be
+	// read as text (binary, over MaxFileSize, not UTF-8, not regular) are
+	// left out.
+	SearchFiles(ctx context.Context, paths []string, needles []string) (map[string][]byte, error)
+}
+
+// ErrCannotSearch is wrapped by a Searcher's error when the search cannot
+// be made within its limits (an archive too large): the review goes on
+// without it and says so, as for a source that cannot search at all.
+var ErrCannotSearch = errors.New("cannot search the head tree")
+
 // FileContent is the content of one file read by a BatchReader.
 type FileContent struct {
 	Data []byte

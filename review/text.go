@@ -38,6 +38,10 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 				writeIndented(w, "    and add to the imports: ", imp)
 			}
 		}
+		// Each related place as a compiler's note, which editors jump to.
+		for _, l := range f.Related {
+			fmt.Fprintf(w, "%s:%d: note: %s\n", l.Path, l.StartLine, l.Message)
+		}
 		fmt.Fprintln(w) // set a finding apart from the next
 	}
 	for _, sk := range r.Skipped {
@@ -48,6 +52,9 @@ func (t textWriter) Publish(_ context.Context, r *Result) error {
 	}
 	for _, n := range r.Notices {
 		fmt.Fprintf(w, "%s:%d: ignore comment: %s\n", n.Path, n.Line, n.Message)
+	}
+	for _, l := range r.Limits {
+		fmt.Fprintf(w, "note: %s\n", l)
 	}
 	fmt.Fprintln(w, summaryLine(r))
 	return w.Flush()

@@ -14,6 +14,8 @@ var catalog = []*Rule{
 	nullToNotNull,
 	checkConstraintOnPopulatedTable,
 	fkDoNothing,
+	requiredFieldBreaksInserts,
+	constraintBreaksWrites,
 	checkThenInsert,
 	unguardedUniqueCreate,
 	getOrCreateNonUnique,

@@ -76,4 +76,18 @@ type Finding struct {
 	// Key names what the finding is about (a table and column, a model), so
 	// that its fingerprint survives edits of unrelated lines.
 	Key string `json:"-"`
+	// Related are other places the finding is about, which may lie outside
+	// the change: the unchanged write sites a model change breaks. Each
+	// becomes a check-run annotation of its own and a SARIF related
+	// location.
+	Related []Location `json:"related,omitempty"`
+}
+
+// Location is a place in the head tree that a finding refers to. Lines
+// are 1-based and inclusive.
+type Location struct {
+	Path      string `json:"path"`
+	StartLine int    `json:"start_line"`
+	EndLine   int    `json:"end_line"`
+	Message   string `json:"message"`
 }

@@ -46,6 +46,12 @@ type Pass struct {
 	// file with a finding in a function the change may only have
 	// reformatted), so the review reads only those.
 	BaseFile func(path string) ([]byte, bool)
+	// Sites is the project the rules that look past the change search for
+	// the write sites a model change breaks: Project, with every file of
+	// the head tree added that names a model ImpactSearch names. Nil when
+	// the review made no such search (nothing to search for, or the whole
+	// tree is Project): Project stands for it.
+	Sites *django.Project
 
 	history  *migstate.History               // see History
 	defs     map[string][2]map[string]string // see unchangedDef: before, after

@@ -51,10 +51,17 @@ type jsonReport struct {
 		Message     string  `json:"message"`
 		Suggestion  *string `json:"suggestion"`
 		Fingerprint string  `json:"fingerprint"`
-		URL         string  `json:"url"`
+		Related     []struct {
+			Path      string `json:"path"`
+			StartLine int    `json:"start_line"`
+			EndLine   int    `json:"end_line"`
+			Message   string `json:"message"`
+		} `json:"related,omitempty"`
+		URL string `json:"url"`
 	} `json:"findings"`
-	FilesAnalyzed int  `json:"files_analyzed"`
-	DurationMS    *int `json:"duration_ms"`
+	FilesAnalyzed int      `json:"files_analyzed"`
+	DurationMS    *int     `json:"duration_ms"`
+	Limits        []string `json:"limits,omitempty"`
 }
 
 func decodeReport(t *testing.T, stdout string) jsonReport {

@@ -1,6 +1,7 @@
 package django
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path"
@@ -40,6 +41,78 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 		return nil, err
 	}
 	return index(values(l.parsed), l.layout, l.exists), nil
+}
+
+// Extend returns a project of p's files and paths, and of the modules
+// through which those files can name one of names: the module an import
+// of the name comes from (`from shop.models import Order`, `from . import
+// Order as O`), a module imported whole, a star import, and so on through
+// re-exports. The write sites of a file the review did not otherwise read
+// then resolve their models as in a review of the whole tree, reading
+// only what that takes. all lists every path of the head tree, as for
+// Load; p is left as it was.
+func (p *Project) Extend(ctx context.Context, all, paths, names []string, read Reader) (*Project, error) {
+	l := newLoader(ProjectFiles(all), nil, read)
+	for path, f := range p.Files {
+		l.parsed[path], l.tried[path] = f, true
+	}
+	var pending []string
+	for _, path := range paths {
+		if l.exists[path] && !l.tried[path] {
+			pending = append(pending, path)
+		}
+	}
+	if len(pending) == 0 {
+		return p, nil
+	}
+	for len(pending) > 0 {
+		if err := l.load(ctx, pending); err != nil {
+			return nil, err
+		}
+		loaded := pending
+		pending = nil
+		for _, path := range loaded {
+			f := l.parsed[path]
+			if f == nil {
+				continue
+			}
+			for _, q := range namingPaths(f, l.layout, names) {
+				if !l.tried[q] {
+					l.tried[q] = true
+					pending = append(pending, q)
+				}
+			}
+		}
+		slices.Sort(pending)
+	}
+	return index(values(l.parsed), l.layout, l.exists), nil
+}
+
+// namingPaths lists the files of the tree through which file f can name
+// one of names: the module each import of such a name comes from, a
+// module it imports whole and takes such a name from (`from shop import
+// models` then `models.Order`), and its star imports.
+func namingPaths(f *File, lay *layout, names []string) []string {
+	var mods []string
+	for local, target := range f.Imports {
+		switch {
+		case slices.Contains(names, target[strings.LastIndexByte(target, '.')+1:]):
+			mods = append(mods, parentModule(target))
+		case lay.file(target) != "" && slices.ContainsFunc(names, func(n string) bool { return bytes.Contains(f.Src, []byte(local+"."+n)) }):
+			mods = append(mods, target)
+		}
+	}
+	mods = append(mods, f.StarImports...)
+	var out []string
+	for _, m := range mods {
+		if m == "" || m == "django" || strings.HasPrefix(m, "django.") {
+			continue
+		}
+		if q := lay.file(m); q != "" && q != f.Path && !slices.Contains(out, q) {
+			out = append(out, q)
+		}
+	}
+	return out
 }
 
 // loader is the state of one Load.

@@ -11,6 +11,11 @@ import (
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
+// ParseSource indexes one file on its own, outside any project: its
+// classes as written (fields, Meta), imports and write sites. Rules use it
+// to read a file as it was before the change.
+func ParseSource(path string, src []byte) *File { return parseFile(path, modulePath(path), src) }
+
 // parseFile indexes one file, whose dotted module name is module (see
 // layout): everything that needs the tree is taken out of it here, so that
 // the tree can be closed before the next file.

@@ -1,0 +1,22 @@
+import datetime
+
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    email = models.EmailField()
+    birth_year = models.IntegerField()
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if self.birth_year is None:
+            self.birth_year = datetime.date.today().year
+        super().save(*args, **kwargs)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=200)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from catalog import signals  # noqa: F401

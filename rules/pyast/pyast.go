@@ -3,6 +3,7 @@
 package pyast
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -81,27 +82,70 @@ func EndLine(n *sitter.Node) int {
 	return int(end.Row) + 1
 }
 
-// Children returns the named children of n.
+// cursorChildren is the number of named children from which Children
+// steps a tree cursor from one child to the next: n.NamedChild(i) counts i
+// children from the first each time, quadratic in the 100,000 elements of
+// a hostile file's list, while a cursor costs an allocation in C that
+// most nodes, with a few children, need not pay.
+const cursorChildren = 32
+
+// Children returns the named children of n, in time linear in their
+// number.
 func Children(n *sitter.Node) []*sitter.Node {
 	if n == nil {
 		return nil
 	}
-	out := make([]*sitter.Node, 0, n.NamedChildCount())
-	for i := uint(0); i < n.NamedChildCount(); i++ {
-		out = append(out, n.NamedChild(i))
+	count := n.NamedChildCount()
+	out := make([]*sitter.Node, 0, count)
+	if count < cursorChildren {
+		for i := range count {
+			out = append(out, n.NamedChild(i))
+		}
+		return out
+	}
+	c := n.Walk()
+	defer c.Close()
+	for ok := c.GotoFirstChild(); ok; ok = c.GotoNextSibling() {
+		if child := c.Node(); child.IsNamed() {
+			out = append(out, child)
+		}
 	}
 	return out
 }
 
 // Walk calls fn for n and every named descendant in source order; fn
-// returning false skips that node's children.
+// returning false skips that node's children. Each node is visited once.
 func Walk(n *sitter.Node, fn func(*sitter.Node) bool) {
 	if n == nil || !fn(n) {
 		return
 	}
-	for i := uint(0); i < n.NamedChildCount(); i++ {
-		Walk(n.NamedChild(i), fn)
+	if count := n.NamedChildCount(); count < cursorChildren {
+		for i := range count {
+			Walk(n.NamedChild(i), fn)
+		}
+		return
 	}
+	for _, c := range Children(n) {
+		Walk(c, fn)
+	}
+}
+
+// Anonymous returns the unnamed children of n (operators, keywords,
+// punctuation), stepping a tree cursor: linear in a hostile comparison's
+// thousands of operators.
+func Anonymous(n *sitter.Node) []*sitter.Node {
+	if n == nil {
+		return nil
+	}
+	var out []*sitter.Node
+	c := n.Walk()
+	defer c.Close()
+	for ok := c.GotoFirstChild(); ok; ok = c.GotoNextSibling() {
+		if child := c.Node(); !child.IsNamed() {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // Unwrap strips parentheses, and `await`, around an expression.
@@ -117,23 +161,28 @@ func Unwrap(n *sitter.Node) *sitter.Node {
 }
 
 // DottedName returns "a.b.c" for an identifier or attribute chain, and ""
-// for anything else (calls, subscripts, literals).
+// for anything else (calls, subscripts, literals). It walks the chain once
+// and joins the names once: linear in the chain's length, however long a
+// hostile file makes it.
 func (t *Tree) DottedName(n *sitter.Node) string {
-	n = Unwrap(n)
-	if n == nil {
-		return ""
-	}
-	switch Kind(n) {
-	case "identifier":
-		return t.Text(n)
-	case "attribute":
-		obj := t.DottedName(Field(n, "object"))
-		if obj == "" {
+	var names []string // from the last attribute to the first name
+	for {
+		n = Unwrap(n)
+		if n == nil {
 			return ""
 		}
-		return obj + "." + t.Text(Field(n, "attribute"))
+		switch Kind(n) {
+		case "identifier":
+			names = append(names, t.Text(n))
+			slices.Reverse(names)
+			return strings.Join(names, ".")
+		case "attribute":
+			names = append(names, t.Text(Field(n, "attribute")))
+			n = Field(n, "object")
+		default:
+			return ""
+		}
 	}
-	return ""
 }
 
 // Call is a call expression taken apart.

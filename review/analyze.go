@@ -39,6 +39,56 @@ type Result struct {
 	// changed files first: what it says nothing about, so the output can
 	// say so rather than pass in silence.
 	Skipped []SkippedFile
+	// OutOfTime is set when the time budget (Config.Deadline) ran out
+	// before the review was done. The review then stops where it is:
+	// out of time while reading or indexing, it runs no rule (on part of
+	// the project they would say what the whole does not) and lists the
+	// changed files it did not get to in Skipped; out of time while the
+	// rules ran, the findings are those of the rules that finished and
+	// RulesNotRun names the others.
+	OutOfTime   bool
+	RulesNotRun []string
+}
+
+// Unreviewed lists the changed Python files the review read nothing of
+// (not those cfg excludes from findings): a check that passes the change
+// must not pass these.
+func (r *Result) Unreviewed(cfg *Config) []SkippedFile {
+	var out []SkippedFile
+	for _, sk := range r.Skipped {
+		if sk.Changed && !cfg.excluded(sk.Path) {
+			out = append(out, sk)
+		}
+	}
+	return out
+}
+
+// Complete reports whether the review read every changed Python file it
+// gives findings for and ran every enabled rule on them.
+func (r *Result) Complete(cfg *Config) bool {
+	return !r.OutOfTime && len(r.Unreviewed(cfg)) == 0
+}
+
+// errOutOfTime is the cause of the review's end at its deadline.
+var errOutOfTime = errors.New("the review's time budget ran out")
+
+// outOfTimeResult is the result of a review whose budget ran out while
+// it was still reading and indexing (what): no findings, and every changed
+// Python file not skipped for a reason of its own listed as not reviewed.
+func outOfTimeResult(res *Result, start time.Time, cfg *Config, change rules.Change, read []django.SourceFile, skipped []SkippedFile, what string) *Result {
+	cfg.logger().Warn("the review ran out of time "+what, "budget", cfg.Deadline.Sub(start).Round(time.Second), "files_read", len(read))
+	own := map[string]bool{}
+	for _, sk := range skipped {
+		own[sk.Path] = true
+	}
+	for p := range change {
+		if strings.HasSuffix(p, ".py") && !own[p] {
+			skipped = append(skipped, SkippedFile{Path: p, Reason: reasonOutOfTime})
+		}
+	}
+	res.OutOfTime, res.Duration = true, time.Since(start)
+	res.Skipped = sortSkipped(skipped, change)
+	return res
 }
 
 // SkippedFile is a Python file left out of the review, and why.
@@ -77,7 +127,25 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		cfg = DefaultConfig()
 	}
 	log := cfg.logger()
-	changed, err := src.Changed(ctx)
+	// work ends at the budget's deadline as well as with ctx: reading,
+	// indexing and the rules stop there, and what the review has by then
+	// is its result. ctx's own end is a failure.
+	work := ctx
+	if !cfg.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadlineCause(ctx, cfg.Deadline, errOutOfTime)
+		defer cancel()
+	}
+	outOfTime := func(err error) bool {
+		return err != nil && ctx.Err() == nil && errors.Is(context.Cause(work), errOutOfTime)
+	}
+	res := &Result{Sources: map[string][]byte{}}
+	changed, err := src.Changed(work)
+	if outOfTime(err) {
+		log.Warn("the review ran out of time listing the changed files", "budget", cfg.Deadline.Sub(start).Round(time.Second))
+		res.OutOfTime, res.Duration = true, time.Since(start)
+		return res, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
 	}
@@ -91,7 +159,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		case f.Binary:
 			log.Debug("skipping binary file", "path", f.Path)
 			if strings.HasSuffix(f.Path, ".py") {
-				skipped = append(skipped, SkippedFile{Path: f.Path, Reason: reasonBinary, Changed: true})
+				skipped = append(skipped, SkippedFile{Path: f.Path, Reason: cmp.Or(f.Skipped, reasonBinary), Changed: true})
 			}
 			continue
 		case f.Status == Renamed:
@@ -104,7 +172,10 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		}
 	}
 
-	paths, err := listFiles(ctx, src, log)
+	paths, err := listFiles(work, src, log)
+	if outOfTime(err) {
+		return outOfTimeResult(res, start, cfg, change, nil, skipped, "listing the head tree"), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
 	}
@@ -133,13 +204,17 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	}
 	var project *django.Project
 	if wholeTree {
-		if _, err := read(ctx, paths); err != nil {
-			return nil, err
+		if _, err = read(work, paths); err == nil {
+			project, err = django.Build(work, files)
 		}
-		project, err = django.Build(ctx, files)
 	} else {
 		changedPaths := slices.Sorted(maps.Keys(change))
-		project, err = django.Load(ctx, paths, rules.ContextFiles(paths, changedPaths), changedPaths, read)
+		project, err = django.Load(work, paths, rules.ContextFiles(paths, changedPaths), changedPaths, read)
+	}
+	if outOfTime(err) {
+		// The rules are not run on part of the index: what they would say
+		// without the rest is not what they say with it.
+		return outOfTimeResult(res, start, cfg, change, files, skipped, "reading and indexing the head tree"), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("index head tree: %w", err)
@@ -149,11 +224,20 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
-	all := rules.Analyze(pass, cfg.enabled)
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(work, src, changed, log)}
+	all, notRun, err := rules.Analyze(work, pass, cfg.enabled)
+	switch {
+	case outOfTime(err):
+		log.Warn("the review ran out of time running the rules", "not_run", notRun)
+		res.OutOfTime, res.RulesNotRun = true, notRun
+	case err != nil:
+		return nil, fmt.Errorf("run the rules: %w", err)
+	}
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change)}
-	res.Findings = finish(onChange(all, change, cfg), change, cfg, srcs)
+	res.FilesAnalyzed, res.Skipped = len(files), sortSkipped(skipped, change)
+	if res.Findings, err = finish(ctx, onChange(all, change, cfg), change, cfg, srcs); err != nil {
+		return nil, err
+	}
 	for _, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
 	}
@@ -196,7 +280,8 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 // finish applies the configuration's severities, drops suppressed
 // findings, withdraws suggestions that may not be offered and sets
 // fingerprints. findings must be sorted.
-func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) []rules.Finding {
+// It fails only when ctx ends.
+func finish(ctx context.Context, findings []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) ([]rules.Finding, error) {
 	lineCache := map[string][]string{}
 	lines := func(p string) []string {
 		ls, ok := lineCache[p]
@@ -209,6 +294,9 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 	log := cfg.logger()
 	out := findings[:0]
 	for _, f := range findings {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("finish findings: %w", err)
+		}
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
@@ -223,7 +311,7 @@ func finish(findings []rules.Finding, change rules.Change, cfg *Config, srcs map
 		out = append(out, f)
 	}
 	setFingerprints(out, lines)
-	return out
+	return out, nil
 }
 
 // markDeletedAtEnd moves the mark of lines deleted at the end of a file,
@@ -267,6 +355,7 @@ const (
 	reasonTooLarge   = "over 1 MiB"
 	reasonBinary     = "binary"
 	reasonNotUTF8    = "not UTF-8"
+	reasonOutOfTime  = "the review's time budget ran out first"
 )
 
 // readSources reads paths, in one batch when the source can or else in

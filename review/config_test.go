@@ -47,6 +47,10 @@ max_inline_comments: 30           # the rest go to the check run
 			},
 		},
 		"empty sections": {yaml: "rules:\npaths:\n", want: func(*Config) {}},
+		"incomplete fails": {
+			yaml: "incomplete: failure\n",
+			want: func(c *Config) { c.Incomplete = "failure" },
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -81,6 +85,7 @@ func TestParseConfigErrors(t *testing.T) {
 		"duplicate":         {yaml: "fail_on: error\nfail_on: notice\n", want: `djintegrity.yml:2: duplicate key "fail_on"`},
 		"severity list":     {yaml: "rules:\n  fk-do-nothing: [error]\n", want: `djintegrity.yml:2: rules.fk-do-nothing: want a single value`},
 		"not yaml":          {yaml: "rules: {\n", want: `djintegrity.yml: yaml:`},
+		"bad incomplete":    {yaml: "incomplete: success\n", want: `djintegrity.yml:1: incomplete: want neutral or failure, got "success"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -184,7 +184,10 @@ func TestFinish(t *testing.T) {
 		{Rule: "unguarded-unique-create", Severity: rules.Error, Path: "shop/views.py", StartLine: 3, EndLine: 3, Suggestion: ptr("    y.save()  # ok")},
 		{Rule: "fk-do-nothing", Severity: rules.Warning, Path: "shop/views.py", StartLine: 3, EndLine: 4, Suggestion: ptr("    y.save()")},
 	}
-	got := finish(in, change, cfg, srcs)
+	got, err := finish(t.Context(), in, change, cfg, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(got) != 2 {
 		t.Fatalf("finish kept %d findings, want 2 (one suppressed): %+v", len(got), got)
 	}

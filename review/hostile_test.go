@@ -1,11 +1,16 @@
 package review
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/djintegrity/djintegrity/internal/testtree"
 )
@@ -158,5 +163,55 @@ func BenchmarkAnalyzeHostile(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestAnalyzeStopsMidFile: a review ends when its context does, inside
+// the one large file it is indexing, not when that file is done (seconds
+// later: serve's shutdown grace is shorter than that).
+func TestAnalyzeStopsMidFile(t *testing.T) {
+	base, head := writeHostile(t, "checks then inserts", 8000) // 840 KB: seconds of indexing
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := Analyze(ctx, NewDirSource(base, head), nil)
+	if took := time.Since(start); took > 300*time.Millisecond+time.Second {
+		t.Errorf("Analyze returned %v after it was cancelled", took-300*time.Millisecond)
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Analyze: %v, want context.Canceled", err)
+	}
+}
+
+// TestAnalyzeOutOfTime: a review whose time budget runs out concludes with
+// what it has and says so: no finding from a project it did not finish
+// reading, every changed file it did not get to listed, and no error.
+func TestAnalyzeOutOfTime(t *testing.T) {
+	base, head := writeHostile(t, "checks then inserts", 8000)
+	testtree.Write(t, head, map[string]string{"shop/other.py": "x = 1\n"})
+	cfg := DefaultConfig()
+	cfg.Deadline = time.Now().Add(300 * time.Millisecond)
+	start := time.Now()
+	res, err := Analyze(t.Context(), NewDirSource(base, head), cfg)
+	if took := time.Since(start); took > 300*time.Millisecond+time.Second {
+		t.Errorf("Analyze returned %v after its deadline", took-300*time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("Analyze: %v", err)
+	}
+	if !res.OutOfTime || len(res.Findings) != 0 {
+		t.Errorf("OutOfTime %v with %d findings; want out of time with none", res.OutOfTime, len(res.Findings))
+	}
+	if res.Complete(cfg) {
+		t.Error("Complete() of a review out of time")
+	}
+	got := map[string]string{}
+	for _, sk := range res.Unreviewed(cfg) {
+		got[sk.Path] = sk.Reason
+	}
+	// Nothing was indexed in full: no changed file was reviewed.
+	want := map[string]string{"shop/views.py": reasonOutOfTime, "shop/other.py": reasonOutOfTime}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("unreviewed (-want +got):\n%s", diff)
 	}
 }

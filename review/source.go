@@ -90,6 +90,9 @@ type ChangedFile struct {
 	OldPath string // path at base; differs from Path when Renamed, "" when Added
 	Status  Status
 	Binary  bool
+	// Skipped says why a Binary file was not read, when the source knows
+	// better than "binary" (too large, a symlink that leads nowhere).
+	Skipped string
 	// Lines are the changed (added or replaced) lines on the head side,
 	// 1-based; for Added files every line. Nil for Binary and Deleted files.
 	Lines map[int]bool

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"slices"
 )
 
@@ -40,10 +42,20 @@ func Lookup(slug string) *Rule {
 // findings sorted by path, line and rule. Findings of view rules outside
 // write paths (and, for a rule that checks them too, migrations) are
 // dropped here, so that rules need not each check.
-func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
+//
+// It checks ctx between rules: when ctx ends it returns the findings of
+// the rules that ran, the slugs of those it did not run, and ctx's error.
+func Analyze(ctx context.Context, p *Pass, enabled func(slug string) bool) (findings []Finding, notRun []string, err error) {
 	var out []Finding
 	for _, r := range catalog {
 		if enabled != nil && !enabled(r.Slug) {
+			continue
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			notRun = append(notRun, r.Slug)
 			continue
 		}
 		for _, f := range r.check(r, p) {
@@ -54,7 +66,10 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 		}
 	}
 	SortFindings(out)
-	return out
+	if err != nil {
+		return out, notRun, fmt.Errorf("rules: %w", err)
+	}
+	return out, nil, nil
 }
 
 // isMigrationModule reports whether path is one of Django's migrations.

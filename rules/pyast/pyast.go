@@ -3,6 +3,7 @@
 package pyast
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -20,14 +21,7 @@ var language = sync.OnceValue(func() *sitter.Language {
 
 // parsers pools tree-sitter parsers: creating one per file costs more than
 // the parse of a small file, and a parser is not safe for concurrent use.
-var parsers = sync.Pool{New: func() any {
-	p := sitter.NewParser()
-	if err := p.SetLanguage(language()); err != nil {
-		// The grammar is compiled in; a version mismatch is a build defect.
-		panic("pyast: python grammar rejected by tree-sitter: " + err.Error())
-	}
-	return p
-}}
+var parsers = sync.Pool{New: func() any { return newParser() }}
 
 // Tree is a parsed Python file. Close it when done: tree-sitter trees live
 // in C memory that the Go collector does not see.
@@ -39,11 +33,8 @@ type Tree struct {
 // Parse parses src. It never fails on bad Python: the tree then holds ERROR
 // nodes, and the intact parts remain usable.
 func Parse(src []byte) *Tree {
-	p := parsers.Get().(*sitter.Parser)
-	t := p.Parse(src, nil)
-	p.Reset()
-	parsers.Put(p)
-	return &Tree{Src: src, tree: t}
+	t, _ := ParseContext(context.Background(), src) // fails only when its context ends
+	return t
 }
 
 // Close frees the tree.

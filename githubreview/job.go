@@ -32,6 +32,7 @@ type job struct {
 	delay time.Duration
 
 	checkRunID int64
+	budget     time.Duration // the analysis' time budget; analysisBudget when zero
 }
 
 // configError is an invalid configuration file: the user's to fix, shown
@@ -80,6 +81,7 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 	}()
 
 	src := newPRSource(j.gh, j.pr, j.log)
+	cfg.Deadline = j.analysisDeadline(ctx, start)
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, fmt.Errorf("analyze: %w", err)
@@ -104,14 +106,48 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 			return out, err
 		}
 	}
-	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
-	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
+	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn),
+		Incomplete: !res.Complete(cfg) || src.unlisted > 0}
+	if err := j.completeCheckRun(ctx, res, p, verdict{conclusion: conclusion(out, cfg), incomplete: out.Incomplete, unlisted: src.unlisted}); err != nil {
 		return out, err
 	}
 	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", p.already,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
-		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
+		"failed", out.Failed, "incomplete", out.Incomplete, "unreviewed", len(res.Unreviewed(cfg)),
+		"out_of_time", res.OutOfTime, "duration_ms", time.Since(start).Milliseconds())
 	return out, nil
+}
+
+// verdict is how a review's check run concludes beyond its findings.
+type verdict struct {
+	conclusion string
+	incomplete bool // the review did not read all of the change
+	unlisted   int  // files of the pull request past those GitHub lists
+}
+
+// conclusion is the check run's: failure when the findings reach
+// fail_on; else, when the review could not read all of the change, the
+// configuration's incomplete (neutral unless set to failure), since a
+// required check passes on neutral as on success; else success.
+func conclusion(out Outcome, cfg *review.Config) string {
+	switch {
+	case out.Failed:
+		return "failure"
+	case out.Incomplete:
+		return cmp.Or(cfg.Incomplete, "neutral")
+	}
+	return "success"
+}
+
+// analysisDeadline ends the analysis' time budget: analysisBudget after the
+// review started, and early enough before the review's own deadline to
+// publish what it found.
+func (j *job) analysisDeadline(ctx context.Context, start time.Time) time.Time {
+	d := start.Add(cmp.Or(j.budget, analysisBudget))
+	if end, ok := ctx.Deadline(); ok && end.Add(-publishReserve).Before(d) {
+		d = end.Add(-publishReserve)
+	}
+	return d
 }
 
 // inline reports whether a finding may be a review comment: a demoted
@@ -344,13 +380,12 @@ func reviewBody(inline []rules.Finding) string {
 // completeCheckRun completes the check run: conclusion, summary, and the
 // annotations in batches of 50 (the first batches as updates in
 // progress, the last with the conclusion).
-func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, capped, failed bool) error {
-	conclusion := "success"
-	if failed {
-		conclusion = "failure"
-	}
+func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, v verdict) error {
 	title := github.String(checkTitle(res.Findings))
-	summary := github.String(checkSummary(res, p, capped))
+	if v.incomplete {
+		title = github.String("Review incomplete: " + *title)
+	}
+	summary := github.String(checkSummary(res, p, v.unlisted))
 	anns := annotations(p.annotate)
 	for len(anns) > maxAnnotationsPerRequest {
 		batch := anns[:maxAnnotationsPerRequest]
@@ -362,7 +397,7 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 		}
 	}
 	return j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
-		Status: github.String("completed"), Conclusion: github.String(conclusion),
+		Status: github.String("completed"), Conclusion: github.String(v.conclusion),
 		CompletedAt: &github.Timestamp{Time: time.Now()},
 		Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: anns},
 	})
@@ -422,7 +457,7 @@ func checkTitle(findings []rules.Finding) string {
 	return strings.Join(parts, ", ")
 }
 
-func checkSummary(res *review.Result, p placement, capped bool) string {
+func checkSummary(res *review.Result, p placement, unlisted int) string {
 	findings := res.Findings
 	var b strings.Builder
 	b.WriteString(review.SummaryTable(findings))
@@ -434,8 +469,17 @@ func checkSummary(res *review.Result, p placement, capped bool) string {
 	if p.movedTo != "" {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
 	}
-	if capped {
-		fmt.Fprintf(&b, "\nGitHub lists only the first %d files of a pull request; the others were not reviewed.\n", maxPullRequestFiles)
+	if unlisted > 0 {
+		fmt.Fprintf(&b, "\n**Not reviewed:** %s of this pull request, past the %d that GitHub's API lists "+
+			"([list pull requests files](%s)), were not read.\n", plural(unlisted, "file"), maxPullRequestFiles, listFilesDocs)
+	}
+	if res.OutOfTime {
+		b.WriteString("\n**Not reviewed:** the review ran out of its time budget before it was done: ")
+		if len(res.RulesNotRun) > 0 {
+			fmt.Fprintf(&b, "these rules did not run: `%s`.\n", strings.Join(res.RulesNotRun, "`, `"))
+		} else {
+			b.WriteString("it was still reading the project, so no rule ran; the changed Python files are listed above.\n")
+		}
 	}
 	return truncateChars(b.String(), maxCheckOutputChars)
 }

@@ -39,9 +39,11 @@ const (
 	maxAnnotationTitle = 255
 	// perPage is the largest page the list endpoints give.
 	perPage = 100
-	// maxPullRequestFiles: the pull request files API lists at most 3,000
-	// files.
+	// maxPullRequestFiles: GitHub's list pull requests files endpoint
+	// says "Responses include a maximum of 3000 files" (listFilesDocs).
+	// A pull request with more is reviewed in part and never passes.
 	maxPullRequestFiles = 3000
+	listFilesDocs       = "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files"
 )
 
 // Timeouts of a review on GitHub.
@@ -53,6 +55,12 @@ const (
 	// finishTimeout bounds completing the check run after the review's own
 	// context ended, so that it is never left in progress.
 	finishTimeout = 30 * time.Second
+	// analysisBudget is the analysis' time budget: past it the review
+	// concludes with what it has, as incomplete (review.Config.Deadline).
+	analysisBudget = 5 * time.Minute
+	// publishReserve is kept back from the review's deadline to post the
+	// review and complete the check run after the analysis.
+	publishReserve = time.Minute
 )
 
 // DefaultBaseURL is github.com's REST base URL.
@@ -98,6 +106,8 @@ type Options struct {
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
+	// analysisBudget overrides analysisBudget (tests).
+	analysisBudget time.Duration
 }
 
 // Reviewer reviews pull requests on GitHub (DESIGN data flow steps
@@ -109,12 +119,13 @@ type Options struct {
 // re-run requests the webhook handler queues. It is safe for concurrent
 // use.
 type Reviewer struct {
-	base  *url.URL
-	token string
-	apps  *ghinstallation.AppsTransport
-	tr    http.RoundTripper // retrying transport
-	delay time.Duration     // first backoff of a reconciled POST
-	log   *slog.Logger
+	base   *url.URL
+	token  string
+	apps   *ghinstallation.AppsTransport
+	tr     http.RoundTripper // retrying transport
+	delay  time.Duration     // first backoff of a reconciled POST
+	budget time.Duration     // the analysis' time budget; analysisBudget when zero
+	log    *slog.Logger
 
 	mu      sync.Mutex
 	clients map[int64]*github.Client // by installation
@@ -158,6 +169,7 @@ func New(opts Options) (*Reviewer, error) {
 		token:   opts.Token,
 		tr:      &retryTransport{base: inner, baseDelay: delay, log: log},
 		delay:   delay,
+		budget:  opts.analysisBudget,
 		log:     log,
 		clients: map[int64]*github.Client{},
 	}
@@ -225,7 +237,11 @@ func checkRunExternalID(pr PullRequest, run string) string {
 type Outcome struct {
 	Findings int  // on the change, after configuration and suppression
 	Inline   int  // review comments this run posted
-	Failed   bool // the check run's conclusion is failure
+	Failed   bool // the findings fail the check run
+	// Incomplete is set when the review could not read all of the change
+	// (files skipped or not listed, out of time): unless Failed, the check
+	// run concludes the configuration's incomplete, never success.
+	Incomplete bool
 }
 
 // Review reviews one pull request. Failures are returned wrapped, not
@@ -251,7 +267,7 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 			log = log.With("sha", pr.HeadSHA)
 		}
 	}
-	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, log: log}
+	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, budget: r.budget, log: log}
 	out, err := j.review(ctx)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)

@@ -777,7 +777,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 	for i := range 120 {
 		fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
 	}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, verdict{conclusion: "success"}); err != nil {
 		t.Fatal(err)
 	}
 	run := s.CheckRuns()[0]

@@ -3,7 +3,6 @@ package githubreview
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -11,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
 
@@ -40,9 +38,9 @@ type prSource struct {
 	// hunks are the head-side line ranges of each file's diff: where a
 	// review comment may go.
 	hunks map[string][]review.LineRange
-	// capped is set when the pull request has more files than GitHub
+	// unlisted counts the files of the pull request past those GitHub
 	// lists.
-	capped bool
+	unlisted int
 
 	treeOnce sync.Once
 	tree     map[string]*github.TreeEntry
@@ -85,13 +83,21 @@ func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error
 		}
 		files = append(files, page...)
 		if resp.NextPage == 0 || len(files) >= maxPullRequestFiles {
-			s.capped = resp.NextPage != 0 || len(files) > maxPullRequestFiles
 			break
 		}
 		opts.Page = resp.NextPage
 	}
-	if len(files) > maxPullRequestFiles {
-		files = files[:maxPullRequestFiles]
+	if len(files) >= maxPullRequestFiles {
+		// GitHub stops at its maximum without a sign on the last page:
+		// the pull request's count of changed files tells whether it did.
+		pull, _, err := call(ctx, func(ctx context.Context) (*github.PullRequest, *github.Response, error) {
+			return s.gh.PullRequests.Get(ctx, s.owner, s.repo, s.number)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read pull request: %w", err)
+		}
+		files = files[:min(len(files), maxPullRequestFiles)]
+		s.unlisted = max(pull.GetChangedFiles()-len(files), 0)
 	}
 	out := make([]review.ChangedFile, 0, len(files))
 	for _, f := range files {
@@ -118,6 +124,13 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 	case "unchanged":
 		return c, false, nil
 	}
+	if strings.HasSuffix(c.Path, ".py") {
+		if link, err := s.isLink(ctx, c.Path); err != nil {
+			return c, false, err
+		} else if link {
+			return s.wholeFile(ctx, c)
+		}
+	}
 	if f.Patch != nil {
 		added, removed, hunks, err := review.ParsePatch(c.Path, f.GetPatch())
 		if err == nil {
@@ -136,16 +149,29 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 		c.Lines = map[int]bool{} // a pure rename changes no line
 		return c, true, nil
 	}
+	return s.wholeFile(ctx, c)
+}
+
+// wholeFile reviews a changed .py file as wholly changed, with no diff
+// to comment on (findings become annotations): one without a patch, or a
+// symbolic link, whose patch is of the link's target path while Python
+// reads the file it leads to.
+func (s *prSource) wholeFile(ctx context.Context, c review.ChangedFile) (review.ChangedFile, bool, error) {
+	delete(s.hunks, c.Path)
 	b, err := s.ReadFile(ctx, c.Path)
 	switch {
-	case err != nil && isSkippable(err):
-		s.log.Debug("file without patch skipped", "path", c.Path, "err", err)
-		c.Binary = true
+	case err != nil && review.SkipReason(err) != "":
+		s.log.Debug("changed file not read", "path", c.Path, "err", err)
+		c.Binary, c.Lines, c.Skipped = true, nil, review.SkipReason(err)
 		return c, true, nil
 	case err != nil:
 		return c, false, fmt.Errorf("read %s: %w", c.Path, err)
-	case bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b):
+	case bytes.IndexByte(b, 0) >= 0:
 		c.Binary = true
+		return c, true, nil
+	}
+	if b, _, c.Skipped = review.DecodeSource(b); c.Skipped != "" {
+		c.Binary, c.Lines = true, nil
 		return c, true, nil
 	}
 	c.Lines = map[int]bool{}
@@ -153,10 +179,6 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 		c.Lines[i+1] = true
 	}
 	return c, true, nil
-}
-
-func isSkippable(err error) bool {
-	return errors.Is(err, review.ErrNotRegular) || errors.Is(err, review.ErrTooLarge) || errors.Is(err, fs.ErrNotExist)
 }
 
 // inDiff reports whether lines start..end of path lie in one hunk of the
@@ -196,7 +218,27 @@ func regularEntry(e *github.TreeEntry) bool {
 	return e.GetType() == "blob" && review.IsRegularFileMode(e.GetMode())
 }
 
-// Files lists the regular files of the head tree.
+// symlinkMode is git's mode of a symbolic link, whose blob is its target.
+const symlinkMode = "120000"
+
+func linkEntry(e *github.TreeEntry) bool { return e.GetType() == "blob" && e.GetMode() == symlinkMode }
+
+// maxLinkHops bounds the symbolic links followed from one path, as the
+// kernel's does (ELOOP).
+const maxLinkHops = 8
+
+// isLink reports whether p is a symbolic link at head.
+func (s *prSource) isLink(ctx context.Context, p string) (bool, error) {
+	tree, err := s.loadTree(ctx)
+	if err != nil {
+		return false, err
+	}
+	return linkEntry(tree[p]), nil
+}
+
+// Files lists the regular files of the head tree, and the .py symbolic
+// links: Python imports a module through a link as from the file it leads
+// to (ReadFile follows it).
 func (s *prSource) Files(ctx context.Context) ([]string, error) {
 	tree, err := s.loadTree(ctx)
 	if err != nil {
@@ -204,16 +246,43 @@ func (s *prSource) Files(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(tree))
 	for p, e := range tree {
-		if regularEntry(e) {
+		if regularEntry(e) || (linkEntry(e) && strings.HasSuffix(p, ".py")) {
 			out = append(out, p)
 		}
 	}
 	return out, nil
 }
 
-// ReadFile fetches a file's blob at head. Files over review.MaxFileSize
-// are not fetched (review.ErrTooLarge); symlinks and submodules are
-// review.ErrNotRegular.
+// resolve follows symbolic links from p to a regular file of the tree,
+// reading each link's target (a request each). A link out of the
+// repository, to nothing, or in a loop is a *review.SkipError.
+func (s *prSource) resolve(ctx context.Context, tree map[string]*github.TreeEntry, p string) (*github.TreeEntry, error) {
+	at, e := p, tree[p]
+	for hops := 0; linkEntry(e); hops++ {
+		if hops == maxLinkHops {
+			return nil, &review.SkipError{Path: p, Reason: "symbolic link: too many levels of links"}
+		}
+		target, _, err := call(ctx, func(ctx context.Context) ([]byte, *github.Response, error) {
+			return s.gh.Git.GetBlobRaw(ctx, s.owner, s.repo, e.GetSHA())
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read the symbolic link %s: %w", at, err)
+		}
+		next := path.Join(path.Dir(at), string(target))
+		if path.IsAbs(string(target)) || next == ".." || strings.HasPrefix(next, "../") {
+			return nil, &review.SkipError{Path: p, Reason: fmt.Sprintf("symbolic link to %s, outside the repository", target)}
+		}
+		at, e = next, tree[next]
+		if e == nil {
+			return nil, &review.SkipError{Path: p, Reason: fmt.Sprintf("symbolic link to %s, which is not in the head tree", next)}
+		}
+	}
+	return e, nil
+}
+
+// ReadFile fetches a file's blob at head, following symbolic links within
+// the repository. Files over review.MaxFileSize are not fetched
+// (review.ErrTooLarge); submodules are review.ErrNotRegular.
 func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	s.cacheMu.Lock()
 	b, ok := s.cache[p]
@@ -225,10 +294,14 @@ func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, ok := tree[path.Clean(p)]
-	switch {
-	case !ok:
+	if _, ok := tree[path.Clean(p)]; !ok {
 		return nil, fmt.Errorf("%s at %s: %w", p, shortSHA(s.headSHA), fs.ErrNotExist)
+	}
+	e, err := s.resolve(ctx, tree, path.Clean(p))
+	if err != nil {
+		return nil, err
+	}
+	switch {
 	case !regularEntry(e):
 		return nil, fmt.Errorf("%s: %w", p, review.ErrNotRegular)
 	case e.GetSize() > review.MaxFileSize:

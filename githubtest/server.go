@@ -43,6 +43,9 @@ import (
 const (
 	maxAnnotationsPerCall = 50
 	maxOutputChars        = 65535
+	// maxContentsBytes: the contents API gives the content of files of
+	// "1 MB or smaller" in its JSON.
+	maxContentsBytes = 1 << 20
 )
 
 // EnterprisePrefix is the path of GitHub Enterprise Server's REST API.
@@ -355,7 +358,7 @@ func (s *Server) addCommit(tree Tree, parent string) string {
 	sha := commitSHA(tree, parent)
 	s.commits[sha] = tree
 	for _, c := range tree {
-		s.blobs[BlobSHA(c)] = c
+		s.blobs[BlobSHA(blobOf(c))] = blobOf(c)
 	}
 	return sha
 }
@@ -615,7 +618,7 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) {
 			Changes: github.Int(f.additions + f.deletions),
 		}
 		if c, ok := s.commits[s.headSHA][f.path]; ok {
-			cf.SHA = github.String(BlobSHA(c))
+			cf.SHA = github.String(BlobSHA(blobOf(c)))
 		}
 		if f.hasPatch {
 			cf.Patch = github.String(f.patch)
@@ -757,8 +760,8 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, ref string) {
 	}
 	for p, c := range tree {
 		if recursive || !strings.Contains(p, "/") {
-			entries = append(entries, &github.TreeEntry{Path: github.String(p), Mode: github.String("100644"),
-				Type: github.String("blob"), SHA: github.String(BlobSHA(c)), Size: github.Int(len(c))})
+			entries = append(entries, &github.TreeEntry{Path: github.String(p), Mode: github.String(modeOf(c)),
+				Type: github.String("blob"), SHA: github.String(BlobSHA(blobOf(c))), Size: github.Int(len(blobOf(c)))})
 		}
 	}
 	slices.SortFunc(entries, func(a, b *github.TreeEntry) int { return strings.Compare(a.GetPath(), b.GetPath()) })
@@ -793,21 +796,45 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	p = strings.Trim(p, "/")
-	c, ok := s.commits[sha][p]
+	tree := s.commits[sha]
+	c, ok := tree[p]
 	if !ok {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
+	}
+	// "If the content is a symlink and the symlink's target is a normal
+	// file in the repository, then the API responds with the content of
+	// the file. Otherwise, the API responds with an object describing the
+	// symlink itself."
+	if target, ok := linkTarget(c); ok {
+		resolved := path.Join(path.Dir(p), target)
+		if tc, ok := tree[resolved]; ok && modeOf(tc) == "100644" && !strings.HasPrefix(target, "/") {
+			c = tc
+		} else {
+			writeJSON(w, http.StatusOK, &github.RepositoryContent{
+				Type: github.String("symlink"), Target: github.String(target), Size: github.Int(len(target)),
+				Name: github.String(path.Base(p)), Path: github.String(p), SHA: github.String(BlobSHA(target)),
+			})
+			return
+		}
 	}
 	if wantsRaw(r) {
 		w.Header().Set("Content-Type", "application/vnd.github.raw")
 		io.WriteString(w, c)
 		return
 	}
-	writeJSON(w, http.StatusOK, &github.RepositoryContent{
+	content := &github.RepositoryContent{
 		Type: github.String("file"), Encoding: github.String("base64"), Size: github.Int(len(c)),
 		Name: github.String(path.Base(p)), Path: github.String(p), SHA: github.String(BlobSHA(c)),
 		Content: github.String(base64.StdEncoding.EncodeToString([]byte(c))),
-	})
+	}
+	// "Between 1-100 MB: Only the raw or object custom media types are
+	// supported. [...] the content field will be an empty string and the
+	// encoding field will be "none"."
+	if len(c) > maxContentsBytes {
+		content.Encoding, content.Content = github.String("none"), github.String("")
+	}
+	writeJSON(w, http.StatusOK, content)
 }
 
 func (s *Server) checkRun(id int64) *CheckRun {

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules"
@@ -189,10 +188,14 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	// Every file read, whether for the change or as context: suggestions
 	// and fingerprints need the text of the files with findings.
 	var files []django.SourceFile
+	transcoded := map[string]bool{}
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
-		got, skip, err := readSources(ctx, src, want, log)
+		got, skip, converted, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
 		skipped = append(skipped, skip...)
+		for _, p := range converted {
+			transcoded[p] = true
+		}
 		for _, f := range got {
 			if _, ok := change[f.Path]; ok {
 				log.Debug("read changed file", "path", f.Path)
@@ -238,8 +241,14 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if res.Findings, err = finish(ctx, onChange(all, change, cfg), change, cfg, srcs); err != nil {
 		return nil, err
 	}
-	for _, f := range res.Findings {
+	for i, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
+		// A suggestion is UTF-8 text; in a file of another encoding,
+		// accepting it would mix two in one file.
+		if transcoded[f.Path] && f.Suggestion != nil {
+			log.Debug("suggestion withheld: the file is not UTF-8", "rule", f.Rule, "path", f.Path)
+			res.Findings[i].Suggestion = nil
+		}
 	}
 	res.Duration = time.Since(start)
 	return res, nil
@@ -358,45 +367,67 @@ const (
 	reasonOutOfTime  = "the review's time budget ran out first"
 )
 
+// SkipReason is why a file that failed to read with err is skipped, as
+// the review's output says it, or "" when err is a failure to read (or
+// nil) rather than a file the review cannot index.
+func SkipReason(err error) string {
+	var se *SkipError
+	switch {
+	case errors.As(err, &se):
+		return se.Reason
+	case errors.Is(err, ErrNotRegular):
+		return reasonNotRegular
+	case errors.Is(err, fs.ErrNotExist):
+		return reasonMissing
+	case errors.Is(err, ErrTooLarge):
+		return reasonTooLarge
+	case errors.Is(err, errMissingObject):
+		return reasonNoObject
+	}
+	return ""
+}
+
 // readSources reads paths, in one batch when the source can or else in
 // parallel (each read may be a process or a request), and returns the
 // files the index may see and the ones it skipped, with why. A failure to
 // read (rather than a file that cannot be indexed) is an error.
-func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, []SkippedFile, error) {
+//
+// A file is read as Python reads it: in the encoding its PEP 263 coding
+// declaration names, converted to UTF-8 for the index (transcoded lists
+// those whose bytes changed).
+func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) (files []django.SourceFile, skipped []SkippedFile, transcoded []string, err error) {
 	contents, err := readAll(ctx, src, paths)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var (
-		files   []django.SourceFile
-		skipped []SkippedFile
-	)
 	for i, c := range contents {
 		p, b := paths[i], c.Data
-		reason := ""
+		reason := SkipReason(c.Err)
 		switch {
-		case errors.Is(c.Err, ErrNotRegular):
-			reason = reasonNotRegular
-		case errors.Is(c.Err, fs.ErrNotExist):
-			reason = reasonMissing
-		case errors.Is(c.Err, ErrTooLarge), c.Err == nil && len(b) > MaxFileSize:
-			reason = reasonTooLarge
-		case errors.Is(c.Err, errMissingObject):
-			reason = reasonNoObject
+		case reason != "":
 		case c.Err != nil:
-			return nil, nil, fmt.Errorf("read head tree: %w", c.Err)
+			return nil, nil, nil, fmt.Errorf("read head tree: %w", c.Err)
+		case len(b) > MaxFileSize:
+			reason = reasonTooLarge
 		case bytes.IndexByte(b, 0) >= 0:
 			reason = reasonBinary
-		case !utf8.Valid(b):
-			reason = reasonNotUTF8
-		default:
+		}
+		var converted bool
+		if reason == "" {
+			b, converted, reason = DecodeSource(b)
+		}
+		if reason == "" {
 			files = append(files, django.SourceFile{Path: p, Src: b})
+			if converted {
+				log.Debug("read in its declared coding", "path", p)
+				transcoded = append(transcoded, p)
+			}
 			continue
 		}
 		log.Debug("skipping file", "path", p, "reason", reason)
 		skipped = append(skipped, SkippedFile{Path: p, Reason: reason})
 	}
-	return files, skipped, nil
+	return files, skipped, transcoded, nil
 }
 
 // sortSkipped marks the skipped files the change touches and sorts them

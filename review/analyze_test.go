@@ -65,6 +65,7 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 		"shop/views.py":    "def f(:\n    broken python(\n",
 		"shop/binary.py":   "x = 1\x00\n",
 		"shop/latin1.py":   "s = '\xe9'\n",
+		"shop/declared.py": "# -*- coding: latin-1 -*-\ns = '\xe9'\n", // PEP 263: Python reads it
 		"shop/huge.py":     "x = 1\n" + strings.Repeat("#", MaxFileSize),
 		"shop/readme.txt":  "not python\n",
 	})
@@ -75,9 +76,10 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Analyze: %v", err)
 	}
-	// models.py and the broken views.py are indexed; the rest are skipped.
-	if res.FilesAnalyzed != 2 {
-		t.Errorf("FilesAnalyzed = %d, want 2", res.FilesAnalyzed)
+	// models.py, declared.py and the broken views.py are indexed; the
+	// rest are skipped.
+	if res.FilesAnalyzed != 3 {
+		t.Errorf("FilesAnalyzed = %d, want 3", res.FilesAnalyzed)
 	}
 	if res.Duration <= 0 {
 		t.Errorf("Duration = %v, want > 0", res.Duration)

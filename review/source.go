@@ -30,6 +30,15 @@ type Source interface {
 // file (a symlink, a submodule, a directory).
 var ErrNotRegular = errors.New("not a regular file")
 
+// SkipError is a file a source does not read, for a reason it states (a
+// symbolic link out of the repository): the review lists the file with
+// that reason.
+type SkipError struct {
+	Path, Reason string
+}
+
+func (e *SkipError) Error() string { return e.Path + ": " + e.Reason }
+
 // ErrTooLarge is returned by BatchReader for a file over MaxFileSize,
 // which it does not load.
 var ErrTooLarge = errors.New("file too large")

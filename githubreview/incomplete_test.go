@@ -200,3 +200,17 @@ func TestGitHubReviewOutOfTime(t *testing.T) {
 		}
 	}
 }
+
+// TestGitHubReviewConfigTooLarge: a base configuration over the 1 MB the
+// contents API returns is the user's to fix: one failed check run saying
+// so, and no error (an error would be retried into more check runs).
+func TestGitHubReviewConfigTooLarge(t *testing.T) {
+	base, head := cleanTrees(t)
+	base[review.ConfigPath] = "fail_on: error\n" + strings.Repeat("# padding\n", 110_000)
+	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+	run := reviewOnce(t, s, appReviewer(t, s, s.URL(), nil))
+	want := fmt.Sprintf("%s: %d bytes is too large to read", review.ConfigPath, len(base[review.ConfigPath]))
+	if run.Conclusion != "failure" || !strings.Contains(run.Summary, want) {
+		t.Errorf("conclusion %q, summary:\n%s\nwant failure, saying %q", run.Conclusion, run.Summary, want)
+	}
+}

@@ -68,7 +68,9 @@ func (j *job) review(ctx context.Context) (out Outcome, err error) {
 		return Outcome{Failed: true}, nil
 	}
 	if err != nil {
-		j.finishNeutral(ctx, err)
+		if !installationGone(err) { // no token: no check run either
+			j.finishNeutral(ctx, err)
+		}
 		return out, err
 	}
 	if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("in_progress")}); err != nil {
@@ -219,11 +221,14 @@ func (j *job) getPull(ctx context.Context) (*github.PullRequest, error) {
 func (j *job) loadConfig(ctx context.Context) (*review.Config, error) {
 	text, err := readContents(ctx, j.gh, j.pr.Owner, j.pr.Repo, review.ConfigPath, j.pr.BaseSHA)
 	var tooLarge *tooLargeError
+	var skip *review.SkipError
 	switch {
 	case statusOf(err) == http.StatusNotFound:
 		return review.DefaultConfig(), nil
 	case errors.Is(err, review.ErrNotRegular):
 		return nil, &configError{fmt.Errorf("%s is a directory", review.ConfigPath)}
+	case errors.As(err, &skip):
+		return nil, &configError{fmt.Errorf("%s is a %s", review.ConfigPath, skip.Reason)}
 	case errors.As(err, &tooLarge):
 		return nil, &configError{fmt.Errorf("%s: %d bytes is too large to read", review.ConfigPath, tooLarge.size)}
 	case err != nil:

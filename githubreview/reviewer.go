@@ -233,6 +233,18 @@ func checkRunExternalID(pr PullRequest, run string) string {
 	return fmt.Sprintf("%s/%s#%d/%s", pr.Owner, pr.Repo, pr.Number, run)
 }
 
+// ErrInstallationGone is the error of a review for an installation GitHub
+// no longer has (404 on its token: the App was uninstalled): retrying
+// cannot help, and no check run can be written.
+var ErrInstallationGone = errors.New("the App's installation is gone")
+
+// installationGone reports whether err is GitHub's 404 on the
+// installation's token.
+func installationGone(err error) bool {
+	var he *ghinstallation.HTTPError
+	return errors.As(err, &he) && he.Response != nil && he.Response.StatusCode == http.StatusNotFound
+}
+
 // Outcome is what one review found and posted; hosts log it with the job.
 type Outcome struct {
 	Findings int  // on the change, after configuration and suppression
@@ -269,6 +281,9 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 	}
 	j := &job{gh: c, pr: pr, run: newRunID(), delay: r.delay, budget: r.budget, log: log}
 	out, err := j.review(ctx)
+	if installationGone(err) {
+		err = fmt.Errorf("%w (installation %d): %w", ErrInstallationGone, pr.InstallationID, err)
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s/%s#%d at %s: %w", pr.Owner, pr.Repo, pr.Number, shortSHA(pr.HeadSHA), err)
 	}

@@ -347,8 +347,17 @@ func readContents(ctx context.Context, gh *github.Client, owner, repo, p, ref st
 	if err != nil {
 		return nil, err
 	}
-	if file == nil {
-		return nil, review.ErrNotRegular
+	switch {
+	case file == nil:
+		return nil, review.ErrNotRegular // a directory
+	case file.GetType() == "symlink":
+		// The API follows a link to a file of the repository; this one
+		// leads elsewhere.
+		return nil, &review.SkipError{Path: p, Reason: "symbolic link to " + file.GetTarget() + ", not a file of the repository"}
+	case file.GetEncoding() == "none":
+		// "Between 1-100 MB: [...] the content field will be an empty
+		// string and the encoding field will be "none"."
+		return nil, &tooLargeError{size: file.GetSize()}
 	}
 	text, err := file.GetContent()
 	if err != nil {

@@ -129,7 +129,7 @@ type PullRequest struct {
 type Fault struct {
 	Method string // "GET", "POST", ...
 	Route  string // an operation's path in GitHub's description
-	Status int    // 502, 403 or 429
+	Status int    // 502, 403 or 429, or another 4xx GitHub answers with its JSON error
 	// RetryAfter sets the Retry-After header; with Status 403 or 429 the
 	// response is GitHub's secondary rate limit.
 	RetryAfter time.Duration
@@ -477,6 +477,11 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 			"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
 			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
 		})
+		return
+	}
+	if f.Status < 500 {
+		// GitHub's own answer: a removed installation's token is 404.
+		writeError(w, f.Status, http.StatusText(f.Status))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html")

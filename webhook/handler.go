@@ -250,12 +250,17 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, jobs []Job, st
 }
 
 // pullRequestJobs: opened, synchronize, reopened and ready_for_review of an
-// open, non-draft pull request. Drafts are skipped (the review comments
-// would land while the author is still working); ready_for_review reviews
-// them when they leave draft.
+// open, non-draft pull request, and edited when the base branch changed
+// (the diff is another; a new title or body changes nothing reviewed).
+// Drafts are skipped (the review comments would land while the author is
+// still working); ready_for_review reviews them when they leave draft.
 func (h *Handler) pullRequestJobs(e *github.PullRequestEvent) ([]Job, string) {
 	switch e.GetAction() {
 	case "opened", "synchronize", "reopened", "ready_for_review":
+	case "edited":
+		if e.GetChanges().GetBase() == nil {
+			return nil, "pull_request edited without a change of base"
+		}
 	default:
 		return nil, "pull_request action " + e.GetAction() + " not handled"
 	}

@@ -295,7 +295,21 @@ func TestHandlerPullRequest(t *testing.T) {
 		"labeled":              {action: "labeled"},
 		"converted_to_draft":   {action: "converted_to_draft"},
 		"review_requested":     {action: "review_requested"},
-		"edited":               {action: "opened", change: func(p webhooktest.Payload) { p.Set("edited", "action") }},
+		// No edited example is published: the opened one is edited as
+		// GitHub's schema (webhook-pull-request-edited) has it. A new base
+		// is a new diff; a new title or body is not.
+		"edited": {action: "opened", change: func(p webhooktest.Payload) { p.Set("edited", "action") }},
+		"edited title": {action: "opened", change: func(p webhooktest.Payload) {
+			p.Set("edited", "action")
+			p["changes"] = map[string]any{"title": map[string]any{"from": "Update the README with new information"}}
+		}},
+		"edited base": {action: "opened", queued: true, change: func(p webhooktest.Payload) {
+			p.Set("edited", "action")
+			p["changes"] = map[string]any{"base": map[string]any{
+				"ref": map[string]any{"from": "develop"},
+				"sha": map[string]any{"from": "9049f1265b7d61be4a8904a9a27120d2064dab3b"},
+			}}
+		}},
 		// A repository webhook, not an App installation, sent this one.
 		"no installation": {action: "opened", change: func(p webhooktest.Payload) { delete(p, "installation") }},
 	}

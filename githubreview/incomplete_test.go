@@ -214,3 +214,40 @@ func TestGitHubReviewConfigTooLarge(t *testing.T) {
 		t.Errorf("conclusion %q, summary:\n%s\nwant failure, saying %q", run.Conclusion, run.Summary, want)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	for raw, want := range map[string]string{
+		"https://api.github.com/":                       "https://api.github.com/",
+		"https://bot:hunter2@ghe.example.com/api/v3/":   "https://REDACTED@ghe.example.com/api/v3/",
+		"https://ghp_token@ghe.example.com/":            "https://REDACTED@ghe.example.com/",
+		"https://bot:hun ter2@ghe example.com/api/v3/":  "https://REDACTED@ghe example.com/api/v3/", // does not parse
+		"bot:hunter2@ghe.example.com":                   "REDACTED@ghe.example.com",
+		"http://[::1]:3000/":                            "http://[::1]:3000/",
+		"https://bot:p%ZZ@ghe.example.com/?next=a@b.io": "https://REDACTED@ghe.example.com/?next=a@b.io",
+	} {
+		if got := RedactURL(raw); got != want {
+			t.Errorf("RedactURL(%q) = %q, want %q", raw, got, want)
+		}
+	}
+}
+
+// TestGitHubReviewURLCredentialsNeverLogged: a password in the GitHub URL
+// appears in no log line and no error, even one quoting a request's URL
+// (the installation token's).
+func TestGitHubReviewURLCredentialsNeverLogged(t *testing.T) {
+	s := shopServer(t)
+	s.Inject(githubtest.Fault{Method: "POST", Route: routeToken, Status: 404})
+	logs := &syncBuffer{}
+	withUser := strings.Replace(s.URL(), "://", "://bot:hunter2@", 1)
+	r := appReviewer(t, s, withUser, logs)
+	_, err := r.Review(t.Context(), prOf(s, "d1"))
+	if err == nil || !strings.Contains(err.Error(), "access_tokens") {
+		t.Fatalf("Review: %v, want the token request's error", err)
+	}
+	if strings.Contains(err.Error()+logs.String(), "hunter2") {
+		t.Errorf("the password is in the error or the log:\n%v\n%s", err, logs)
+	}
+	if _, err := New(Options{Token: "t", BaseURL: "ftp://bot:hunter2@ghe.example.com/"}); err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("New with a bad URL: %v, want an error without the password", err)
+	}
+}

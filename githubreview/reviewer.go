@@ -139,6 +139,34 @@ func ParseBaseURL(raw string) (u *url.URL, ok bool) {
 	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
+// RedactURL is raw as it may be logged or put in an error: any user
+// information (a name, a password, a token) is replaced by "REDACTED",
+// even in text that does not parse as a URL.
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" { // "user:pass@host" parses as scheme "user"
+		if u.User != nil {
+			u.User = url.User("REDACTED")
+		}
+		return u.String()
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = "REDACTED" + authority[at:]
+	}
+	out := authority
+	if ok {
+		out = scheme + "://" + out
+	}
+	if strings.Contains(rest, "/") {
+		out += "/" + path
+	}
+	return out
+}
+
 // New checks the options and prepares the clients.
 func New(opts Options) (*Reviewer, error) {
 	raw := opts.BaseURL
@@ -147,7 +175,7 @@ func New(opts Options) (*Reviewer, error) {
 	}
 	base, ok := ParseBaseURL(raw)
 	if !ok {
-		return nil, fmt.Errorf("github base URL %q: want http(s)://host/[path/]", raw)
+		return nil, fmt.Errorf("github base URL %q: want http(s)://host/[path/]", RedactURL(raw))
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
@@ -155,6 +183,13 @@ func New(opts Options) (*Reviewer, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if base.User != nil {
+		// Every request carries the App's or the token's Authorization,
+		// so credentials in the URL were never sent; kept, they would be
+		// in every error that quotes a request's URL.
+		log.Warn("the GitHub URL's user information is ignored: requests authenticate as the App", "github_url", RedactURL(raw))
+		base.User = nil
 	}
 	inner := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -54,11 +55,34 @@ type Handler struct {
 	now       func() time.Time
 }
 
+// MinSecretBytes is the least a webhook secret must hold, not counting
+// white space: GitHub asks for "a random string with high entropy", and a
+// short one can be guessed from a signed delivery.
+const MinSecretBytes = 16
+
+// CheckSecret refuses a webhook secret that is empty or too short to keep
+// deliveries from being forged.
+func CheckSecret(secret []byte) error {
+	n := 0
+	for _, b := range secret {
+		if !unicode.IsSpace(rune(b)) {
+			n++
+		}
+	}
+	switch {
+	case len(secret) == 0:
+		return errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
+	case n < MinSecretBytes:
+		return fmt.Errorf("webhook secret has %d bytes that are not white space, want at least %d: refusing a secret that can be guessed (GitHub suggests a random string with high entropy)", n, MinSecretBytes)
+	}
+	return nil
+}
+
 // NewHandler checks opts and builds the handler. It fails closed: without a
 // secret there is no handler, so `serve` refuses to start.
 func NewHandler(opts Options) (*Handler, error) {
-	if len(opts.Secret) == 0 {
-		return nil, errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
+	if err := CheckSecret(opts.Secret); err != nil {
+		return nil, err
 	}
 	if opts.AppID <= 0 {
 		return nil, fmt.Errorf("app id %d: must be the App's positive id", opts.AppID)

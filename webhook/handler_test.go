@@ -86,9 +86,12 @@ func TestNewHandlerFailsClosed(t *testing.T) {
 		opts Options
 		want string
 	}{
-		"empty secret": {Options{AppID: 1, Queue: &memQueue{}}, "secret is empty"},
-		"no app id":    {Options{Secret: []byte("s"), Queue: &memQueue{}}, "app id"},
-		"no queue":     {Options{Secret: []byte("s"), AppID: 1}, "no queue"},
+		"empty secret":       {Options{AppID: 1, Queue: &memQueue{}}, "secret is empty"},
+		"one-byte secret":    {Options{Secret: []byte("s"), AppID: 1, Queue: &memQueue{}}, "secret has 1 bytes that are not white space, want at least 16"},
+		"white space secret": {Options{Secret: []byte("                    \n"), AppID: 1, Queue: &memQueue{}}, "secret has 0 bytes"},
+		"15 bytes and space": {Options{Secret: []byte(" 0123456789abcde \t"), AppID: 1, Queue: &memQueue{}}, "secret has 15 bytes"},
+		"no app id":          {Options{Secret: []byte(testSecret), Queue: &memQueue{}}, "app id"},
+		"no queue":           {Options{Secret: []byte(testSecret), AppID: 1}, "no queue"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -74,6 +74,12 @@ var hostileShapes = map[string]struct {
 			return migrationOf("0001_initial", n, "migrations.CreateModel('M%d', [('id', models.BigAutoField(primary_key=True))])")
 		},
 	},
+	"fields added to one model": {
+		path: "shop/migrations/0002_fields.py",
+		src: func(n int) string {
+			return migrationOf("0001_initial", n, "migrations.AddField('m', 'f%d', models.IntegerField(null=True))")
+		},
+	},
 }
 
 // migrationOf is a migration of app shop after dep, of n operations op

@@ -45,7 +45,10 @@ func Lookup(slug string) *Rule {
 //
 // It checks ctx between rules: when ctx ends it returns the findings of
 // the rules that ran, the slugs of those it did not run, and ctx's error.
+// A rule during which ctx ended counts as not run: what it found on a
+// migration replay cut short is not to be trusted.
 func Analyze(ctx context.Context, p *Pass, enabled func(slug string) bool) (findings []Finding, notRun []string, err error) {
+	p.ctx = ctx
 	var out []Finding
 	for _, r := range catalog {
 		if enabled != nil && !enabled(r.Slug) {
@@ -58,7 +61,12 @@ func Analyze(ctx context.Context, p *Pass, enabled func(slug string) bool) (find
 			notRun = append(notRun, r.Slug)
 			continue
 		}
-		for _, f := range r.check(r, p) {
+		found := r.check(r, p)
+		if err = ctx.Err(); err != nil {
+			notRun = append(notRun, r.Slug)
+			continue
+		}
+		for _, f := range found {
 			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) && !(r.Migrations && isMigrationModule(p, f.Path)) {
 				continue
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -492,5 +493,47 @@ func TestHandlerWithJournal(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if got := len(r.done()); got != 1 {
 		t.Errorf("ran %d jobs for one delivery, want 1", got)
+	}
+}
+
+// TestHandlerUnverifiedRoom: the bodies read before their signature is
+// checked share a bounded room. While one body takes it all, another
+// delivery is answered 503 at once, unread; once the first is answered
+// (401, a wrong signature), the room is free again.
+func TestHandlerUnverifiedRoom(t *testing.T) {
+	body := webhooktest.Example(t, "pull_request", webhooktest.Action("opened")).Bytes(t)
+	const room = 1 << 20
+	q := &memQueue{}
+	h := newTestHandler(t, q, func(o *Options) { o.MaxBodyBytes, o.UnverifiedBytes = room, room })
+
+	// A forged delivery declares the whole room and sends its body slowly.
+	pr, pw := io.Pipe()
+	forged := delivery("pull_request", "d-forged", nil)
+	forged.Body, forged.ContentLength = pr, room
+	forged.Header.Set("X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))
+	forgedDone := make(chan int)
+	go func() { forgedDone <- serve(h, forged).Code }()
+	if _, err := pw.Write(make([]byte, 1000)); err != nil { // the handler is reading it now
+		t.Fatal(err)
+	}
+
+	for _, chunked := range []bool{false, true} {
+		r := delivery("pull_request", "d-1", body)
+		if chunked {
+			r.ContentLength = -1
+		}
+		if w := serve(h, r); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Errorf("chunked %v: status %d %q while the room is taken, want 503 with Retry-After", chunked, w.Code, w.Body.String())
+		}
+	}
+	go func() {
+		pw.Write(bytes.Repeat([]byte(" "), room-1000))
+		pw.Close()
+	}()
+	if code := <-forgedDone; code != http.StatusUnauthorized {
+		t.Errorf("forged delivery: %d, want 401", code)
+	}
+	if w := serve(h, delivery("pull_request", "d-1", body)); w.Code != http.StatusAccepted || len(q.queued()) != 1 {
+		t.Errorf("after the forged delivery was answered: %d %q, want 202 and the job queued", w.Code, w.Body.String())
 	}
 }

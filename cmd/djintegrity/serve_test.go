@@ -9,13 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -593,66 +591,10 @@ func TestServeEndToEnd(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	appID, key := githubtest.AppKey(t)
-	keyFile := filepath.Join(t.TempDir(), "app.pem")
-	if err := os.WriteFile(keyFile, key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-
-	cmd := exec.Command(os.Args[0], "serve", "-v") // -v: the journal's job lines too
-	cmd.Env = append(os.Environ(), asCLI+"=1",
-		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
-		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
-		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
-		// Credentials in the URL are never sent (the App authenticates),
-		// nor logged.
-		"DJINTEGRITY_GITHUB_URL="+strings.Replace(gh.URL(), "://", "://bot:hunter2@", 1),
-		"DJINTEGRITY_ADDR=127.0.0.1:0", // the "serving" line says which port
-		"DJINTEGRITY_DATA_DIR="+t.TempDir(),
-		"DJINTEGRITY_WORKERS=2",
-	)
-	logs := &serveLogs{}
-	cmd.Stdout, cmd.Stderr = logs, logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	stopped := false
-	t.Cleanup(func() {
-		if !stopped {
-			_ = cmd.Process.Kill()
-			<-exited
-		}
-	})
-
-	// wait polls cond until it holds, failing early if serve exits.
-	wait := func(what string, cond func() bool) {
-		t.Helper()
-		deadline := time.After(30 * time.Second)
-		for !cond() {
-			select {
-			case err := <-exited:
-				stopped = true
-				t.Fatalf("serve exited (%v) while waiting for %s; log:\n%s", err, what, logs.String())
-			case <-deadline:
-				t.Fatalf("waited 30 s for %s; log:\n%s", what, logs.String())
-			case <-time.After(10 * time.Millisecond):
-			}
-		}
-	}
-	var addr string
-	wait("the serving line", func() bool {
-		for l := range strings.Lines(logs.String()) {
-			var v struct{ Msg, Addr string }
-			if json.Unmarshal([]byte(l), &v) == nil && v.Msg == "serving" {
-				addr = v.Addr
-				return true
-			}
-		}
-		return false
-	})
-	s := &serving{url: "http://" + addr, logs: logs}
+	// Credentials in the URL are never sent (the App authenticates), nor
+	// logged.
+	s := startServeProcess(t, gh, nil, "DJINTEGRITY_GITHUB_URL="+strings.Replace(gh.URL(), "://", "://bot:hunter2@", 1))
+	logs := s.logs
 	if code, body := s.get(t, "/healthz"); code != http.StatusOK {
 		t.Fatalf("/healthz: %d %q", code, body)
 	}
@@ -660,7 +602,7 @@ func TestServeProcess(t *testing.T) {
 	if code, body := s.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
-	wait("the job", func() bool { return logs.count("job done") > 0 })
+	s.wait("the job", func() bool { return logs.count("job done") > 0 })
 	if reviews, runs := gh.Reviews(), gh.CheckRuns(); len(reviews) != 1 || len(runs) != 1 || runs[0].Conclusion != "failure" {
 		t.Errorf("%d reviews and %d check runs (%+v), want one review and one failing check run", len(reviews), len(runs), runs)
 	}
@@ -679,17 +621,8 @@ func TestServeProcess(t *testing.T) {
 		t.Errorf("findings: review done %v, job done %v; want the same count, not zero", r, j)
 	}
 
-	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case err := <-exited:
-		stopped = true
-		if err != nil {
-			t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatalf("serve still running 30 s after SIGTERM")
+	if _, err := s.terminate(); err != nil {
+		t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, logs.String())
 	}
 	if strings.Contains(logs.String(), "hunter2") || !strings.Contains(logs.String(), `"github_url":"http://REDACTED@`) {
 		t.Errorf("the log holds the GitHub URL's password, or not the URL redacted:\n%s", logs.String())

@@ -1,7 +1,9 @@
 package review
 
 import (
+	"bytes"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -41,4 +43,26 @@ func TestDecodeSource(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzDecodeSource: whatever the bytes, DecodeSource gives UTF-8 text or
+// a reason, and leaves a file it does not convert as it was.
+//
+//	go test ./review -run XXX -fuzz FuzzDecodeSource -fuzztime 5m
+func FuzzDecodeSource(f *testing.F) {
+	for _, s := range []string{"x = 1\n", "# coding: latin-1\nx = '\xe9'\n", "#!/bin/py\n# vim: fileencoding=koi8-r\n\xc1\n",
+		"\xef\xbb\xbf# coding: utf-8\n", "# coding: shift_jis\n\x82\xa0\n", "# coding=ascii\n\x80"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		text, transcoded, skip := DecodeSource(src)
+		switch {
+		case skip != "" && (text != nil || transcoded):
+			t.Errorf("skipped (%s) with text or conversion", skip)
+		case skip == "" && !utf8.Valid(text):
+			t.Errorf("text is not UTF-8: %q", text)
+		case skip == "" && !transcoded && !bytes.Equal(text, src):
+			t.Errorf("text changed without a conversion")
+		}
+	})
 }

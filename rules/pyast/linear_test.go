@@ -97,7 +97,9 @@ func allocated(fn func()) uint64 {
 // counted rather than time, so that a loaded machine cannot fail the test.
 func TestDottedNameLinear(t *testing.T) {
 	const n = 160000
-	tree := Parse([]byte("a" + strings.Repeat(".b", n) + "\n"))
+	// Spaced, so that the name is made by walking the chain, not read
+	// whole from the source.
+	tree := Parse([]byte("a" + strings.Repeat(" .b", n) + "\n"))
 	defer tree.Close()
 	chain := tree.Root().NamedChild(0).NamedChild(0)
 	var got string
@@ -113,14 +115,46 @@ func TestDottedNameLinear(t *testing.T) {
 }
 
 // BenchmarkDottedName names an attribute chain of 160,000 links (a 320 KB
-// file): milliseconds, where joining link by link took 20 s.
+// file), written plainly (its text is its name) and spaced (the chain is
+// walked): milliseconds, where joining link by link took 30 s.
 //
 //	go test ./rules/pyast -run XXX -bench DottedName
 func BenchmarkDottedName(b *testing.B) {
-	tree := Parse([]byte("a" + strings.Repeat(".b", 160000) + "\n"))
-	defer tree.Close()
-	chain := tree.Root().NamedChild(0).NamedChild(0)
-	for b.Loop() {
-		tree.DottedName(chain)
+	for name, link := range map[string]string{"plain": ".b", "spaced": " .b"} {
+		b.Run(name, func(b *testing.B) {
+			tree := Parse([]byte("a" + strings.Repeat(link, 160000) + "\n"))
+			defer tree.Close()
+			chain := tree.Root().NamedChild(0).NamedChild(0)
+			for b.Loop() {
+				tree.DottedName(chain)
+			}
+		})
+	}
+}
+
+// TestDottedName: the name read whole from plain source and the name
+// made by walking the chain agree.
+func TestDottedName(t *testing.T) {
+	for src, want := range map[string]string{
+		"a.b.c":     "a.b.c",
+		"a . b .c":  "a.b.c",
+		"(a).b":     "a.b",
+		"((a.b))":   "a.b",
+		"a.\\\n  b": "a.b",
+		"é.b":       "é.b",
+		"a_1.B2._c": "a_1.B2._c",
+		"a.b()":     "",
+		"a.b().c":   "",
+		"a[0].b":    "",
+		"'s'.join":  "",
+		"await a.b": "a.b",
+		"x":         "x",
+	} {
+		tree := Parse([]byte(src + "\n"))
+		expr := tree.Root().NamedChild(0).NamedChild(0)
+		if got := tree.DottedName(expr); got != want {
+			t.Errorf("DottedName(%q) = %q, want %q", src, got, want)
+		}
+		tree.Close()
 	}
 }

@@ -156,6 +156,17 @@ func Unwrap(n *sitter.Node) *sitter.Node {
 // and joins the names once: linear in the chain's length, however long a
 // hostile file makes it.
 func (t *Tree) DottedName(n *sitter.Node) string {
+	n = Unwrap(n)
+	if n == nil {
+		return ""
+	}
+	if k := Kind(n); k == "attribute" || k == "identifier" {
+		// Written without spaces, comments or parentheses, the chain's
+		// text is its name: no walk down it at all.
+		if text := t.Text(n); plainDotted(text) {
+			return text
+		}
+	}
 	var names []string // from the last attribute to the first name
 	for {
 		n = Unwrap(n)
@@ -174,6 +185,24 @@ func (t *Tree) DottedName(n *sitter.Node) string {
 			return ""
 		}
 	}
+}
+
+// plainDotted reports whether s is ASCII names joined by dots, and
+// nothing else.
+func plainDotted(s string) bool {
+	start := true // at the start of a name
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			start = false
+		case '0' <= c && c <= '9' && !start:
+		case c == '.' && !start:
+			start = true
+		default:
+			return false
+		}
+	}
+	return !start
 }
 
 // Call is a call expression taken apart.

@@ -1,6 +1,7 @@
 package githubreview
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -249,5 +250,33 @@ func TestGitHubReviewURLCredentialsNeverLogged(t *testing.T) {
 	}
 	if _, err := New(Options{Token: "t", BaseURL: "ftp://bot:hunter2@ghe.example.com/"}); err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("New with a bad URL: %v, want an error without the password", err)
+	}
+}
+
+// TestAnalysisDeadline: the analysis ends after its budget, and leaves
+// time before the review's own deadline to publish: a minute, or a
+// quarter of the time when that is shorter (a Lambda worker's 105 s).
+func TestAnalysisDeadline(t *testing.T) {
+	start := time.Now()
+	for name, tc := range map[string]struct {
+		deadline time.Duration // 0: none
+		want     time.Duration
+	}{
+		"no deadline":         {0, analysisBudget},
+		"serve's job, 10 min": {10 * time.Minute, analysisBudget},
+		"5 min 30 s":          {330 * time.Second, 270 * time.Second},
+		"Lambda, 105 s":       {105 * time.Second, 105 * time.Second * 3 / 4},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := t.Context()
+			if tc.deadline > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, start.Add(tc.deadline))
+				defer cancel()
+			}
+			if got := (&job{}).analysisDeadline(ctx, start).Sub(start); got != tc.want {
+				t.Errorf("analysis budget %v, want %v", got, tc.want)
+			}
+		})
 	}
 }

@@ -143,11 +143,15 @@ func conclusion(out Outcome, cfg *review.Config) string {
 
 // analysisDeadline ends the analysis' time budget: analysisBudget after the
 // review started, and early enough before the review's own deadline to
-// publish what it found.
+// publish what it found (publishReserve, or a quarter of the time left
+// when that is shorter: a Lambda worker has two minutes in all).
 func (j *job) analysisDeadline(ctx context.Context, start time.Time) time.Time {
 	d := start.Add(cmp.Or(j.budget, analysisBudget))
-	if end, ok := ctx.Deadline(); ok && end.Add(-publishReserve).Before(d) {
-		d = end.Add(-publishReserve)
+	if end, ok := ctx.Deadline(); ok {
+		reserve := min(publishReserve, end.Sub(start)/4)
+		if end.Add(-reserve).Before(d) {
+			d = end.Add(-reserve)
+		}
 	}
 	return d
 }

@@ -152,7 +152,7 @@ func TestGitHubReviewOverFileLimit(t *testing.T) {
 	}
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	run := reviewOnce(t, s, appReviewer(t, s, s.URL(), nil))
-	want := fmt.Sprintf("**Not reviewed:** 1 file of this pull request, past the %d that GitHub's API lists", maxPullRequestFiles)
+	want := fmt.Sprintf("**Not reviewed:** GitHub's API lists the first %d files of a pull request ([list pull requests files](%s)); the file after them was not read.", maxPullRequestFiles, listFilesDocs)
 	if run.Conclusion != "neutral" || !strings.Contains(run.Summary, want) {
 		t.Errorf("conclusion %q, summary:\n%s\nwant neutral, saying %q", run.Conclusion, run.Summary, want)
 	}

@@ -479,15 +479,19 @@ func checkSummary(res *review.Result, p placement, unlisted int) string {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: its review will comment.\n", shortSHA(p.movedTo))
 	}
 	if unlisted > 0 {
-		fmt.Fprintf(&b, "\n**Not reviewed:** %s of this pull request, past the %d that GitHub's API lists "+
-			"([list pull requests files](%s)), were not read.\n", plural(unlisted, "file"), maxPullRequestFiles, listFilesDocs)
+		rest := fmt.Sprintf("the %d files after them were", unlisted)
+		if unlisted == 1 {
+			rest = "the file after them was"
+		}
+		fmt.Fprintf(&b, "\n**Not reviewed:** GitHub's API lists the first %d files of a pull request "+
+			"([list pull requests files](%s)); %s not read.\n", maxPullRequestFiles, listFilesDocs, rest)
 	}
 	if res.OutOfTime {
 		b.WriteString("\n**Not reviewed:** the review ran out of its time budget before it was done: ")
 		if len(res.RulesNotRun) > 0 {
 			fmt.Fprintf(&b, "these rules did not run: `%s`.\n", strings.Join(res.RulesNotRun, "`, `"))
 		} else {
-			b.WriteString("it was still reading the project, so no rule ran; the changed Python files are listed above.\n")
+			b.WriteString("it was still reading the project, so no rule ran.\n")
 		}
 	}
 	return truncateChars(b.String(), maxCheckOutputChars)

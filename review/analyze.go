@@ -277,6 +277,13 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 			return e.data, e.ok
 		}
 		b, err := br.ReadBaseFile(ctx, oldPath[p])
+		if err == nil {
+			// Compared with the head's text, which is read as Python reads it.
+			var skip string
+			if b, _, skip = DecodeSource(b); skip != "" {
+				err = errors.New(skip)
+			}
+		}
 		if err != nil {
 			log.Debug("old content not read: the rules compare nothing with it", "path", p, "error", err)
 		}

@@ -44,6 +44,9 @@ func startServeProcess(t *testing.T, gh *githubtest.Server, args []string, env .
 	}
 	cmd := exec.Command(os.Args[0], append([]string{"serve", "-v"}, args...)...) // -v: the journal's job lines too
 	cmd.Env = append(append(os.Environ(), asCLI+"=1",
+		// A binary built with -race sleeps a second at exit by default,
+		// which would count against serve's shutdown.
+		"GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0",
 		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
 		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
 		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,

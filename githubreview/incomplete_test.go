@@ -53,8 +53,14 @@ func TestGitHubReviewNeverPassesUnreadCode(t *testing.T) {
 			}
 			s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, b, h))
 			run := reviewOnce(t, s, appReviewer(t, s, s.URL(), nil))
-			if run.Conclusion != tc.want || !strings.HasPrefix(run.Title, "Review incomplete: ") {
+			if run.Conclusion != tc.want || !strings.HasPrefix(run.Title, incompleteTitle) {
 				t.Errorf("conclusion %q, title %q; want %s and an incomplete title", run.Conclusion, run.Title, tc.want)
+			}
+			// A redelivery finds the head reviewed: the same files would
+			// be skipped again.
+			out, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), prOf(s, "d2"))
+			if err != nil || !out.AlreadyReviewed || len(s.CheckRuns()) != 1 {
+				t.Errorf("a redelivery: %+v, %v, %d check runs; want the head already reviewed, one run", out, err, len(s.CheckRuns()))
 			}
 			for _, want := range []string{
 				"- `shop/generated.py`: not reviewed: over 1 MiB\n",
@@ -144,17 +150,56 @@ func TestGitHubReviewReadsWhatPythonReads(t *testing.T) {
 
 // TestGitHubReviewOverFileLimit: GitHub lists 3,000 files of a pull
 // request and stops without saying so; the review reads the pull request's
-// count, says how many files it did not read, and does not pass.
+// count, says how many files it did not read, and does not pass. A merge
+// group's comparison stops at 300 files, without a count: the same.
 func TestGitHubReviewOverFileLimit(t *testing.T) {
 	base, head := cleanTrees(t)
-	for i := range maxPullRequestFiles + 1 - changedCount(base, head) {
-		head[fmt.Sprintf("static/img/icon%04d.svg", i)] = fmt.Sprintf("<svg id=%q/>\n", fmt.Sprint(i))
+	padded := func(files int) githubtest.Tree {
+		h := head.Clone()
+		for i := range files - changedCount(base, head) {
+			h[fmt.Sprintf("static/img/icon%04d.svg", i)] = fmt.Sprintf("<svg id=%q/>\n", fmt.Sprint(i))
+		}
+		return h
 	}
+	t.Run("pull request", func(t *testing.T) {
+		s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, padded(maxPullRequestFiles+1)))
+		run := reviewOnce(t, s, appReviewer(t, s, s.URL(), nil))
+		want := fmt.Sprintf("**Not done:**\n\n- GitHub's API lists the first %d files of a pull request ([list pull requests files](%s)); the file after them was not read\n", maxPullRequestFiles, listFilesDocs)
+		if run.Conclusion != "neutral" || !strings.Contains(run.Summary, want) {
+			t.Errorf("conclusion %q, summary:\n%s\nwant neutral, saying %q", run.Conclusion, run.Summary, want)
+		}
+	})
+	t.Run("merge group", func(t *testing.T) {
+		s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, base))
+		baseSHA := s.PullRequest().BaseSHA
+		groupSHA := s.AddCommit(padded(maxComparedFiles+1), baseSHA)
+		out, err := appReviewer(t, s, s.URL(), nil).Review(t.Context(), PullRequest{DeliveryID: "d-mg", InstallationID: testInstallation,
+			Owner: "octo", Repo: "shop", MergeGroup: "refs/heads/gh-readonly-queue/main/pr-7-" + baseSHA, BaseSHA: baseSHA, HeadSHA: groupSHA})
+		if err != nil {
+			t.Fatal(err)
+		}
+		runs := s.CheckRuns()
+		if len(runs) != 1 || !out.Incomplete {
+			t.Fatalf("outcome %+v, check runs %+v; want incomplete, one run", out, runs)
+		}
+		want := fmt.Sprintf("- GitHub's API compares the first %d files of two commits ([compare two commits](%s)); the files of the merge group after them were not read\n", maxComparedFiles, compareDocs)
+		if runs[0].Conclusion != "neutral" || !strings.Contains(runs[0].Summary, want) {
+			t.Errorf("conclusion %q, summary:\n%s\nwant neutral, saying %q", runs[0].Conclusion, runs[0].Summary, want)
+		}
+	})
+}
+
+// TestGitHubReviewUnreadFileNoRuleReviews: a changed file the review could
+// not read but would not review anyway (a test, under paths.exclude) is
+// listed once, as not reviewed, and the check run still passes.
+func TestGitHubReviewUnreadFileNoRuleReviews(t *testing.T) {
+	base, head := cleanTrees(t)
+	head["shop/tests/test_generated.py"] = "x = 1\n" + strings.Repeat("#", review.MaxFileSize)
 	s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
 	run := reviewOnce(t, s, appReviewer(t, s, s.URL(), nil))
-	want := fmt.Sprintf("**Not done:**\n\n- GitHub's API lists the first %d files of a pull request ([list pull requests files](%s)); the file after them was not read\n", maxPullRequestFiles, listFilesDocs)
-	if run.Conclusion != "neutral" || !strings.Contains(run.Summary, want) {
-		t.Errorf("conclusion %q, summary:\n%s\nwant neutral, saying %q", run.Conclusion, run.Summary, want)
+	want := "**Changed Python files not reviewed:**\n\n- `shop/tests/test_generated.py`: matches paths.exclude\n"
+	if run.Conclusion != "success" || !strings.Contains(run.Summary, want) || strings.Count(run.Summary, "test_generated.py") != 1 {
+		t.Errorf("conclusion %q, summary:\n%s\nwant success, saying only %q", run.Conclusion, run.Summary, want)
 	}
 }
 

@@ -419,6 +419,20 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 // the code: what a new push or a redelivery need not review again.
 func realConclusion(c string) bool { return c == "success" || c == "failure" }
 
+// incompleteTitle starts the title of a check run whose review could not
+// read all of the change (verdict.incomplete).
+const incompleteTitle = "Review incomplete: "
+
+// verdictRun reports whether a completed check run gave a verdict: a real
+// conclusion, or the neutral one of a review that completed without
+// reading all of the change (it says what it did not read; reviewing the
+// same head again reads no more), unlike the neutral run of a review that
+// failed.
+func verdictRun(r *github.CheckRun) bool {
+	return realConclusion(r.GetConclusion()) ||
+		r.GetConclusion() == "neutral" && strings.HasPrefix(r.GetOutput().GetTitle(), incompleteTitle)
+}
+
 // findRuns looks at the pull request's check runs on the head. A run left
 // in progress by an earlier attempt (a crash, a failure the host retries,
 // a create that landed despite an error) is resumed: it becomes this
@@ -437,7 +451,7 @@ func (j *job) findRuns(ctx context.Context) (reviewed bool, err error) {
 		switch {
 		case r.GetStatus() != "completed":
 			open = append(open, r)
-		case r.GetExternalID() == ext && realConclusion(r.GetConclusion()):
+		case r.GetExternalID() == ext && verdictRun(r):
 			reviewed = true
 		}
 	}
@@ -661,7 +675,7 @@ func reviewBody(inline []review.Comment) string {
 func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, v verdict) error {
 	title := github.String(checkTitle(res.Findings))
 	if v.incomplete {
-		title = github.String("Review incomplete: " + *title)
+		title = github.String(incompleteTitle + *title)
 	}
 	summary := github.String(checkSummary(res, p, j.pr.MergeGroup != ""))
 	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)

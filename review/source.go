@@ -74,11 +74,12 @@ type BaseReader interface {
 // without it that search is not made, and the result says so
 // (Result.Limits).
 type Searcher interface {
-	// SearchFiles returns the content at head of the files among paths
+	// SearchFiles returns the text at head of the files among paths
 	// that contain at least one of needles as a word (no letter, digit
-	// or underscore on either side), by path. Files that cannot be
-	// read as text (binary, over MaxFileSize, not UTF-8, not regular) are
-	// left out.
+	// or underscore on either side), by path, as SearchMatch gives it:
+	// read as Python reads it (DecodeSource). Files that cannot be read
+	// as text (binary, over MaxFileSize, in no encoding Python would
+	// accept, not regular) are left out.
 	SearchFiles(ctx context.Context, paths []string, needles []string) (map[string][]byte, error)
 }
 

@@ -155,7 +155,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	}
 
 	src := newPRSource(j.gh, j.download, j.pr, j.log)
-	cfg.Deadline = j.analysisDeadline(ctx, start)
+	cfg.Deadline = j.analysisDeadline(ctx, time.Now())
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, nil, fmt.Errorf("analyze: %w", err)
@@ -265,7 +265,8 @@ func conclusion(out Outcome, cfg *review.Config) string {
 }
 
 // analysisDeadline ends the analysis' time budget: analysisBudget after the
-// review started, and early enough before the review's own deadline to
+// analysis starts (start; what the review asked GitHub before, the pull
+// request, its runs, its configuration, is not the analysis), and early enough before the review's own deadline to
 // publish what it found (publishReserve, or a quarter of the time left
 // when that is shorter: a Lambda worker has two minutes in all).
 func (j *job) analysisDeadline(ctx context.Context, start time.Time) time.Time {

@@ -868,7 +868,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 			for i := range 120 {
 				fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
 			}
-			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
+			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, verdict{conclusion: "success"}); err != nil {
 				t.Fatal(err)
 			}
 			runs := s.CheckRuns()
@@ -1186,7 +1186,7 @@ func TestRelatedLocationsAnnotated(t *testing.T) {
 			{Path: "catalog/views.py", StartLine: 9, EndLine: 9, Message: "site one"},
 			{Path: "reviews/services.py", StartLine: 5, EndLine: 6, Message: "site two"},
 		}}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, false, true); err != nil {
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, verdict{conclusion: "failure"}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

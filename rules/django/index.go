@@ -53,7 +53,8 @@ func parseAll(ctx context.Context, files []SourceFile, lay *layout) ([]*File, er
 	for range max(1, min(len(files), runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
 			for i := range work {
-				parsed[i] = parseFile(files[i].Path, lay.module(files[i].Path), files[i].Src)
+				// An error is ctx's end, which the feed below reports.
+				parsed[i], _ = parseFile(ctx, files[i].Path, lay.module(files[i].Path), files[i].Src)
 			}
 		})
 	}
@@ -72,6 +73,9 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	if err == nil {
+		err = ctx.Err() // ended while the last files were parsed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}

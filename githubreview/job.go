@@ -53,6 +53,10 @@ type job struct {
 	known map[int64]bool
 	// budget is the analysis' time budget; analysisBudget when zero.
 	budget time.Duration
+	// incomplete is the configuration's conclusion for a change not all
+	// read (review.Config.Incomplete), once it is known: a review given up
+	// read none of it.
+	incomplete string
 }
 
 // configError is an invalid configuration file: the user's to fix, shown
@@ -126,6 +130,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	cfg, err := j.loadConfig(ctx)
 	if cfg != nil {
 		cfg.Logger = j.log
+		j.incomplete = cfg.Incomplete
 	}
 	if ce := (*configError)(nil); errors.As(err, &ce) {
 		// The user's mistake, reported where they look; nothing failed.
@@ -217,14 +222,14 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 // run. When the host runs the review again (or abandons it), the run stays
 // in progress for the next attempt to resume, its summary saying why: a
 // conclusion now would let the pull request merge unreviewed. Otherwise it
-// concludes neutral with the reason. An installation that is gone has no
+// concludes as an unread change does (finishUnread). An installation that is gone has no
 // token to write a check run with: nothing is written.
 func (j *job) fail(ctx context.Context, cause error) {
 	if installationGone(cause) {
 		return
 	}
 	if !j.pr.Resumable {
-		j.finishNeutral(ctx, cause)
+		j.finishUnread(ctx, cause)
 		return
 	}
 	if j.checkRunID == 0 {
@@ -733,11 +738,12 @@ func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOpti
 	return nil
 }
 
-// finishNeutral completes (or creates completed) the check run as
-// "neutral" with the reason the review failed, even after the review's
-// own context ended. Its failure is logged and returned (the review
-// returns its own error).
-func (j *job) finishNeutral(ctx context.Context, cause error) error {
+// finishUnread completes (or creates completed) the check run of a review
+// that failed, with the reason, even after the review's own context ended.
+// Its conclusion is the configuration's for a change not all read
+// (incomplete: neutral, the default, or failure), since none of it was.
+// Its failure is logged and returned (the review returns its own error).
+func (j *job) finishUnread(ctx context.Context, cause error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	out := &github.CheckRunOutput{
@@ -746,10 +752,11 @@ func (j *job) finishNeutral(ctx context.Context, cause error) error {
 			"djintegrity could not complete the review of this commit:\n\n```\n%v\n```\n\nRe-run the check to try again.", cause),
 			maxCheckOutputChars)),
 	}
+	conclusion := cmp.Or(j.incomplete, "neutral")
 	err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("completed"),
-		Conclusion: github.String("neutral"), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
+		Conclusion: github.String(conclusion), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
 	if err != nil {
-		j.log.Error("could not complete the check run as neutral", "err", err)
+		j.log.Error("could not complete the check run", "conclusion", conclusion, "err", err)
 	}
 	return err
 }

@@ -372,9 +372,10 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 
 // Abandon finishes what a review of pr that its host gave up left behind
 // (webhook.Abandoner): a check run it left in progress on pr.HeadSHA is
-// completed "neutral" with cause; when that head is still the pull
-// request's and has no check run with a verdict, a neutral one says why
-// it has none. A check run on a newer head is left to that head's review.
+// completed with cause, as the configuration concludes a change not all
+// read (neutral unless incomplete: failure); when that head is still the
+// pull request's and has no check run with a verdict, a completed one
+// says why it has none. A check run on a newer head is left to that head's review.
 //
 // A review given up because the installation is gone (ErrInstallationGone)
 // leaves nothing: there is no token to write a check run with.
@@ -402,7 +403,12 @@ func (r *Reviewer) Abandon(ctx context.Context, pr PullRequest, cause error) err
 	if j.checkRunID == 0 && (reviewed || !current) {
 		return nil
 	}
-	if err := j.finishNeutral(ctx, cause); err != nil {
+	// The conclusion is the configuration's for unread code; neutral when
+	// the configuration cannot be read either.
+	if cfg, err := j.loadConfig(ctx); err == nil {
+		j.incomplete = cfg.Incomplete
+	}
+	if err := j.finishUnread(ctx, cause); err != nil {
 		return fmt.Errorf("abandon the review of %s: %w", pr, err)
 	}
 	return nil

@@ -2,6 +2,7 @@ package ecosystem
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -139,7 +140,9 @@ func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
 }
 
 // TestPlanDeep: the deep run reviews the earlier commits that change a
-// migration or a models module, and none that the default window holds.
+// migration or a models module, and none that the default window holds;
+// the history run, commits that change a models module spread over what
+// both windows leave.
 func TestPlanDeep(t *testing.T) {
 	work := t.TempDir()
 	git := gitIn(t, work)
@@ -174,17 +177,24 @@ func TestPlanDeep(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
+		plan func(context.Context, string, Project) ([]Target, error)
 		p    Project
 		want []string
 	}{
-		{"past the window", Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
-		{"limited", Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
-		{"no window", Project{Range: 1, Deep: 1}, short("newest-migration")},
-		{"none asked", Project{Commits: 1}, nil},
+		{"past the window", PlanDeep, Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
+		{"limited", PlanDeep, Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
+		{"no window", PlanDeep, Project{Range: 1, Deep: 1}, short("newest-migration")},
+		{"none asked", PlanDeep, Project{Commits: 1}, nil},
+		// Model commits past both windows: models-package, and the root,
+		// which has no parent to compare with.
+		{"history past both windows", PlanHistory, Project{Commits: 1, Deep: 1, History: 10}, short("models-package")},
+		// Three model commits, one asked: the first of even steps.
+		{"history spread", PlanHistory, Project{Commits: 1, History: 1}, short("models-module")},
+		{"history none asked", PlanHistory, Project{Commits: 1, Deep: 10}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.p.Repo, tc.p.Commit = "acme/shop", ids["newest-migration"]
-			got, err := PlanDeep(t.Context(), work, tc.p)
+			got, err := tc.plan(t.Context(), work, tc.p)
 			if err != nil {
 				t.Fatal(err)
 			}

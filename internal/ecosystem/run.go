@@ -84,6 +84,51 @@ func PlanDeep(ctx context.Context, dir string, p Project) ([]Target, error) {
 	return commitTargets(ctx, dir, p, ids[:min(len(ids), p.Deep)]), nil
 }
 
+// modelPaths are the models modules (git pathspecs).
+var modelPaths = []string{"*models.py", "*models/*.py"}
+
+// ImpactRules are the rules the history run reviews with: those that read
+// the unchanged code a model change breaks.
+var ImpactRules = []string{"required-field-breaks-inserts", "constraint-breaks-writes"}
+
+// PlanHistory lists the targets of the history run: History non-merge
+// commits that change a models module, evenly spaced over those of the
+// project's history before the Commits and Deep windows.
+func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
+	if p.History == 0 {
+		return nil, nil
+	}
+	window, err := recent(ctx, dir, p)
+	if err != nil {
+		return nil, err
+	}
+	deep, err := PlanDeep(ctx, dir, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range deep {
+		window = append(window, t.Head)
+	}
+	ids, err := gitLines(ctx, dir, append([]string{"rev-list", "--no-merges", p.Commit, "--"}, modelPaths...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: list model commits: %w", p.Repo, err)
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
+	return commitTargets(ctx, dir, p, spread(ids, p.History)), nil
+}
+
+// spread picks n of ids at even steps, the first included.
+func spread(ids []string, n int) []string {
+	if n >= len(ids) {
+		return ids
+	}
+	out := make([]string, 0, n)
+	for i := range n {
+		out = append(out, ids[i*len(ids)/n])
+	}
+	return out
+}
+
 // recent lists the last Commits non-merge commits that change Python files.
 func recent(ctx context.Context, dir string, p Project) ([]string, error) {
 	if p.Commits == 0 {
@@ -137,6 +182,9 @@ type Options struct {
 	// Repos is the snapshots' directory, for the command that repeats a
 	// context check.
 	Repos string
+	// Only, when set, are the only rules the reviews run (ImpactRules for
+	// the history run).
+	Only []string
 }
 
 // Failure is a review that crashed, failed or timed out, or whose context
@@ -229,7 +277,7 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 			found, err = nil, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	res, err := analyzeTarget(ctx, t, opt.Timeout, review.Analyze)
+	res, err := analyzeTarget(ctx, t, opt, review.Analyze)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -246,7 +294,7 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 		})
 	}
 	if opt.ContextCheck && t.Range {
-		whole, err := analyzeTarget(ctx, t, opt.Timeout, review.AnalyzeWholeTree)
+		whole, err := analyzeTarget(ctx, t, opt, review.AnalyzeWholeTree)
 		if err != nil {
 			return found, res.FilesAnalyzed, fmt.Errorf("whole-tree review: %w", err)
 		}
@@ -258,18 +306,24 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 }
 
 // analyzeTarget runs one review of t (review.Analyze or AnalyzeWholeTree)
-// within timeout.
-func analyzeTarget(ctx context.Context, t Target, timeout time.Duration,
+// within opt.Timeout, with opt.Only's rules when it names any.
+func analyzeTarget(ctx context.Context, t Target, opt Options,
 	analyze func(context.Context, review.Source, *review.Config) (*review.Result, error)) (*review.Result, error) {
-	if timeout > 0 {
+	if opt.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
-	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), review.DefaultConfig())
+	cfg := review.DefaultConfig()
+	if len(opt.Only) > 0 {
+		for _, r := range rules.Catalog() {
+			cfg.Off[r.Slug] = !slices.Contains(opt.Only, r.Slug)
+		}
+	}
+	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), cfg)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s", timeout)
+			return nil, fmt.Errorf("timed out after %s", opt.Timeout)
 		}
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -37,18 +38,22 @@ func gitIn(t *testing.T, work string) func(args ...string) string {
 // snapshot makes a bare repository under dir/owner+name/repo holding two
 // commits: the bundled example's base, then its head.
 func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
+	return snapshotOf(t, dir, repo, "../../examples/shop")
+}
+
+// snapshotOf makes a bare repository under dir/owner+name/repo holding two
+// commits: example/base, then example/head.
+func snapshotOf(t *testing.T, dir, repo, example string) (path, base, head string) {
 	t.Helper()
 	work := t.TempDir()
 	git := gitIn(t, work)
 	git("init", "-q", "-b", "main")
-	testtree.Copy(t, "../../examples/shop/base", work)
+	testtree.Copy(t, example+"/base", work)
 	git("add", "-A")
 	git("commit", "-q", "-m", "base")
 	base = git("rev-parse", "HEAD")
-	if err := os.RemoveAll(filepath.Join(work, "shop")); err != nil {
-		t.Fatal(err)
-	}
-	testtree.Copy(t, "../../examples/shop/head", work)
+	git("rm", "-q", "-r", ".")
+	testtree.Copy(t, example+"/head", work)
 	git("add", "-A")
 	git("commit", "-q", "-m", "head")
 	head = git("rev-parse", "HEAD")
@@ -136,6 +141,30 @@ func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
 	}
 	if diff := cmp.Diff(first.String(), second.String()); diff != "" {
 		t.Fatalf("a second run differs (-first +second):\n%s", diff)
+	}
+}
+
+// TestRunOnlyImpactRules: the history run's reviews run the impact rules
+// alone, and find what a review with every rule finds of theirs: the
+// search beyond the change is made.
+func TestRunOnlyImpactRules(t *testing.T) {
+	dir := t.TempDir()
+	path, _, head := snapshotOf(t, dir, "acme/shop", "../../rules/testdata/required-field-breaks-inserts/fail-new-field-one-off-default")
+	targets, err := Plan(t.Context(), path, Project{Repo: "acme/shop", Commit: head, Commits: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := Run(t.Context(), targets, Options{Workers: 1, Timeout: time.Minute})
+	only := Run(t.Context(), targets, Options{Workers: 1, Timeout: time.Minute, Only: ImpactRules})
+	if len(all.Failures)+len(only.Failures) > 0 {
+		t.Fatalf("failures: %v %v", all.Failures, only.Failures)
+	}
+	impact := slices.DeleteFunc(slices.Clone(all.Findings), func(f Finding) bool { return !slices.Contains(ImpactRules, f.Rule) })
+	if len(impact) == 0 {
+		t.Fatal("the example has no impact finding: the test would prove nothing")
+	}
+	if diff := cmp.Diff(impact, only.Findings); diff != "" {
+		t.Errorf("impact rules alone (-with every rule +alone):\n%s", diff)
 	}
 }
 

@@ -179,7 +179,7 @@ func unchangedDef(p *Pass, path, name string) bool {
 }
 
 // definitions maps the dotted names of a module's classes and functions,
-// nested ones included, to their layout-free source, decorators included.
+// nested ones included, to their shape (see shape), decorators included.
 func definitions(src []byte) map[string]string {
 	t := pyast.Parse(src)
 	defer t.Close()
@@ -195,13 +195,84 @@ func definitions(src []byte) map[string]string {
 				continue
 			}
 			name := prefix + t.Text(pyast.Field(def, "name"))
-			out[name] = layoutFree(t.Text(whole))
+			out[name] = shape(t, whole)
 			walk(pyast.Field(def, "body"), name+".")
 		}
 	}
 	walk(t.Root(), "")
 	return out
 }
+
+// shape writes n's syntax tree as text, leaving out what formatters change
+// and the meaning does not: layout, comments, the quotes of strings and
+// the spelling of numbers (layoutFree), parentheses around an expression
+// (the tree holds the precedence they gave), around the targets of an
+// assignment or a for loop (`(a,) = f()` is `a, = f()`), and a trailing
+// comma before a closing bracket, except the one that makes a
+// one-element tuple.
+func shape(t *pyast.Tree, n *sitter.Node) string {
+	var b strings.Builder
+	writeShape(t, n, &b)
+	return b.String()
+}
+
+func writeShape(t *pyast.Tree, n *sitter.Node, b *strings.Builder) {
+	kind := n.Kind()
+	switch {
+	case n.IsExtra() || kind == "comment" || kind == "line_continuation":
+		return
+	case kind == "string" || kind == "concatenated_string":
+		b.WriteString(layoutFree(t.Text(n)))
+		b.WriteByte(' ')
+		return
+	case kind == "integer" || kind == "float":
+		b.WriteString(normalNumber(t.Text(n)))
+		b.WriteByte(' ')
+		return
+	case n.ChildCount() == 0:
+		b.WriteString(t.Text(n))
+		b.WriteByte(' ')
+		return
+	}
+	parent := n.Parent()
+	unwrap := kind == "parenthesized_expression" ||
+		kind == "tuple_pattern" && parent != nil && (parent.Kind() == "assignment" || parent.Kind() == "for_statement" || parent.Kind() == "for_in_clause")
+	if kind == "tuple_pattern" && unwrap {
+		kind = "pattern_list"
+	}
+	if kind != "parenthesized_expression" {
+		b.WriteString(kind)
+		b.WriteString("{ ")
+	}
+	var kids []*sitter.Node
+	c := n.Walk()
+	for ok := c.GotoFirstChild(); ok; ok = c.GotoNextSibling() {
+		kids = append(kids, c.Node())
+	}
+	c.Close()
+	named := 0
+	for _, k := range kids {
+		if k.IsNamed() && !k.IsExtra() && k.Kind() != "comment" {
+			named++
+		}
+	}
+	oneTuple := (n.Kind() == "tuple" || n.Kind() == "tuple_pattern") && named == 1
+	for i, k := range kids {
+		switch tok := k.Kind(); {
+		case unwrap && !k.IsNamed() && (tok == "(" || tok == ")"):
+			continue
+		case tok == "," && i+1 < len(kids) && closer(kids[i+1].Kind()) && !oneTuple:
+			continue // a trailing comma, not a one-element tuple's
+		}
+		writeShape(t, k, b)
+	}
+	if kind != "parenthesized_expression" {
+		b.WriteString("} ")
+	}
+}
+
+// closer reports whether tok closes a bracket.
+func closer(tok string) bool { return tok == ")" || tok == "]" || tok == "}" }
 
 // base returns the content of a file the change edited (not added) as it
 // was before the change; false when the file is new or its past is not

@@ -1,6 +1,10 @@
 package rules
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/djintegrity/djintegrity/rules/pyast"
+)
 
 // TestLayoutFree: two spellings a formatter turns into each other compare
 // equal; a real change of value does not.
@@ -29,6 +33,41 @@ func TestLayoutFree(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			if got := layoutFree(tc.a) == layoutFree(tc.b); got != tc.same {
 				t.Errorf("layoutFree(%q) = %q, layoutFree(%q) = %q: equal %v, want %v", tc.a, layoutFree(tc.a), tc.b, layoutFree(tc.b), got, tc.same)
+			}
+		})
+	}
+}
+
+// TestShape: two spellings of one program that formatters turn into each
+// other have one shape; a change of meaning does not.
+func TestShape(t *testing.T) {
+	for name, tc := range map[string]struct {
+		a, b string
+		same bool
+	}{
+		"layout and quotes":        {a: "f(x= 'a',\n  y=2)\n", b: "f(x=\"a\", y=2)\n", same: true},
+		"parentheses black adds":   {a: "x = (\n    Model.objects.filter(a=1)\n)\n", b: "x = Model.objects.filter(a=1)\n", same: true},
+		"parenthesized target":     {a: "(ENABLED,) = get()\n", b: "ENABLED, = get()\n", same: true},
+		"parenthesized for target": {a: "for (k, v) in d:\n    pass\n", b: "for k, v in d:\n    pass\n", same: true},
+		"dict split over lines":    {a: "r = f({\n    \"error\": \"x\",\n})\n", b: "r = f({\"error\": \"x\"})\n", same: true},
+		"comment":                  {a: "f(a)  # why\n", b: "f(a)\n", same: true},
+		"precedence":               {a: "x = (a + b) * c\n", b: "x = a + b * c\n", same: false},
+		"one-element tuple":        {a: "x = (a,)\n", b: "x = (a)\n", same: false},
+		"nested targets":           {a: "(a, b), c = x\n", b: "a, b, c = x\n", same: false},
+		"one-element target":       {a: "(a,) = x\n", b: "a = x\n", same: false},
+		"operator":                 {a: "x = a + b\n", b: "x = a - b\n", same: false},
+		"argument":                 {a: "f(a, b)\n", b: "f(a, c)\n", same: false},
+		"tuple argument":           {a: "f((a, b))\n", b: "f(a, b)\n", same: false},
+		"trailing comma in a call": {a: "f(a, b,)\n", b: "f(a, b)\n", same: true},
+		"number spelling":          {a: "x = 1.\n", b: "x = 1.0\n", same: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ta, tb := pyast.Parse([]byte(tc.a)), pyast.Parse([]byte(tc.b))
+			defer ta.Close()
+			defer tb.Close()
+			sa, sb := shape(ta, ta.Root()), shape(tb, tb.Root())
+			if got := sa == sb; got != tc.same {
+				t.Errorf("shape(%q) = %q\nshape(%q) = %q\nequal %v, want %v", tc.a, sa, tc.b, sb, got, tc.same)
 			}
 		})
 	}

@@ -31,11 +31,11 @@ func TestContextLosesNothing(t *testing.T) {
 		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
 			src := NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head"))
-			whole, err := analyze(t.Context(), src, DefaultConfig(), true)
+			whole, err := analyze(t.Context(), src, DefaultConfig(), mode{wholeTree: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			picked, err := analyze(t.Context(), src, DefaultConfig(), false)
+			picked, err := analyze(t.Context(), src, DefaultConfig(), mode{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -127,8 +127,9 @@ type loader struct {
 	tried  map[string]bool // read or asked for: a skipped file is not asked for again
 	// onChain marks the files that model modules import, transitively.
 	onChain       map[string]bool
-	wideModels    bool // every app's model modules asked for
-	allAppConfigs bool // every apps.py asked for
+	wideModels    bool                // every app's model modules asked for
+	models        map[string][]string // app directory to its model modules, see modelModules
+	allAppConfigs bool                // every apps.py asked for
 }
 
 func newLoader(all, changed []string, read Reader) *loader {
@@ -204,7 +205,7 @@ func (l *loader) wanted() []string {
 		// Models anywhere may inherit from it: read them all.
 		l.wideModels = true
 		for _, dirs := range labels {
-			for _, p := range modelModules(l.all, dirs) {
+			for _, p := range l.modelModules(dirs) {
 				want(p)
 			}
 		}
@@ -227,7 +228,7 @@ func (l *loader) wanted() []string {
 		}
 		for _, label := range append(refs, userLabels...) {
 			l.wantLabel(labels, label, want)
-			for _, p := range modelModules(l.all, labels[label]) {
+			for _, p := range l.modelModules(labels[label]) {
 				want(p)
 			}
 		}
@@ -431,15 +432,30 @@ func settingsLabels(f *File) []string {
 	return out
 }
 
-// modelModules lists the model modules of the app directories dirs.
-func modelModules(all []string, dirs []string) []string {
-	var out []string
-	for _, dir := range dirs {
-		for _, p := range all {
-			if p == dir+"/models.py" || (strings.HasPrefix(p, dir+"/models/") && strings.HasSuffix(p, ".py")) {
-				out = append(out, p)
+// modelModules lists the model modules of the app directories dirs, in
+// the order of all.
+func (l *loader) modelModules(dirs []string) []string {
+	if l.models == nil {
+		// Once per Load: wanted asks for every followed file.
+		l.models = map[string][]string{}
+		for _, p := range l.all {
+			if !strings.HasSuffix(p, ".py") {
+				continue
+			}
+			if dir, base := path.Split(p); base == "models.py" {
+				l.models[strings.TrimSuffix(dir, "/")] = append(l.models[strings.TrimSuffix(dir, "/")], p)
+			}
+			// A module of a models package, however deep: dir/models/...
+			for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+				if path.Base(d) == "models" {
+					l.models[path.Dir(d)] = append(l.models[path.Dir(d)], p)
+				}
 			}
 		}
+	}
+	var out []string
+	for _, dir := range dirs {
+		out = append(out, l.models[dir]...)
 	}
 	return out
 }

@@ -19,6 +19,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
+
+	"github.com/djintegrity/djintegrity/review"
 )
 
 // Limits of GitHub's REST API that the review works within.
@@ -106,6 +108,10 @@ type Options struct {
 	// Logger receives the lines of reviews whose PullRequest has no Logger
 	// of its own, and of requests made outside a review; nil discards them.
 	Logger *slog.Logger
+	// Cache keeps parsed files from one review to the next (optional): a
+	// long-lived host's later reviews of a repository parse only what
+	// changed.
+	Cache *review.Cache
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
@@ -126,6 +132,7 @@ type Reviewer struct {
 	tr    http.RoundTripper // retrying transport
 	delay time.Duration     // first backoff of a reconciled POST
 	log   *slog.Logger
+	cache *review.Cache // nil for none
 
 	mu      sync.Mutex
 	clients map[int64]*github.Client // by installation
@@ -170,6 +177,7 @@ func New(opts Options) (*Reviewer, error) {
 		tr:      &retryTransport{base: inner, baseDelay: delay, log: log},
 		delay:   delay,
 		log:     log,
+		cache:   opts.Cache,
 		clients: map[int64]*github.Client{},
 	}
 	switch {
@@ -286,7 +294,7 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review %s: %w", pr, err)
 	}
-	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA, cache: r.cache}
 	if j.baseLog == nil {
 		// The job is named here, once: its lines, the analysis' and the
 		// GitHub requests' all carry it.

@@ -163,7 +163,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		if _, err := read(ctx, paths); err != nil {
 			return nil, err
 		}
-		project, err = django.Build(ctx, files)
+		project, err = cfg.Cache.parsed().Build(ctx, files)
 	} else {
 		changedPaths := slices.Sorted(maps.Keys(change))
 		indexed := changedPaths
@@ -181,7 +181,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 			}
 			start = slices.DeleteFunc(start, func(p string) bool { return change[p] != nil && !keep[p] })
 		}
-		project, err = django.Load(ctx, paths, start, indexed, read)
+		project, err = cfg.Cache.parsed().Load(ctx, paths, start, indexed, read)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("index head tree: %w", err)

@@ -40,6 +40,9 @@ type config struct {
 	PrivateKeySecretARN string
 	GitHubURL           string
 	MaxReceives         int
+	// CacheBytes bounds the parsed files a warm worker keeps between
+	// reviews (see cacheBytes).
+	CacheBytes int64
 }
 
 // plainSecretVars are serve's variables that carry a secret in the clear.
@@ -92,8 +95,21 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			}
 			cfg.MaxReceives = n
 		}
+		cfg.CacheBytes = cacheBytes(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
 	default:
 		return nil, fmt.Errorf("DJINTEGRITY_LAMBDA_ROLE %q: want %q or %q", cfg.Role, roleReceiver, roleWorker)
 	}
 	return cfg, nil
+}
+
+// cacheBytes bounds the parsed files a warm worker keeps between
+// reviews: a quarter of the function's memory (memoryMB, as Lambda sets
+// AWS_LAMBDA_FUNCTION_MEMORY_SIZE; the template's default, 512, when
+// unset or unreadable), leaving the rest to the review in progress.
+func cacheBytes(memoryMB string) int64 {
+	mb, err := strconv.ParseInt(memoryMB, 10, 64)
+	if err != nil || mb <= 0 {
+		mb = 512
+	}
+	return mb << 20 / 4
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/internal/awssecrets"
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/reviewrunner"
 	"github.com/djintegrity/djintegrity/webhook/sqsqueue"
@@ -136,6 +137,7 @@ func newWorker(ctx context.Context, cfg *config, secrets *awssecrets.Cache, clie
 		PrivateKey: key,
 		HTTPClient: client,
 		Logger:     log,
+		Cache:      review.NewCache(cfg.CacheBytes),
 	})
 	if err != nil {
 		return nil, err

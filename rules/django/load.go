@@ -21,7 +21,12 @@ type Reader func(ctx context.Context, paths []string) ([]SourceFile, error)
 // all lists every path of the head tree; only those are read, less the
 // third-party code ProjectFiles leaves out.
 func Load(ctx context.Context, all, start, changed []string, read Reader) (*Project, error) {
-	l := newLoader(ProjectFiles(all), changed, read)
+	return load(ctx, all, start, changed, read, nil)
+}
+
+// load is Load, parsing through cache (nil for none).
+func load(ctx context.Context, all, start, changed []string, read Reader, cache *Cache) (*Project, error) {
+	l := newLoader(ProjectFiles(all), changed, read, cache)
 	start = slices.DeleteFunc(slices.Clone(start), func(p string) bool { return !l.exists[p] })
 	for pending := start; len(pending) > 0; pending = l.wanted() {
 		if err := l.load(ctx, pending); err != nil {
@@ -29,7 +34,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 		}
 		l.growChain()
 	}
-	p := index(values(l.parsed), l.layout, l.exists)
+	p := l.index()
 
 	// A change to a model module can change models of other apps (an
 	// abstract base, a mixin): their migrations are needed too.
@@ -40,7 +45,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	if err := l.load(ctx, more); err != nil {
 		return nil, err
 	}
-	return index(values(l.parsed), l.layout, l.exists), nil
+	return l.index(), nil
 }
 
 // Extend returns a project of p's files and paths, and of the modules
@@ -52,7 +57,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 // only what that takes. all lists every path of the head tree, as for
 // Load; p is left as it was.
 func (p *Project) Extend(ctx context.Context, all, paths, names []string, read Reader) (*Project, error) {
-	l := newLoader(ProjectFiles(all), nil, read)
+	l := newLoader(ProjectFiles(all), nil, read, p.cache)
 	for path, f := range p.Files {
 		l.parsed[path], l.tried[path] = f, true
 	}
@@ -85,7 +90,7 @@ func (p *Project) Extend(ctx context.Context, all, paths, names []string, read R
 		}
 		slices.Sort(pending)
 	}
-	return index(values(l.parsed), l.layout, l.exists), nil
+	return l.index(), nil
 }
 
 // namingPaths lists the files of the tree through which file f can name
@@ -121,6 +126,7 @@ type loader struct {
 	exists  map[string]bool // all, as a set
 	changed map[string]bool
 	read    Reader
+	cache   *Cache  // nil for none
 	layout  *layout // of all
 
 	parsed map[string]*File
@@ -132,8 +138,9 @@ type loader struct {
 	allAppConfigs bool                // every apps.py asked for
 }
 
-func newLoader(all, changed []string, read Reader) *loader {
+func newLoader(all, changed []string, read Reader, cache *Cache) *loader {
 	l := &loader{
+		cache:   cache,
 		all:     all,
 		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
@@ -161,7 +168,7 @@ func (l *loader) load(ctx context.Context, paths []string) error {
 	if err != nil {
 		return fmt.Errorf("read context: %w", err)
 	}
-	files, err := parseAll(ctx, srcs, l.layout)
+	files, err := parseAll(ctx, srcs, l.layout, l.cache)
 	if err != nil {
 		return err
 	}
@@ -169,6 +176,13 @@ func (l *loader) load(ctx context.Context, paths []string) error {
 		l.parsed[f.Path] = f
 	}
 	return nil
+}
+
+// index indexes every file parsed so far.
+func (l *loader) index() *Project {
+	p := index(values(l.parsed), l.layout, l.exists)
+	p.cache = l.cache
+	return p
 }
 
 // growChain extends the model chain: model modules and whatever they

@@ -24,7 +24,7 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 	var out []Finding
 	for _, s := range viewRaceSites(p) {
 		w, m := s.w, s.m
-		if m == nil || w.StarArgs || w.Guard.Try != nil || w.Guard.Broad != nil {
+		if m == nil || w.StarArgs || w.Guard.Try != nil || w.Guard.Broad != nil || p.Project.HandlesIntegrityError(s.f, w.Func) {
 			continue
 		}
 		switch w.Kind {

@@ -44,6 +44,7 @@ func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 		default:
 			continue
 		}
+		handled := p.Project.HandlesIntegrityError(s.f, w.Func)
 		var raw []viewRawFK
 		for _, kw := range w.Kwargs {
 			if kw.Request == "" {
@@ -53,7 +54,13 @@ func checkUnvalidatedFKID(rule *Rule, p *Pass) []Finding {
 			if fl == nil || !fl.IsRelation() || !fl.DBConstraint || viewValidated(w, kw) {
 				continue
 			}
-			raw = append(raw, viewRawFK{kw: kw, field: fl, parent: p.Project.RelatedModel(m, fl), byName: kw.Name == fl.Name})
+			byName := kw.Name == fl.Name
+			if !byName && (handled || p.Project.SaveReads(m, fl.Name)) {
+				// The view answers IntegrityError itself, or save() fetches
+				// the parent (DoesNotExist) before the INSERT could fail.
+				continue
+			}
+			raw = append(raw, viewRawFK{kw: kw, field: fl, parent: p.Project.RelatedModel(m, fl), byName: byName})
 		}
 		if len(raw) == 0 || !viewTouches(p, s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, w.Stmt.Line, w.Stmt.EndLine) {
 			continue

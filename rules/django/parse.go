@@ -3,6 +3,7 @@ package django
 import (
 	"bytes"
 	"path"
+	"slices"
 	"strings"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
@@ -322,6 +323,9 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 					c.QuerysetFilter, c.QuerysetOpaque = parseQuerysetFilter(t, pyast.Field(fd, "body"))
 				case "save":
 					c.SavePK = parseSavePK(t, pyast.Field(fd, "body"))
+					c.SaveReads = parseSaveReads(t, pyast.Field(fd, "body"))
+				case "handle_exception":
+					c.HandlesIntegrity = strings.Contains(t.Text(pyast.Field(fd, "body")), "IntegrityError")
 				}
 			}
 		}
@@ -388,6 +392,67 @@ func parseSavePK(t *pyast.Tree, body *sitter.Node) string {
 		}
 	}
 	return ""
+}
+
+// parseSaveReads returns the attributes of self that a save() body reads
+// before its first call of a save() (super().save(), Model.save(self)):
+// `self.x` anywhere but as the target of an assignment, once each.
+func parseSaveReads(t *pyast.Tree, body *sitter.Node) []string {
+	if body == nil {
+		return nil
+	}
+	end := body.EndByte()
+	pyast.Walk(body, func(n *sitter.Node) bool {
+		if pyast.Kind(n) == "call" && n.StartByte() < end {
+			if fn := pyast.Field(n, "function"); fn != nil && pyast.Kind(fn) == "attribute" && t.Text(pyast.Field(fn, "attribute")) == "save" {
+				end = n.StartByte()
+			}
+		}
+		return true
+	})
+	var out []string
+	pyast.Walk(body, func(n *sitter.Node) bool {
+		if n.StartByte() >= end {
+			return false
+		}
+		switch pyast.Kind(n) {
+		case "assignment", "augmented_assignment":
+			// The target is written, not read; an attribute of it is read
+			// (`self.a.b = ...` reads self.a).
+			if l := pyast.Field(n, "left"); l != nil && pyast.Kind(l) == "attribute" {
+				pyast.Walk(pyast.Field(l, "object"), func(m *sitter.Node) bool { out = selfRead(t, m, out); return true })
+				if pyast.Kind(n) == "augmented_assignment" {
+					out = selfRead(t, l, out)
+				}
+				pyast.Walk(pyast.Field(n, "right"), func(m *sitter.Node) bool {
+					if m.StartByte() >= end {
+						return false
+					}
+					out = selfRead(t, m, out)
+					return true
+				})
+				return false
+			}
+		}
+		out = selfRead(t, n, out)
+		return true
+	})
+	return out
+}
+
+// selfRead adds x to out when n is `self.x` and out lacks it.
+func selfRead(t *pyast.Tree, n *sitter.Node, out []string) []string {
+	if pyast.Kind(n) != "attribute" {
+		return out
+	}
+	if o := pyast.Field(n, "object"); o == nil || pyast.Kind(o) != "identifier" || t.Text(o) != "self" {
+		return out
+	}
+	name := t.Text(pyast.Field(n, "attribute"))
+	if slices.Contains(out, name) {
+		return out
+	}
+	return append(out, name)
 }
 
 // eachAssignment calls fn for each statement of block that assigns one

@@ -102,30 +102,45 @@ func (p *Project) Role(f *File, fn *writesite.Function) Role {
 }
 
 // lineage returns the last names of the bases of class (nil when the index
-// has none by that name), and of theirs as far
-// as the repository defines them: a serializer may derive from the
-// project's own base serializer.
+// has none by that name), and of theirs as far as the repository defines
+// them: a serializer may derive from the project's own base serializer.
 func (p *Project) lineage(f *File, class *Class, bases []string) []string {
 	var out []string
+	p.eachBase(f, class, bases, func(name string, _ *Class) bool {
+		out = append(out, lastName(name))
+		return true
+	})
+	return out
+}
+
+// eachBase calls fn with each base of class as written, and the class the
+// repository defines under that name (nil if none), then with theirs,
+// depth first, until fn returns false.
+func (p *Project) eachBase(f *File, class *Class, bases []string, fn func(name string, c *Class) bool) {
 	seen := map[*Class]bool{}
-	var walk func(f *File, bases []string, depth int)
-	walk = func(f *File, bases []string, depth int) {
+	var walk func(f *File, bases []string, depth int) bool
+	walk = func(f *File, bases []string, depth int) bool {
 		for _, b := range bases {
-			out = append(out, lastName(b))
-			if depth > 8 {
-				continue
+			bf, bc := p.classIn(f, b, p.qualify(f, b, 0))
+			if bc != nil && seen[bc] {
+				bc = nil
 			}
-			if bf, bc := p.classIn(f, b, p.qualify(f, b, 0)); bc != nil && !seen[bc] {
+			if !fn(b, bc) {
+				return false
+			}
+			if bc != nil && depth <= 8 {
 				seen[bc] = true
-				walk(bf, bc.Bases, depth+1)
+				if !walk(bf, bc.Bases, depth+1) {
+					return false
+				}
 			}
 		}
+		return true
 	}
 	if class != nil {
 		seen[class] = true
 	}
 	walk(f, bases, 0)
-	return out
 }
 
 // connected reports whether the module connects fn to a signal by name

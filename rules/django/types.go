@@ -99,8 +99,18 @@ type Class struct {
 	QuerysetOpaque bool
 	// SavePK is the literal a save() method assigns to self.pk or self.id
 	// ("1" for `self.pk = 1`): every row the model inserts has that key.
-	SavePK    string
-	AppConfig string // for AppConfig subclasses: the label or name set
+	SavePK string
+	// SaveReads are the attributes of self a save() method reads before it
+	// calls the save() it overrides (`self.project` in
+	// `self.workspace = self.project.workspace`): reading a foreign key
+	// fetches the parent, so an unknown id fails there, with DoesNotExist,
+	// before any INSERT.
+	SaveReads []string
+	// HandlesIntegrity marks a class whose handle_exception() (DRF's hook
+	// for every exception a view raises) names IntegrityError: the views
+	// of that class answer it themselves, with no 500.
+	HandlesIntegrity bool
+	AppConfig        string // for AppConfig subclasses: the label or name set
 	// AppConfigLabel is set when AppConfig comes from `label = "..."`.
 	AppConfigLabel bool
 }

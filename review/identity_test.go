@@ -14,13 +14,24 @@ import (
 // TestShortcutsChangeNothing reviews every rule example and bundled
 // example as the reference does (every changed file indexed, every file
 // parsed) and through the shortcuts (changed test modules read but not
-// indexed; parses from a cache shared by all the reviews, first filled,
-// then hit), for the context and for the whole tree, and requires the
-// same result: findings, acknowledged findings, notices, skipped and
-// unreviewed files, limits. Only the count of files indexed may drop.
+// indexed; parses from a cache in memory shared by all the reviews, first
+// filled, then hit; from a cache on disk, filled by one process's cache
+// and read by another's), for the context and for the whole tree, and
+// requires the same result: findings, acknowledged findings, notices,
+// skipped and unreviewed files, limits. Only the count of files indexed
+// may drop.
 func TestShortcutsChangeNothing(t *testing.T) {
 	cases := exampleChanges(t)
-	cache := NewCache(64 << 20)
+	memory := NewCache(64 << 20)
+	disk := t.TempDir()
+	opened := func() *Cache {
+		c, err := OpenCache(disk, 64<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	filler, reader := opened(), opened() // two processes' caches on one directory
 	ignore := cmpopts.IgnoreFields(Result{}, "Duration", "FilesAnalyzed")
 	t.Run("examples", func(t *testing.T) { // returns once the parallel reviews are done
 		for _, dir := range cases {
@@ -32,26 +43,32 @@ func TestShortcutsChangeNothing(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					cfg := DefaultConfig()
-					cfg.Cache = cache
-					for _, run := range []string{"cold", "warm"} {
+					for _, run := range []struct {
+						name  string
+						cache *Cache
+					}{{"memory, cold", memory}, {"memory, warm", memory}, {"disk, filling", filler}, {"disk, read", reader}} {
+						cfg := DefaultConfig()
+						cfg.Cache = run.cache
 						got, err := analyze(t.Context(), src, cfg, mode{wholeTree: whole})
 						if err != nil {
 							t.Fatal(err)
 						}
 						if diff := cmp.Diff(want, got, ignore); diff != "" {
-							t.Errorf("%s, %s cache: result differs from the reference (-want +got):\n%s", name, run, diff)
+							t.Errorf("%s, cache in %s: result differs from the reference (-want +got):\n%s", name, run.name, diff)
 						}
 						if got.FilesAnalyzed > want.FilesAnalyzed {
-							t.Errorf("%s, %s cache: indexed %d files, the reference %d", name, run, got.FilesAnalyzed, want.FilesAnalyzed)
+							t.Errorf("%s, cache in %s: indexed %d files, the reference %d", name, run.name, got.FilesAnalyzed, want.FilesAnalyzed)
 						}
 					}
 				}
 			})
 		}
 	})
-	if s := cache.Stats(); s.Hits == 0 || s.Misses == 0 {
-		t.Errorf("cache stats %+v: the warm reviews should have hit and the cold ones missed", s)
+	if s := memory.Stats(); s.Hits == 0 || s.Misses == 0 {
+		t.Errorf("memory cache stats %+v: the warm reviews should have hit and the cold ones missed", s)
+	}
+	if s := reader.Stats(); s.DiskHits == 0 {
+		t.Errorf("disk cache stats %+v: the reading cache should have read what the filling one wrote", s)
 	}
 }
 

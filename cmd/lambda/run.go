@@ -131,13 +131,17 @@ func newWorker(ctx context.Context, cfg *config, secrets *awssecrets.Cache, clie
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
+	cache, err := review.OpenCache(cfg.CacheDir, cfg.CacheBytes)
+	if err != nil {
+		return nil, err
+	}
 	r, err := githubreview.New(githubreview.Options{
 		BaseURL:    cfg.GitHubURL,
 		AppID:      cfg.AppID,
 		PrivateKey: key,
 		HTTPClient: client,
 		Logger:     log,
-		Cache:      review.NewCache(cfg.CacheBytes),
+		Cache:      cache,
 	})
 	if err != nil {
 		return nil, err

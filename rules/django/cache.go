@@ -27,6 +27,8 @@ type Cache struct {
 	entries map[cacheKey]*list.Element
 	hits    int64
 	misses  int64
+
+	disk *diskCache // nil when the cache is in memory only
 }
 
 type cacheKey [sha256.Size]byte
@@ -44,10 +46,11 @@ func NewCache(maxBytes int64) *Cache {
 }
 
 // CacheStats says how many parses a cache saved and how many it did not,
-// and the bytes its entries are estimated to hold.
+// and the bytes its entries in memory are estimated to hold. DiskHits
+// counts the hits read from its directory.
 type CacheStats struct {
-	Hits, Misses, Bytes int64
-	Files               int
+	Hits, Misses, Bytes, DiskHits int64
+	Files                         int
 }
 
 // Stats returns the counts so far; zero for a nil cache.
@@ -57,7 +60,11 @@ func (c *Cache) Stats() CacheStats {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return CacheStats{Hits: c.hits, Misses: c.misses, Bytes: c.size, Files: len(c.entries)}
+	st := CacheStats{Hits: c.hits, Misses: c.misses, Bytes: c.size, Files: len(c.entries)}
+	if c.disk != nil {
+		st.DiskHits = c.disk.hits.Load()
+	}
+	return st
 }
 
 // Build is Build with the parses going through c.
@@ -90,11 +97,22 @@ func (c *Cache) parse(path, module string, src []byte) *File {
 		c.mu.Unlock()
 		return f.copyFor(src)
 	}
+	c.mu.Unlock()
+	if f := c.disk.get(key, path, module); f != nil {
+		f.Src = src
+		c.mu.Lock()
+		c.hits++
+		c.mu.Unlock()
+		c.put(key, f)
+		return f.copyFor(src)
+	}
+	c.mu.Lock()
 	c.misses++
 	c.mu.Unlock()
 
 	f := parseFile(path, module, src)
 	c.put(key, f)
+	c.disk.put(key, f)
 	return f.copyFor(src)
 }
 

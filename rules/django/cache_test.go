@@ -76,3 +76,49 @@ func TestCacheStaysWithinItsBound(t *testing.T) {
 		})
 	}
 }
+
+// TestDiskCacheIsSharedAndBounded parses through one cache on a directory
+// and reads through another: the second parses nothing and gives the same
+// files; a directory past its bound is pruned, oldest first.
+func TestDiskCacheIsSharedAndBounded(t *testing.T) {
+	dir := t.TempDir()
+	src := func(n int) []byte {
+		return []byte("from django.db import models\n\nclass M" + string(rune('A'+n)) + "(models.Model):\n    x = models.IntegerField()\n")
+	}
+	first, err := OpenCache(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []*File
+	for i := range 5 {
+		want = append(want, first.parse("app/models.py", "app.models", src(i)))
+	}
+	second, err := OpenCache(dir, 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		got := second.parse("app/models.py", "app.models", src(i))
+		if diff := cmp.Diff(want[i], got, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+			t.Errorf("file %d read from disk differs (-parsed +read):\n%s", i, diff)
+		}
+	}
+	if s := second.Stats(); s.DiskHits != 5 || s.Misses != 0 {
+		t.Errorf("second cache: %+v, want 5 disk hits and no parse", s)
+	}
+
+	one, err := first.disk.scan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := OpenCache(t.TempDir(), one/5*2) // room for two entries
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		small.parse("app/models.py", "app.models", src(i))
+	}
+	if size, err := small.disk.scan(); err != nil || size > small.disk.max {
+		t.Errorf("directory holds %d bytes (%v), bound %d", size, err, small.disk.max)
+	}
+}

@@ -137,6 +137,12 @@ type Options struct {
 	// Repos is the snapshots' directory, for the command that repeats a
 	// context check.
 	Repos string
+	// CacheBytes, when set, bounds a cache of parsed files kept from one
+	// review to the next: the commits of a project share most of their
+	// files. The findings are those of reviews without it.
+	CacheBytes int64
+
+	cache *review.Cache // made by Run from CacheBytes
 }
 
 // Failure is a review that crashed, failed or timed out, or whose context
@@ -171,6 +177,9 @@ func Run(ctx context.Context, targets []Target, opt Options) *Result {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.CacheBytes > 0 {
+		opt.cache = review.NewCache(opt.CacheBytes)
 	}
 	work := make(chan Target)
 	var (
@@ -229,7 +238,7 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 			found, err = nil, fmt.Errorf("panic: %v\n%s", r, debug.Stack())
 		}
 	}()
-	res, err := analyzeTarget(ctx, t, opt.Timeout, review.Analyze)
+	res, err := analyzeTarget(ctx, t, opt, review.Analyze)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -246,7 +255,7 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 		})
 	}
 	if opt.ContextCheck && t.Range {
-		whole, err := analyzeTarget(ctx, t, opt.Timeout, review.AnalyzeWholeTree)
+		whole, err := analyzeTarget(ctx, t, opt, review.AnalyzeWholeTree)
 		if err != nil {
 			return found, res.FilesAnalyzed, fmt.Errorf("whole-tree review: %w", err)
 		}
@@ -258,15 +267,18 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 }
 
 // analyzeTarget runs one review of t (review.Analyze or AnalyzeWholeTree)
-// within timeout.
-func analyzeTarget(ctx context.Context, t Target, timeout time.Duration,
+// within opt.Timeout, through opt's cache.
+func analyzeTarget(ctx context.Context, t Target, opt Options,
 	analyze func(context.Context, review.Source, *review.Config) (*review.Result, error)) (*review.Result, error) {
+	timeout := opt.Timeout
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), review.DefaultConfig())
+	cfg := review.DefaultConfig()
+	cfg.Cache = opt.cache
+	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), cfg)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			return nil, fmt.Errorf("timed out after %s", timeout)

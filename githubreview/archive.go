@@ -107,8 +107,8 @@ func searchTarball(r io.Reader, paths, needles []string) (map[string][]byte, err
 		if err != nil {
 			return nil, err
 		}
-		if review.SearchMatch(b, needles) {
-			found[p] = b
+		if text, ok := review.SearchMatch(b, needles); ok {
+			found[p] = text
 		}
 	}
 }

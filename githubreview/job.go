@@ -52,6 +52,12 @@ type job struct {
 	// before this review created one: a run that is not among them after
 	// a create that failed is the one that landed.
 	known map[int64]bool
+	// budget is the analysis' time budget; analysisBudget when zero.
+	budget time.Duration
+	// incomplete is the configuration's conclusion for a change not all
+	// read (review.Config.Incomplete), once it is known: a review given up
+	// read none of it.
+	incomplete string
 }
 
 // configError is an invalid configuration file: the user's to fix, shown
@@ -125,6 +131,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	cfg, err := j.loadConfig(ctx)
 	if cfg != nil {
 		cfg.Logger, cfg.Cache = j.log, j.cache
+		j.incomplete = cfg.Incomplete
 	}
 	if ce := (*configError)(nil); errors.As(err, &ce) {
 		// The user's mistake, reported where they look; nothing failed.
@@ -154,6 +161,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	}
 
 	src := newPRSource(j.gh, j.download, j.pr, j.log)
+	cfg.Deadline = j.analysisDeadline(ctx, time.Now())
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {
 		return out, nil, fmt.Errorf("analyze: %w", err)
@@ -197,12 +205,17 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 		}
 	}
 	out = Outcome{Findings: len(res.Findings), Inline: len(p.inline), Failed: review.Exceeds(res.Findings, cfg.FailOn)}
-	if err := j.completeCheckRun(ctx, res, p, src.capped, out.Failed); err != nil {
+	if l := src.notListed(); l != "" {
+		res.Limits = append(res.Limits, l)
+	}
+	out.Incomplete = !res.Complete() || src.partial
+	if err := j.completeCheckRun(ctx, res, p, verdict{conclusion: conclusion(out, cfg), incomplete: out.Incomplete}); err != nil {
 		return out, nil, err
 	}
 	j.log.Info("review done", "findings", len(res.Findings), "inline", len(p.inline), "already_posted", len(p.already), "resolved", p.resolved,
 		"annotations", len(p.annotate), "files_read", src.reads.Load(), "head_moved", p.movedTo != "",
-		"failed", out.Failed, "duration_ms", time.Since(start).Milliseconds())
+		"failed", out.Failed, "incomplete", out.Incomplete, "unreviewed", len(res.Unreviewed), "skipped", len(res.Skipped),
+		"out_of_time", res.OutOfTime, "duration_ms", time.Since(start).Milliseconds())
 	return out, moved, nil
 }
 
@@ -210,10 +223,14 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 // run. When the host runs the review again (or abandons it), the run stays
 // in progress for the next attempt to resume, its summary saying why: a
 // conclusion now would let the pull request merge unreviewed. Otherwise it
-// concludes neutral with the reason.
+// concludes as an unread change does (finishUnread). An installation that is gone has no
+// token to write a check run with: nothing is written.
 func (j *job) fail(ctx context.Context, cause error) {
+	if installationGone(cause) {
+		return
+	}
 	if !j.pr.Resumable {
-		j.finishNeutral(ctx, cause)
+		j.finishUnread(ctx, cause)
 		return
 	}
 	if j.checkRunID == 0 {
@@ -231,6 +248,42 @@ func (j *job) fail(ctx context.Context, cause error) {
 	if err != nil {
 		j.log.Debug("could not note the failure on the check run", "err", err)
 	}
+}
+
+// verdict is how a review's check run concludes beyond its findings.
+type verdict struct {
+	conclusion string
+	incomplete bool // the review did not read all of the change
+}
+
+// conclusion is the check run's: failure when the findings reach
+// fail_on; else, when the review could not read all of the change, the
+// configuration's incomplete (neutral unless set to failure), since a
+// required check passes on neutral as on success; else success.
+func conclusion(out Outcome, cfg *review.Config) string {
+	switch {
+	case out.Failed:
+		return "failure"
+	case out.Incomplete:
+		return cmp.Or(cfg.Incomplete, "neutral")
+	}
+	return "success"
+}
+
+// analysisDeadline ends the analysis' time budget: analysisBudget after the
+// analysis starts (start; what the review asked GitHub before, the pull
+// request, its runs, its configuration, is not the analysis), and early enough before the review's own deadline to
+// publish what it found (publishReserve, or a quarter of the time left
+// when that is shorter: a Lambda worker has two minutes in all).
+func (j *job) analysisDeadline(ctx context.Context, start time.Time) time.Time {
+	d := start.Add(cmp.Or(j.budget, analysisBudget))
+	if end, ok := ctx.Deadline(); ok {
+		reserve := min(publishReserve, end.Sub(start)/4)
+		if end.Add(-reserve).Before(d) {
+			d = end.Add(-reserve)
+		}
+	}
+	return d
 }
 
 // inline reports whether a finding may be a review comment: a demoted
@@ -373,6 +426,20 @@ func invalidConfigRun(err error) github.CreateCheckRunOptions {
 // the code: what a new push or a redelivery need not review again.
 func realConclusion(c string) bool { return c == "success" || c == "failure" }
 
+// incompleteTitle starts the title of a check run whose review could not
+// read all of the change (verdict.incomplete).
+const incompleteTitle = "Review incomplete: "
+
+// verdictRun reports whether a completed check run gave a verdict: a real
+// conclusion, or the neutral one of a review that completed without
+// reading all of the change (it says what it did not read; reviewing the
+// same head again reads no more), unlike the neutral run of a review that
+// failed.
+func verdictRun(r *github.CheckRun) bool {
+	return realConclusion(r.GetConclusion()) ||
+		r.GetConclusion() == "neutral" && strings.HasPrefix(r.GetOutput().GetTitle(), incompleteTitle)
+}
+
 // findRuns looks at the pull request's check runs on the head. A run left
 // in progress by an earlier attempt (a crash, a failure the host retries,
 // a create that landed despite an error) is resumed: it becomes this
@@ -391,7 +458,7 @@ func (j *job) findRuns(ctx context.Context) (reviewed bool, err error) {
 		switch {
 		case r.GetStatus() != "completed":
 			open = append(open, r)
-		case r.GetExternalID() == ext && realConclusion(r.GetConclusion()):
+		case r.GetExternalID() == ext && verdictRun(r):
 			reviewed = true
 		}
 	}
@@ -612,13 +679,12 @@ func reviewBody(inline []review.Comment) string {
 // completeCheckRun completes the check run: conclusion, summary, and the
 // annotations in batches of 50 (the first batches as updates in
 // progress, the last with the conclusion).
-func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, capped, failed bool) error {
-	conclusion := "success"
-	if failed {
-		conclusion = "failure"
-	}
+func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placement, v verdict) error {
 	title := github.String(checkTitle(res.Findings))
-	summary := github.String(checkSummary(res, p, capped, j.pr.MergeGroup != ""))
+	if v.incomplete {
+		title = github.String(incompleteTitle + *title)
+	}
+	summary := github.String(checkSummary(res, p, j.pr.MergeGroup != ""))
 	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)
 	anns = append(anns, relatedAnnotations(res.Findings)...)
 	if j.checkRunID == 0 {
@@ -627,7 +693,7 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 		first := anns[:min(len(anns), maxAnnotationsPerRequest)]
 		anns = anns[len(first):]
 		if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
-			Status: github.String("completed"), Conclusion: github.String(conclusion),
+			Status: github.String("completed"), Conclusion: github.String(v.conclusion),
 			CompletedAt: &github.Timestamp{Time: time.Now()},
 			Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: first},
 		}); err != nil {
@@ -654,7 +720,7 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 		}
 	}
 	return j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
-		Status: github.String("completed"), Conclusion: github.String(conclusion),
+		Status: github.String("completed"), Conclusion: github.String(v.conclusion),
 		CompletedAt: &github.Timestamp{Time: time.Now()},
 		Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: anns},
 	})
@@ -673,11 +739,12 @@ func (j *job) updateCheckRun(ctx context.Context, opts github.UpdateCheckRunOpti
 	return nil
 }
 
-// finishNeutral completes (or creates completed) the check run as
-// "neutral" with the reason the review failed, even after the review's
-// own context ended. Its failure is logged and returned (the review
-// returns its own error).
-func (j *job) finishNeutral(ctx context.Context, cause error) error {
+// finishUnread completes (or creates completed) the check run of a review
+// that failed, with the reason, even after the review's own context ended.
+// Its conclusion is the configuration's for a change not all read
+// (incomplete: neutral, the default, or failure), since none of it was.
+// Its failure is logged and returned (the review returns its own error).
+func (j *job) finishUnread(ctx context.Context, cause error) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
 	out := &github.CheckRunOutput{
@@ -686,10 +753,11 @@ func (j *job) finishNeutral(ctx context.Context, cause error) error {
 			"djintegrity could not complete the review of this commit:\n\n```\n%v\n```\n\nRe-run the check to try again.", cause),
 			maxCheckOutputChars)),
 	}
+	conclusion := cmp.Or(j.incomplete, "neutral")
 	err := j.createCheckRun(ctx, github.CreateCheckRunOptions{Status: github.String("completed"),
-		Conclusion: github.String("neutral"), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
+		Conclusion: github.String(conclusion), CompletedAt: &github.Timestamp{Time: time.Now()}, Output: out})
 	if err != nil {
-		j.log.Error("could not complete the check run as neutral", "err", err)
+		j.log.Error("could not complete the check run", "conclusion", conclusion, "err", err)
 	}
 	return err
 }

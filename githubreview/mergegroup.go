@@ -8,8 +8,11 @@ import (
 )
 
 // maxComparedFiles: the compare API lists at most 300 changed files, all
-// on its first page.
-const maxComparedFiles = 300
+// on its first page (compareDocs).
+const (
+	maxComparedFiles = 300
+	compareDocs      = "https://docs.github.com/rest/commits/commits#compare-two-commits"
+)
 
 // comparedFiles lists the files that differ between a merge group's base
 // and head: the diff GitHub will merge. The compare API gives every file
@@ -22,6 +25,6 @@ func (s *prSource) comparedFiles(ctx context.Context) ([]*github.CommitFile, err
 	if err != nil {
 		return nil, fmt.Errorf("compare %s...%s: %w", shortSHA(s.baseSHA), shortSHA(s.headSHA), err)
 	}
-	s.capped = len(cmp.Files) >= maxComparedFiles
+	s.partial = len(cmp.Files) >= maxComparedFiles
 	return cmp.Files, nil
 }

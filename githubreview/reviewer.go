@@ -39,9 +39,11 @@ const (
 	maxAnnotationTitle = 255
 	// perPage is the largest page the list endpoints give.
 	perPage = 100
-	// maxPullRequestFiles: the pull request files API lists at most 3,000
-	// files.
+	// maxPullRequestFiles: GitHub's list pull requests files endpoint
+	// says "Responses include a maximum of 3000 files" (listFilesDocs).
+	// A pull request with more is reviewed in part and never passes.
 	maxPullRequestFiles = 3000
+	listFilesDocs       = "https://docs.github.com/rest/pulls/pulls#list-pull-requests-files"
 )
 
 // Timeouts of a review on GitHub.
@@ -53,6 +55,12 @@ const (
 	// finishTimeout bounds completing the check run after the review's own
 	// context ended, so that it is never left in progress.
 	finishTimeout = 30 * time.Second
+	// analysisBudget is the analysis' time budget: past it the review
+	// concludes with what it has, as incomplete (review.Config.Deadline).
+	analysisBudget = 5 * time.Minute
+	// publishReserve is kept back from the review's deadline to post the
+	// review and complete the check run after the analysis.
+	publishReserve = time.Minute
 )
 
 // DefaultBaseURL is github.com's REST base URL.
@@ -115,6 +123,8 @@ type Options struct {
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
+	// analysisBudget overrides analysisBudget (tests).
+	analysisBudget time.Duration
 }
 
 // Reviewer reviews pull requests on GitHub (DESIGN data flow steps
@@ -126,13 +136,14 @@ type Options struct {
 // re-run requests the webhook handler queues. It is safe for concurrent
 // use.
 type Reviewer struct {
-	base  *url.URL
-	token string
-	apps  *ghinstallation.AppsTransport
-	tr    http.RoundTripper // retrying transport
-	delay time.Duration     // first backoff of a reconciled POST
-	log   *slog.Logger
-	cache *review.Cache // nil for none
+	base   *url.URL
+	token  string
+	apps   *ghinstallation.AppsTransport
+	tr     http.RoundTripper // retrying transport
+	delay  time.Duration     // first backoff of a reconciled POST
+	budget time.Duration     // the analysis' time budget; analysisBudget when zero
+	log    *slog.Logger
+	cache  *review.Cache // nil for none
 
 	mu      sync.Mutex
 	clients map[int64]*github.Client // by installation
@@ -146,6 +157,34 @@ func ParseBaseURL(raw string) (u *url.URL, ok bool) {
 	return u, err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }
 
+// RedactURL is raw as it may be logged or put in an error: any user
+// information (a name, a password, a token) is replaced by "REDACTED",
+// even in text that does not parse as a URL.
+func RedactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" { // "user:pass@host" parses as scheme "user"
+		if u.User != nil {
+			u.User = url.User("REDACTED")
+		}
+		return u.String()
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		scheme, rest = "", raw
+	}
+	authority, path, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(authority, "@"); at >= 0 {
+		authority = "REDACTED" + authority[at:]
+	}
+	out := authority
+	if ok {
+		out = scheme + "://" + out
+	}
+	if strings.Contains(rest, "/") {
+		out += "/" + path
+	}
+	return out
+}
+
 // New checks the options and prepares the clients.
 func New(opts Options) (*Reviewer, error) {
 	raw := opts.BaseURL
@@ -154,7 +193,7 @@ func New(opts Options) (*Reviewer, error) {
 	}
 	base, ok := ParseBaseURL(raw)
 	if !ok {
-		return nil, fmt.Errorf("github base URL %q: want http(s)://host/[path/]", raw)
+		return nil, fmt.Errorf("github base URL %q: want http(s)://host/[path/]", RedactURL(raw))
 	}
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
@@ -162,6 +201,13 @@ func New(opts Options) (*Reviewer, error) {
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if base.User != nil {
+		// Every request carries the App's or the token's Authorization,
+		// so credentials in the URL were never sent; kept, they would be
+		// in every error that quotes a request's URL.
+		log.Warn("the GitHub URL's user information is ignored: requests authenticate as the App", "github_url", RedactURL(raw))
+		base.User = nil
 	}
 	inner := http.DefaultTransport
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
@@ -176,6 +222,7 @@ func New(opts Options) (*Reviewer, error) {
 		token:   opts.Token,
 		tr:      &retryTransport{base: inner, baseDelay: delay, log: log},
 		delay:   delay,
+		budget:  opts.analysisBudget,
 		log:     log,
 		cache:   opts.Cache,
 		clients: map[int64]*github.Client{},
@@ -253,11 +300,27 @@ func (pr PullRequest) String() string {
 	return fmt.Sprintf("%s/%s#%d", pr.Owner, pr.Repo, pr.Number)
 }
 
+// ErrInstallationGone is the error of a review for an installation GitHub
+// no longer has (404 on its token: the App was uninstalled): retrying
+// cannot help, and no check run can be written.
+var ErrInstallationGone = errors.New("the App's installation is gone")
+
+// installationGone reports whether err is GitHub's 404 on the
+// installation's token.
+func installationGone(err error) bool {
+	var he *ghinstallation.HTTPError
+	return errors.As(err, &he) && he.Response != nil && he.Response.StatusCode == http.StatusNotFound
+}
+
 // Outcome is what one review found and posted; hosts log it with the job.
 type Outcome struct {
 	Findings int  // on the change, after configuration and suppression
 	Inline   int  // review comments this run posted
-	Failed   bool // the check run's conclusion is failure
+	Failed   bool // the findings fail the check run
+	// Incomplete is set when the review could not read all of the change
+	// (files skipped or not listed, out of time): unless Failed, the check
+	// run concludes the configuration's incomplete, never success.
+	Incomplete bool
 	// AlreadyReviewed: the head's check run had completed with a verdict
 	// and no re-run was asked, so nothing was done.
 	AlreadyReviewed bool
@@ -282,6 +345,9 @@ func (r *Reviewer) Review(ctx context.Context, pr PullRequest) (Outcome, error) 
 		return Outcome{}, err
 	}
 	out, err := j.review(ctx)
+	if installationGone(err) {
+		err = fmt.Errorf("%w (installation %d): %w", ErrInstallationGone, pr.InstallationID, err)
+	}
 	if err != nil {
 		return Outcome{}, fmt.Errorf("review %s at %s: %w", pr, shortSHA(j.pr.HeadSHA), err)
 	}
@@ -294,7 +360,7 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review %s: %w", pr, err)
 	}
-	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, baseLog: pr.Logger, asked: pr.HeadSHA, cache: r.cache}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, budget: r.budget, baseLog: pr.Logger, asked: pr.HeadSHA, cache: r.cache}
 	if j.baseLog == nil {
 		// The job is named here, once: its lines, the analysis' and the
 		// GitHub requests' all carry it.
@@ -314,10 +380,17 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 
 // Abandon finishes what a review of pr that its host gave up left behind
 // (webhook.Abandoner): a check run it left in progress on pr.HeadSHA is
-// completed "neutral" with cause; when that head is still the pull
-// request's and has no check run with a verdict, a neutral one says why
-// it has none. A check run on a newer head is left to that head's review.
+// completed with cause, as the configuration concludes a change not all
+// read (neutral unless incomplete: failure); when that head is still the
+// pull request's and has no check run with a verdict, a completed one
+// says why it has none. A check run on a newer head is left to that head's review.
+//
+// A review given up because the installation is gone (ErrInstallationGone)
+// leaves nothing: there is no token to write a check run with.
 func (r *Reviewer) Abandon(ctx context.Context, pr PullRequest, cause error) error {
+	if errors.Is(cause, ErrInstallationGone) {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(ctx, finishTimeout)
 	defer cancel()
 	j, err := r.job(pr)
@@ -338,7 +411,12 @@ func (r *Reviewer) Abandon(ctx context.Context, pr PullRequest, cause error) err
 	if j.checkRunID == 0 && (reviewed || !current) {
 		return nil
 	}
-	if err := j.finishNeutral(ctx, cause); err != nil {
+	// The conclusion is the configuration's for unread code; neutral when
+	// the configuration cannot be read either.
+	if cfg, err := j.loadConfig(ctx); err == nil {
+		j.incomplete = cfg.Incomplete
+	}
+	if err := j.finishUnread(ctx, cause); err != nil {
 		return fmt.Errorf("abandon the review of %s: %w", pr, err)
 	}
 	return nil

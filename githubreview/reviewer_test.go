@@ -734,22 +734,50 @@ func TestGitHubReviewHeadMoved(t *testing.T) {
 	}
 }
 
-// TestGitHubReviewFailsNeutral: a review that fails for good leaves its
-// check run completed "neutral" with the reason, never in progress.
-func TestGitHubReviewFailsNeutral(t *testing.T) {
-	s := shopServer(t)
-	s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTree, Status: http.StatusBadGateway, Times: 100})
-	r := appReviewer(t, s, s.URL(), nil)
-	_, err := r.Review(t.Context(), prOf(s, "d1"))
-	if err == nil || !strings.Contains(err.Error(), "list head tree") {
-		t.Fatalf("Review: %v, want the tree listing's failure", err)
-	}
-	runs := s.CheckRuns()
-	if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != "neutral" || !strings.Contains(runs[0].Summary, "list head tree") {
-		t.Errorf("check runs %+v, want one completed/neutral naming the failure", runs)
-	}
-	if got := countRoute(s.Requests(), http.MethodGet, routeTree); got != retryAttempts {
-		t.Errorf("tree listed %d times, want %d tries", got, retryAttempts)
+// TestGitHubReviewFailsUnread: a review that fails for good leaves its
+// check run completed with the reason, never in progress: neutral, or
+// failure when the configuration concludes unread code so; and so does a
+// job its host gave up.
+func TestGitHubReviewFailsUnread(t *testing.T) {
+	for _, tc := range []struct{ config, want string }{{"", "neutral"}, {"incomplete: failure\n", "failure"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			base, head := shopTrees(t)
+			if tc.config != "" {
+				base[review.ConfigPath], head[review.ConfigPath] = tc.config, tc.config
+			}
+			s := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+			s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTree, Status: http.StatusBadGateway, Times: 100})
+			r := appReviewer(t, s, s.URL(), nil)
+			_, err := r.Review(t.Context(), prOf(s, "d1"))
+			if err == nil || !strings.Contains(err.Error(), "list head tree") {
+				t.Fatalf("Review: %v, want the tree listing's failure", err)
+			}
+			runs := s.CheckRuns()
+			if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != tc.want || !strings.Contains(runs[0].Summary, "list head tree") {
+				t.Errorf("check runs %+v, want one completed/%s naming the failure", runs, tc.want)
+			}
+			if got := countRoute(s.Requests(), http.MethodGet, routeTree); got != retryAttempts {
+				t.Errorf("tree listed %d times, want %d tries", got, retryAttempts)
+			}
+
+			// Given up by its host after an attempt that left its run in
+			// progress: the run is completed the same way.
+			s = githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
+			s.Inject(githubtest.Fault{Method: http.MethodGet, Route: routeTree, Status: http.StatusBadGateway, Times: retryAttempts})
+			r = appReviewer(t, s, s.URL(), nil)
+			pr := prOf(s, "d1")
+			pr.Resumable = true
+			if _, err := r.Review(t.Context(), pr); err == nil {
+				t.Fatal("the first attempt did not fail")
+			}
+			if err := r.Abandon(t.Context(), pr, errors.New("given up")); err != nil {
+				t.Fatal(err)
+			}
+			runs = s.CheckRuns()
+			if len(runs) != 1 || runs[0].Status != "completed" || runs[0].Conclusion != tc.want || !strings.Contains(runs[0].Summary, "given up") {
+				t.Errorf("after Abandon: check runs %+v, want one completed/%s naming the cause", runs, tc.want)
+			}
+		})
 	}
 }
 
@@ -868,7 +896,7 @@ func TestCompleteCheckRunBatches(t *testing.T) {
 			for i := range 120 {
 				fs = append(fs, rules.Finding{Rule: "check-then-insert", Severity: rules.Warning, Path: "a/views.py", StartLine: i + 1, EndLine: i + 1, Message: "m"})
 			}
-			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, false, false); err != nil {
+			if err := j.completeCheckRun(t.Context(), &review.Result{Findings: fs}, placement{annotate: fs}, verdict{conclusion: "success"}); err != nil {
 				t.Fatal(err)
 			}
 			runs := s.CheckRuns()
@@ -1186,7 +1214,7 @@ func TestRelatedLocationsAnnotated(t *testing.T) {
 			{Path: "catalog/views.py", StartLine: 9, EndLine: 9, Message: "site one"},
 			{Path: "reviews/services.py", StartLine: 5, EndLine: 6, Message: "site two"},
 		}}
-	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, false, true); err != nil {
+	if err := j.completeCheckRun(t.Context(), &review.Result{Findings: []rules.Finding{f}}, placement{inline: []review.Comment{{Path: f.Path, StartLine: f.StartLine, EndLine: f.EndLine, Findings: []rules.Finding{f}, Offered: -1}}}, verdict{conclusion: "failure"}); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

@@ -3,7 +3,6 @@ package githubreview
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
 
 	"github.com/google/go-github/v60/github"
 
@@ -43,9 +41,12 @@ type prSource struct {
 	// hunks are the head-side line ranges of each file's diff: where a
 	// review comment may go.
 	hunks map[string][]review.LineRange
-	// capped is set when the pull request has more files than GitHub
-	// lists.
-	capped bool
+	// partial is set when GitHub listed only part of the diff's files
+	// (the first 3,000 of a pull request, 300 of a comparison); unlisted
+	// then counts the others when GitHub says how many (a pull request's
+	// changed_files), else is 0.
+	partial  bool
+	unlisted int
 
 	treeOnce sync.Once
 	tree     map[string]*github.TreeEntry
@@ -95,15 +96,42 @@ func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error
 		}
 		files = append(files, page...)
 		if resp.NextPage == 0 || len(files) >= maxPullRequestFiles {
-			s.capped = resp.NextPage != 0 || len(files) > maxPullRequestFiles
 			break
 		}
 		opts.Page = resp.NextPage
 	}
-	if len(files) > maxPullRequestFiles {
-		files = files[:maxPullRequestFiles]
+	if len(files) >= maxPullRequestFiles {
+		// GitHub stops at its maximum without a sign on the last page:
+		// the pull request's count of changed files tells whether it did.
+		pull, _, err := call(ctx, func(ctx context.Context) (*github.PullRequest, *github.Response, error) {
+			return s.gh.PullRequests.Get(ctx, s.owner, s.repo, s.number)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read pull request: %w", err)
+		}
+		files = files[:min(len(files), maxPullRequestFiles)]
+		s.unlisted = max(pull.GetChangedFiles()-len(files), 0)
+		s.partial = s.unlisted > 0
 	}
 	return s.changedFiles(ctx, files)
+}
+
+// notListed says which files of the diff the review did not read because
+// GitHub did not list them, as a line of review.Result.Limits, or "" when
+// it listed them all. Call it after Changed.
+func (s *prSource) notListed() string {
+	switch {
+	case !s.partial:
+		return ""
+	case s.mergeGroup:
+		return fmt.Sprintf("GitHub's API compares the first %d files of two commits ([compare two commits](%s)); "+
+			"the files of the merge group after them were not read", maxComparedFiles, compareDocs)
+	case s.unlisted == 1:
+		return fmt.Sprintf("GitHub's API lists the first %d files of a pull request ([list pull requests files](%s)); "+
+			"the file after them was not read", maxPullRequestFiles, listFilesDocs)
+	}
+	return fmt.Sprintf("GitHub's API lists the first %d files of a pull request ([list pull requests files](%s)); "+
+		"the %d files after them were not read", maxPullRequestFiles, listFilesDocs, s.unlisted)
 }
 
 // changedFiles turns the files of the diff into the review's.
@@ -133,6 +161,13 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 	case "unchanged":
 		return c, false, nil
 	}
+	if strings.HasSuffix(c.Path, ".py") {
+		if link, err := s.isLink(ctx, c.Path); err != nil {
+			return c, false, err
+		} else if link {
+			return s.wholeFile(ctx, c)
+		}
+	}
 	if f.Patch != nil {
 		added, removed, hunks, err := review.ParsePatch(c.Path, f.GetPatch())
 		if err == nil {
@@ -151,16 +186,29 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 		c.Lines = map[int]bool{} // a pure rename changes no line
 		return c, true, nil
 	}
+	return s.wholeFile(ctx, c)
+}
+
+// wholeFile reviews a changed .py file as wholly changed, with no diff
+// to comment on (findings become annotations): one without a patch, or a
+// symbolic link, whose patch is of the link's target path while Python
+// reads the file it leads to.
+func (s *prSource) wholeFile(ctx context.Context, c review.ChangedFile) (review.ChangedFile, bool, error) {
+	delete(s.hunks, c.Path)
 	b, err := s.ReadFile(ctx, c.Path)
 	switch {
-	case err != nil && isSkippable(err):
-		s.log.Debug("file without patch skipped", "path", c.Path, "err", err)
-		c.Binary = true
+	case err != nil && review.SkipReason(err) != "":
+		s.log.Debug("changed file not read", "path", c.Path, "err", err)
+		c.Binary, c.Lines, c.Skipped = true, nil, review.SkipReason(err)
 		return c, true, nil
 	case err != nil:
 		return c, false, fmt.Errorf("read %s: %w", c.Path, err)
-	case bytes.IndexByte(b, 0) >= 0 || !utf8.Valid(b):
+	case bytes.IndexByte(b, 0) >= 0:
 		c.Binary = true
+		return c, true, nil
+	}
+	if b, _, c.Skipped = review.DecodeSource(b); c.Skipped != "" {
+		c.Binary, c.Lines = true, nil
 		return c, true, nil
 	}
 	c.Lines = map[int]bool{}
@@ -168,10 +216,6 @@ func (s *prSource) changedFile(ctx context.Context, f *github.CommitFile) (revie
 		c.Lines[i+1] = true
 	}
 	return c, true, nil
-}
-
-func isSkippable(err error) bool {
-	return errors.Is(err, review.ErrNotRegular) || errors.Is(err, review.ErrTooLarge) || errors.Is(err, fs.ErrNotExist)
 }
 
 // inDiff reports whether lines start..end of path lie in one hunk of the
@@ -211,7 +255,27 @@ func regularEntry(e *github.TreeEntry) bool {
 	return e.GetType() == "blob" && review.IsRegularFileMode(e.GetMode())
 }
 
-// Files lists the regular files of the head tree.
+// symlinkMode is git's mode of a symbolic link, whose blob is its target.
+const symlinkMode = "120000"
+
+func linkEntry(e *github.TreeEntry) bool { return e.GetType() == "blob" && e.GetMode() == symlinkMode }
+
+// maxLinkHops bounds the symbolic links followed from one path, as the
+// kernel's does (ELOOP).
+const maxLinkHops = 8
+
+// isLink reports whether p is a symbolic link at head.
+func (s *prSource) isLink(ctx context.Context, p string) (bool, error) {
+	tree, err := s.loadTree(ctx)
+	if err != nil {
+		return false, err
+	}
+	return linkEntry(tree[p]), nil
+}
+
+// Files lists the regular files of the head tree, and the .py symbolic
+// links: Python imports a module through a link as from the file it leads
+// to (ReadFile follows it).
 func (s *prSource) Files(ctx context.Context) ([]string, error) {
 	tree, err := s.loadTree(ctx)
 	if err != nil {
@@ -219,16 +283,43 @@ func (s *prSource) Files(ctx context.Context) ([]string, error) {
 	}
 	out := make([]string, 0, len(tree))
 	for p, e := range tree {
-		if regularEntry(e) {
+		if regularEntry(e) || (linkEntry(e) && strings.HasSuffix(p, ".py")) {
 			out = append(out, p)
 		}
 	}
 	return out, nil
 }
 
-// ReadFile fetches a file's blob at head. Files over review.MaxFileSize
-// are not fetched (review.ErrTooLarge); symlinks and submodules are
-// review.ErrNotRegular.
+// resolve follows symbolic links from p to a regular file of the tree,
+// reading each link's target (a request each). A link out of the
+// repository, to nothing, or in a loop is a *review.SkipError.
+func (s *prSource) resolve(ctx context.Context, tree map[string]*github.TreeEntry, p string) (*github.TreeEntry, error) {
+	at, e := p, tree[p]
+	for hops := 0; linkEntry(e); hops++ {
+		if hops == maxLinkHops {
+			return nil, &review.SkipError{Path: p, Reason: "symbolic link: too many levels of links"}
+		}
+		target, _, err := call(ctx, func(ctx context.Context) ([]byte, *github.Response, error) {
+			return s.gh.Git.GetBlobRaw(ctx, s.owner, s.repo, e.GetSHA())
+		})
+		if err != nil {
+			return nil, fmt.Errorf("read the symbolic link %s: %w", at, err)
+		}
+		next := path.Join(path.Dir(at), string(target))
+		if path.IsAbs(string(target)) || next == ".." || strings.HasPrefix(next, "../") {
+			return nil, &review.SkipError{Path: p, Reason: fmt.Sprintf("symbolic link to %s, outside the repository", target)}
+		}
+		at, e = next, tree[next]
+		if e == nil {
+			return nil, &review.SkipError{Path: p, Reason: fmt.Sprintf("symbolic link to %s, which is not in the head tree", next)}
+		}
+	}
+	return e, nil
+}
+
+// ReadFile fetches a file's blob at head, following symbolic links within
+// the repository. Files over review.MaxFileSize are not fetched
+// (review.ErrTooLarge); submodules are review.ErrNotRegular.
 func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	s.cacheMu.Lock()
 	b, ok := s.cache[p]
@@ -240,10 +331,14 @@ func (s *prSource) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, ok := tree[path.Clean(p)]
-	switch {
-	case !ok:
+	if _, ok := tree[path.Clean(p)]; !ok {
 		return nil, fmt.Errorf("%s at %s: %w", p, shortSHA(s.headSHA), fs.ErrNotExist)
+	}
+	e, err := s.resolve(ctx, tree, path.Clean(p))
+	if err != nil {
+		return nil, err
+	}
+	switch {
 	case !regularEntry(e):
 		return nil, fmt.Errorf("%s: %w", p, review.ErrNotRegular)
 	case e.GetSize() > review.MaxFileSize:
@@ -289,8 +384,17 @@ func readContents(ctx context.Context, gh *github.Client, owner, repo, p, ref st
 	if err != nil {
 		return nil, err
 	}
-	if file == nil {
-		return nil, review.ErrNotRegular
+	switch {
+	case file == nil:
+		return nil, review.ErrNotRegular // a directory
+	case file.GetType() == "symlink":
+		// The API follows a link to a file of the repository; this one
+		// leads elsewhere.
+		return nil, &review.SkipError{Path: p, Reason: "symbolic link to " + file.GetTarget() + ", not a file of the repository"}
+	case file.GetEncoding() == "none":
+		// "Between 1-100 MB: [...] the content field will be an empty
+		// string and the encoding field will be "none"."
+		return nil, &tooLargeError{size: file.GetSize()}
 	}
 	text, err := file.GetContent()
 	if err != nil {

@@ -15,9 +15,11 @@ import (
 // checkSummary is the check run's summary: per rule, how many findings,
 // how many are review comments and how many only annotations, how many
 // were acknowledged, each rule linked to its page; then the acknowledged
-// findings with their reasons, the ignore comments to fix, and the changed
-// files that were not reviewed and why.
-func checkSummary(res *review.Result, p placement, capped, mergeGroup bool) string {
+// findings with their reasons, the ignore comments to fix, the Python
+// files that were not read and the changed ones not reviewed, and why,
+// and what the review did not do (res.Limits: the files GitHub did not
+// list, the rules a review out of time did not run).
+func checkSummary(res *review.Result, p placement, mergeGroup bool) string {
 	var b strings.Builder
 	if len(res.Findings) == 0 && len(res.Acknowledged) == 0 {
 		b.WriteString("No database-integrity hazards found on the changed lines.\n")
@@ -48,13 +50,6 @@ func checkSummary(res *review.Result, p placement, capped, mergeGroup bool) stri
 	b.WriteString(review.LimitsList(res.Limits))
 	if p.movedTo != "" {
 		fmt.Fprintf(&b, "\nThe pull request's head moved to %s during this review: nothing was commented here; that head is reviewed next.\n", shortSHA(p.movedTo))
-	}
-	if capped {
-		if mergeGroup {
-			fmt.Fprintf(&b, "\nGitHub compares only the first %d files of a merge group; the others were not reviewed.\n", maxComparedFiles)
-		} else {
-			fmt.Fprintf(&b, "\nGitHub lists only the first %d files of a pull request; the others were not reviewed.\n", maxPullRequestFiles)
-		}
 	}
 	return truncateChars(b.String(), maxCheckOutputChars)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/google/go-github/v60/github"
@@ -161,8 +162,10 @@ const fixedNote = "\n\n**Fixed** in "
 
 // resolveFixed resolves this App's threads whose findings the review no
 // longer has: a later push fixed them. A thread on a file the review could
-// not read (skipped, or beyond the files GitHub lists) is left as it is,
-// since the review says nothing of it. Where GitHub refuses to resolve,
+// not read (skipped, or beyond the files GitHub lists) or does not review
+// (tests, paths.exclude), or any thread when the review ran out of time
+// before all its rules ran, is left as it is, since the review says
+// nothing of it. Where GitHub refuses to resolve,
 // the comment is edited to say it was fixed in the head commit. It returns
 // how many threads it closed; its failures are logged, not returned: the
 // review stands without them.
@@ -241,13 +244,13 @@ func (j *job) closeFixed(ctx context.Context, p *placement, res *review.Result, 
 		p.threads = threads
 	}
 	unread := map[string]bool{}
-	for _, sk := range res.Skipped {
+	for _, sk := range slices.Concat(res.Skipped, res.Unreviewed) {
 		unread[sk.Path] = true
 	}
 	listed := map[string]bool{}
 	for _, c := range src.changed {
 		listed[c.Path] = true
 	}
-	p.resolved = j.resolveFixed(ctx, p.threads, res, func(path string) bool { return unread[path] || src.capped && !listed[path] })
+	p.resolved = j.resolveFixed(ctx, p.threads, res, func(path string) bool { return res.OutOfTime || unread[path] || src.partial && !listed[path] })
 	return nil
 }

@@ -31,7 +31,7 @@ func (s *Server) commitFiles(fs []prFile, head string) []*github.CommitFile {
 			Changes: github.Int(f.additions + f.deletions),
 		}
 		if c, ok := s.commits[head][f.path]; ok {
-			cf.SHA = github.String(BlobSHA(c))
+			cf.SHA = github.String(BlobSHA(blobOf(c)))
 		}
 		if f.hasPatch && !s.omitPatch[f.path] {
 			cf.Patch = github.String(f.patch)

@@ -51,6 +51,9 @@ import (
 const (
 	maxAnnotationsPerCall = 50
 	maxOutputChars        = 65535
+	// maxContentsBytes: the contents API gives the content of files of
+	// "1 MB or smaller" in its JSON.
+	maxContentsBytes = 1 << 20
 )
 
 // EnterprisePrefix is the path of GitHub Enterprise Server's REST API.
@@ -145,7 +148,7 @@ type PullRequest struct {
 type Fault struct {
 	Method string // "GET", "POST", ...
 	Route  string // an operation's path in GitHub's description
-	Status int    // 502, 403 or 429
+	Status int    // 502, 403 or 429, or another 4xx GitHub answers with its JSON error
 	// RetryAfter sets the Retry-After header; with Status 403 or 429 the
 	// response is GitHub's secondary rate limit.
 	RetryAfter time.Duration
@@ -451,7 +454,7 @@ func (s *Server) addCommit(tree Tree, parent string) string {
 	sha := commitSHA(tree, parent)
 	s.commits[sha] = tree
 	for _, c := range tree {
-		s.blobs[BlobSHA(c)] = c
+		s.blobs[BlobSHA(blobOf(c))] = blobOf(c)
 	}
 	return sha
 }
@@ -598,6 +601,11 @@ func writeFault(w http.ResponseWriter, f *Fault) {
 			"message":           "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID.",
 			"documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits",
 		})
+		return
+	}
+	if f.Status < 500 {
+		// GitHub's own answer: a removed installation's token is 404.
+		writeError(w, f.Status, http.StatusText(f.Status))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html")
@@ -882,8 +890,8 @@ func (s *Server) getTree(w http.ResponseWriter, r *http.Request, ref string) {
 	}
 	for p, c := range tree {
 		if recursive || !strings.Contains(p, "/") {
-			entries = append(entries, &github.TreeEntry{Path: github.String(p), Mode: github.String("100644"),
-				Type: github.String("blob"), SHA: github.String(BlobSHA(c)), Size: github.Int(len(c))})
+			entries = append(entries, &github.TreeEntry{Path: github.String(p), Mode: github.String(modeOf(c)),
+				Type: github.String("blob"), SHA: github.String(BlobSHA(blobOf(c))), Size: github.Int(len(blobOf(c)))})
 		}
 	}
 	slices.SortFunc(entries, func(a, b *github.TreeEntry) int { return strings.Compare(a.GetPath(), b.GetPath()) })
@@ -929,6 +937,10 @@ func (s *Server) codeload(w http.ResponseWriter, r *http.Request) {
 	_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: top, Mode: 0o775})
 	for _, p := range slices.Sorted(maps.Keys(tree)) {
 		c := tree[p]
+		if target, ok := linkTarget(c); ok {
+			_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeSymlink, Name: top + p, Linkname: target, Mode: 0o777})
+			continue
+		}
 		_ = tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: top + p, Mode: 0o664, Size: int64(len(c))})
 		_, _ = io.WriteString(tw, c)
 	}
@@ -964,21 +976,45 @@ func (s *Server) getContents(w http.ResponseWriter, r *http.Request, p string) {
 		return
 	}
 	p = strings.Trim(p, "/")
-	c, ok := s.commits[sha][p]
+	tree := s.commits[sha]
+	c, ok := tree[p]
 	if !ok {
 		writeError(w, http.StatusNotFound, "Not Found")
 		return
+	}
+	// "If the content is a symlink and the symlink's target is a normal
+	// file in the repository, then the API responds with the content of
+	// the file. Otherwise, the API responds with an object describing the
+	// symlink itself."
+	if target, ok := linkTarget(c); ok {
+		resolved := path.Join(path.Dir(p), target)
+		if tc, ok := tree[resolved]; ok && modeOf(tc) == "100644" && !strings.HasPrefix(target, "/") {
+			c = tc
+		} else {
+			writeJSON(w, http.StatusOK, &github.RepositoryContent{
+				Type: github.String("symlink"), Target: github.String(target), Size: github.Int(len(target)),
+				Name: github.String(path.Base(p)), Path: github.String(p), SHA: github.String(BlobSHA(target)),
+			})
+			return
+		}
 	}
 	if wantsRaw(r) {
 		w.Header().Set("Content-Type", "application/vnd.github.raw")
 		io.WriteString(w, c)
 		return
 	}
-	writeJSON(w, http.StatusOK, &github.RepositoryContent{
+	content := &github.RepositoryContent{
 		Type: github.String("file"), Encoding: github.String("base64"), Size: github.Int(len(c)),
 		Name: github.String(path.Base(p)), Path: github.String(p), SHA: github.String(BlobSHA(c)),
 		Content: github.String(base64.StdEncoding.EncodeToString([]byte(c))),
-	})
+	}
+	// "Between 1-100 MB: Only the raw or object custom media types are
+	// supported. [...] the content field will be an empty string and the
+	// encoding field will be "none"."
+	if len(c) > maxContentsBytes {
+		content.Encoding, content.Content = github.String("none"), github.String("")
+	}
+	writeJSON(w, http.StatusOK, content)
 }
 
 func (s *Server) checkRun(id int64) *CheckRun {

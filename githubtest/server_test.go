@@ -168,3 +168,23 @@ func TestPullRequestsAndChaos(t *testing.T) {
 		t.Errorf("valid requests reported: %q", errs)
 	}
 }
+
+// TestWholeFilePatch: the patch made without git for a file added or
+// removed whole is git's.
+func TestWholeFilePatch(t *testing.T) {
+	dir := t.TempDir()
+	for _, content := range []string{"a\n", "a\nb\n", "a\n\n\nb\n", "\n", "x = 1\ny = 2\nz = 3\n"} {
+		for _, side := range []struct{ base, head string }{{"", content}, {content, ""}} {
+			got, ok := wholeFilePatch(side.base, side.head)
+			want, _ := gitPatch(t, dir, side.base, side.head)
+			if !ok || got != want {
+				t.Errorf("wholeFilePatch(%q, %q) = %q, %v; git gives %q", side.base, side.head, got, ok, want)
+			}
+		}
+	}
+	for _, content := range []string{"no newline", "nul\x00\n", Symlink("x.py")} {
+		if _, ok := wholeFilePatch("", content); ok {
+			t.Errorf("wholeFilePatch of %q: made without git", content)
+		}
+	}
+}

@@ -129,11 +129,66 @@ func diffTrees(t testing.TB, base, head Tree) []prFile {
 		case !inHead:
 			f.status = "removed"
 		}
-		f.patch, f.hasPatch = gitPatch(t, dir, b, h)
+		if patch, ok := wholeFilePatch(b, h); ok {
+			f.patch, f.hasPatch = patch, true
+		} else {
+			f.patch, f.hasPatch = gitPatch(t, dir, blobOf(b), blobOf(h))
+		}
 		f.additions, f.deletions, f.rightLines = patchStats(f.patch)
 		files = append(files, f)
 	}
 	return files
+}
+
+// wholeFilePatch is git's patch of a text file added or removed whole,
+// made without running git (a pull request of thousands of files):
+// ok is false for anything else, which gitPatch diffs.
+func wholeFilePatch(base, head string) (string, bool) {
+	content, sign, header := head, "+", "@@ -0,0 +1%s @@"
+	switch {
+	case base == "" && head != "":
+	case head == "" && base != "":
+		content, sign, header = base, "-", "@@ -1%s +0,0 @@"
+	default:
+		return "", false
+	}
+	if _, link := linkTarget(content); link || !strings.HasSuffix(content, "\n") || strings.ContainsRune(content, 0) {
+		return "", false
+	}
+	lines := strings.Split(strings.TrimSuffix(content, "\n"), "\n")
+	count := ""
+	if len(lines) != 1 {
+		count = "," + strconv.Itoa(len(lines))
+	}
+	return fmt.Sprintf(header, count) + "\n" + sign + strings.Join(lines, "\n"+sign), true
+}
+
+// symlinkMark begins the content of a Tree entry that is a symbolic link.
+const symlinkMark = "\x00githubtest symlink\x00"
+
+// Symlink is a Tree entry that is a symbolic link to target, a path
+// relative to the link's directory: git stores it with mode 120000 and
+// the target as its blob.
+func Symlink(target string) string { return symlinkMark + target }
+
+// linkTarget is the target of a Symlink entry.
+func linkTarget(content string) (string, bool) { return strings.CutPrefix(content, symlinkMark) }
+
+// blobOf is the blob git stores for a Tree entry: a link's target, or the
+// file's content.
+func blobOf(content string) string {
+	if target, ok := linkTarget(content); ok {
+		return target
+	}
+	return content
+}
+
+// modeOf is the git mode of a Tree entry.
+func modeOf(content string) string {
+	if _, ok := linkTarget(content); ok {
+		return "120000"
+	}
+	return "100644"
 }
 
 // gitPatch diffs one file with git; a missing side is an empty file, which

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules"
@@ -41,12 +40,14 @@ type Result struct {
 	Skipped []SkippedFile
 	// Unreviewed lists the changed Python files the configuration or their
 	// role keeps from review (tests, paths.exclude, outside paths.views),
-	// and why: read, but no rule reports on them.
+	// and why: no rule reports on them, whether or not they could be read.
+	// A changed file is listed once: here when the configuration or its
+	// role keeps every rule from it, else in Skipped when it was not read.
 	Unreviewed []SkippedFile
 	// Limits says what the review did not do that the change called for
 	// (the search for the unchanged code a model change breaks, on a
-	// source that cannot search cheaply), so the output can say so rather
-	// than pass in silence.
+	// source that cannot search cheaply; the rules a review out of time
+	// did not run), so the output can say so rather than pass in silence.
 	Limits []string
 	// Acknowledged lists the findings that ignore comments waved through,
 	// with their reasons, so that a reviewer sees what was accepted.
@@ -54,6 +55,58 @@ type Result struct {
 	// Notices are the problems of the ignore comments on changed lines
 	// (unknown rules, forbidden forms, ignores that match nothing).
 	Notices []Notice
+	// OutOfTime is set when the time budget (Config.Deadline) ran out
+	// before the review was done. The review then stops where it is:
+	// out of time while reading or indexing, it runs no rule (on part of
+	// the project they would say what the whole does not) and lists the
+	// changed files it did not get to in Skipped; out of time while the
+	// rules ran, the findings are those of the rules that finished and
+	// RulesNotRun names the others. Limits says so either way.
+	OutOfTime   bool
+	RulesNotRun []string
+}
+
+// Complete reports whether the review read every changed Python file it
+// reviews and ran every enabled rule on them: a check that passes the
+// change must not pass code it did not read. A changed file in Skipped is
+// one the rules read (one they would not is in Unreviewed instead).
+func (r *Result) Complete() bool {
+	return !r.OutOfTime && !slices.ContainsFunc(r.Skipped, func(sk SkippedFile) bool { return sk.Changed })
+}
+
+// errOutOfTime is the cause of the review's end at its deadline.
+var errOutOfTime = errors.New("the review's time budget ran out")
+
+// ranOutOfTime marks res as out of time, with the Limits line that says
+// what that left undone: notRun are the rules that did not run, none
+// when the review was still reading the project.
+func (r *Result) ranOutOfTime(notRun []string) {
+	r.OutOfTime, r.RulesNotRun = true, notRun
+	if len(notRun) > 0 {
+		r.Limits = append(r.Limits, "the review ran out of its time budget before it was done: these rules did not run: "+quoteList(notRun))
+	} else {
+		r.Limits = append(r.Limits, "the review ran out of its time budget before it was done: it was still reading the project, so no rule ran")
+	}
+}
+
+// outOfTimeResult is the result of a review whose budget ran out while
+// it was still reading and indexing (what): no findings, and every changed
+// Python file not skipped for a reason of its own listed as not reviewed.
+func outOfTimeResult(res *Result, start time.Time, cfg *Config, change rules.Change, read []django.SourceFile, skipped []SkippedFile, what string) *Result {
+	cfg.logger().Warn("the review ran out of time "+what, "budget", cfg.Deadline.Sub(start).Round(time.Second), "files_read", len(read))
+	own := map[string]bool{}
+	for _, sk := range skipped {
+		own[sk.Path] = true
+	}
+	for p := range change {
+		if strings.HasSuffix(p, ".py") && !own[p] {
+			skipped = append(skipped, SkippedFile{Path: p, Reason: reasonOutOfTime})
+		}
+	}
+	res.ranOutOfTime(nil)
+	res.Skipped, res.Unreviewed = scope(sortSkipped(skipped, change), change, cfg)
+	res.Duration = time.Since(start)
+	return res
 }
 
 // SkippedFile is a Python file left out of the review, and why.
@@ -103,7 +156,26 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		cfg = DefaultConfig()
 	}
 	log := cfg.logger()
-	changed, err := src.Changed(ctx)
+	// work ends at the budget's deadline as well as with ctx: reading,
+	// indexing and the rules stop there, and what the review has by then
+	// is its result. ctx's own end is a failure.
+	work := ctx
+	if !cfg.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		work, cancel = context.WithDeadlineCause(ctx, cfg.Deadline, errOutOfTime)
+		defer cancel()
+	}
+	outOfTime := func(err error) bool {
+		return err != nil && ctx.Err() == nil && errors.Is(context.Cause(work), errOutOfTime)
+	}
+	res := &Result{Sources: map[string][]byte{}}
+	changed, err := src.Changed(work)
+	if outOfTime(err) {
+		log.Warn("the review ran out of time listing the changed files", "budget", cfg.Deadline.Sub(start).Round(time.Second))
+		res.ranOutOfTime(nil)
+		res.Duration = time.Since(start)
+		return res, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list changed files: %w", err)
 	}
@@ -117,7 +189,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		case f.Binary:
 			log.Debug("skipping binary file", "path", f.Path)
 			if strings.HasSuffix(f.Path, ".py") {
-				skipped = append(skipped, SkippedFile{Path: f.Path, Reason: reasonBinary, Changed: true})
+				skipped = append(skipped, SkippedFile{Path: f.Path, Reason: cmp.Or(f.Skipped, reasonBinary), Changed: true})
 			}
 			continue
 		case f.Status == Renamed:
@@ -130,7 +202,10 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		}
 	}
 
-	paths, err := listFiles(ctx, src, log)
+	paths, err := listFiles(work, src, log)
+	if outOfTime(err) {
+		return outOfTimeResult(res, start, cfg, change, nil, skipped, "listing the head tree"), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list head files: %w", err)
 	}
@@ -144,10 +219,14 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 	// Every file read, whether for the change or as context: suggestions
 	// and fingerprints need the text of the files with findings.
 	var files []django.SourceFile
+	transcoded := map[string]bool{}
 	read := func(ctx context.Context, want []string) ([]django.SourceFile, error) {
-		got, skip, err := readSources(ctx, src, want, log)
+		got, skip, converted, err := readSources(ctx, src, want, log)
 		files = append(files, got...)
 		skipped = append(skipped, skip...)
+		for _, p := range converted {
+			transcoded[p] = true
+		}
 		for _, f := range got {
 			if _, ok := change[f.Path]; ok {
 				log.Debug("read changed file", "path", f.Path)
@@ -160,28 +239,37 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 	var project *django.Project
 	plainTests := map[string][]byte{} // read, not indexed: see splitPlainTests
 	if how.wholeTree {
-		if _, err := read(ctx, paths); err != nil {
-			return nil, err
+		if _, err = read(work, paths); err == nil {
+			project, err = cfg.Cache.parsed().Build(work, files)
 		}
-		project, err = cfg.Cache.parsed().Build(ctx, files)
 	} else {
 		changedPaths := slices.Sorted(maps.Keys(change))
 		indexed := changedPaths
 		if !how.indexTests {
-			indexed, plainTests, err = splitPlainTests(ctx, src, changedPaths, &skipped, log)
-			if err != nil {
-				return nil, err
+			var skip []SkippedFile
+			var converted []string
+			indexed, plainTests, skip, converted, err = splitPlainTests(work, src, changedPaths, log)
+			skipped = append(skipped, skip...)
+			for _, p := range converted {
+				transcoded[p] = true
 			}
 		}
-		start := rules.ContextFiles(paths, changedPaths)
-		if len(indexed) < len(changedPaths) {
-			keep := map[string]bool{}
-			for _, p := range indexed {
-				keep[p] = true
+		if err == nil {
+			start := rules.ContextFiles(paths, changedPaths)
+			if len(indexed) < len(changedPaths) {
+				keep := map[string]bool{}
+				for _, p := range indexed {
+					keep[p] = true
+				}
+				start = slices.DeleteFunc(start, func(p string) bool { return change[p] != nil && !keep[p] })
 			}
-			start = slices.DeleteFunc(start, func(p string) bool { return change[p] != nil && !keep[p] })
+			project, err = cfg.Cache.parsed().Load(work, paths, start, indexed, read)
 		}
-		project, err = cfg.Cache.parsed().Load(ctx, paths, start, indexed, read)
+	}
+	if outOfTime(err) {
+		// The rules are not run on part of the index: what they would say
+		// without the rest is not what they say with it.
+		return outOfTimeResult(res, start, cfg, change, files, skipped, "reading and indexing the head tree"), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("index head tree: %w", err)
@@ -191,10 +279,12 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
-	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(ctx, src, changed, log)}
-	var limits []string
+	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(work, src, changed, log)}
 	if needles := rules.ImpactSearch(pass, cfg.enabled); len(needles) > 0 && !how.wholeTree {
-		sites, served, limit, err := impactSites(ctx, src, paths, project, needles, read, log)
+		sites, served, limit, err := impactSites(work, src, paths, project, needles, read, log)
+		if outOfTime(err) {
+			return outOfTimeResult(res, start, cfg, change, files, skipped, "searching the head tree"), nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("search the head tree: %w", err)
 		}
@@ -204,18 +294,34 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 		}
 		if limit != "" {
 			log.Debug(limit)
-			limits = append(limits, limit)
+			res.Limits = append(res.Limits, limit)
 		}
 	}
-	all := rules.Analyze(pass, cfg.enabled)
+	all, notRun, err := rules.Analyze(work, pass, cfg.enabled)
+	switch {
+	case outOfTime(err):
+		log.Warn("the review ran out of time running the rules", "not_run", notRun)
+		res.ranOutOfTime(notRun)
+	case err != nil:
+		return nil, fmt.Errorf("run the rules: %w", err)
+	}
 
-	res := &Result{FilesAnalyzed: len(files), Sources: map[string][]byte{}, Skipped: sortSkipped(skipped, change), Unreviewed: unreviewed(change, cfg), Limits: limits}
+	res.FilesAnalyzed = len(files)
+	res.Skipped, res.Unreviewed = scope(sortSkipped(skipped, change), change, cfg)
 	for _, u := range res.Unreviewed {
 		log.Debug("changed file not reviewed", "path", u.Path, "reason", u.Reason)
 	}
-	res.Findings, res.Acknowledged, res.Notices = finish(all, change, cfg, srcs)
-	for _, f := range res.Findings {
+	if res.Findings, res.Acknowledged, res.Notices, err = finish(ctx, all, change, cfg, srcs); err != nil {
+		return nil, err
+	}
+	for i, f := range res.Findings {
 		res.Sources[f.Path] = srcs[f.Path]
+		// A suggestion is UTF-8 text; in a file of another encoding,
+		// accepting it would mix two in one file.
+		if transcoded[f.Path] && f.Suggestion != nil {
+			log.Debug("suggestion withheld: the file is not UTF-8", "rule", f.Rule, "path", f.Path)
+			res.Findings[i].Suggestion, res.Findings[i].Imports = nil, nil
+		}
 	}
 	res.Duration = time.Since(start)
 	return res, nil
@@ -227,24 +333,24 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 // reads them all the same, as a review of their ignore comments needs
 // (an ignore on a changed line that suppresses nothing gets a notice), and
 // keeps those that hold one among the indexed, so that the rules' findings
-// there still use them. It returns the changed paths to index and the
-// content of the others; the files it cannot read go to skipped.
-func splitPlainTests(ctx context.Context, src Source, changed []string, skipped *[]SkippedFile, log *slog.Logger) ([]string, map[string][]byte, error) {
+// there still use them. It returns the changed paths to index, the content
+// of the others, the files it could not read and those it converted to
+// UTF-8 (see readSources).
+func splitPlainTests(ctx context.Context, src Source, changed []string, log *slog.Logger) (indexed []string, plain map[string][]byte, skipped []SkippedFile, transcoded []string, err error) {
 	var tests []string
 	for _, p := range changed {
 		if strings.HasSuffix(p, ".py") && rules.PlainTest(p) {
 			tests = append(tests, p)
 		}
 	}
+	plain = map[string][]byte{}
 	if len(tests) == 0 {
-		return changed, map[string][]byte{}, nil
+		return changed, plain, nil, nil, nil
 	}
-	got, skip, err := readSources(ctx, src, tests, log)
+	got, skipped, transcoded, err := readSources(ctx, src, tests, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, nil, err
 	}
-	*skipped = append(*skipped, skip...)
-	plain := map[string][]byte{}
 	for _, f := range got {
 		if !hasIgnore(f.Src) {
 			log.Debug("read changed test file: not indexed", "path", f.Path)
@@ -252,18 +358,36 @@ func splitPlainTests(ctx context.Context, src Source, changed []string, skipped 
 		}
 	}
 	unread := map[string]bool{}
-	for _, s := range skip {
+	for _, s := range skipped {
 		unread[s.Path] = true
 	}
-	indexed := slices.DeleteFunc(slices.Clone(changed), func(p string) bool { return plain[p] != nil || unread[p] })
-	return indexed, plain, nil
+	indexed = slices.DeleteFunc(slices.Clone(changed), func(p string) bool { return plain[p] != nil || unread[p] })
+	return indexed, plain, skipped, transcoded, nil
 }
 
-// unreviewed lists the changed Python files no rule reports on, and why,
-// in path order.
-func unreviewed(change rules.Change, cfg *Config) []SkippedFile {
-	var out []SkippedFile
-	for _, p := range slices.Sorted(maps.Keys(change)) {
+// scope sets apart, from the skipped files (sorted, changed first), the
+// changed Python files no rule reports on, and why, in path order: those
+// the configuration or their role keeps from review, and those outside
+// paths.views that were read. Each changed file is listed once: one the
+// rules would not review is unreviewed whether or not it was read, so it
+// leaves skipped, where a changed file means the review is incomplete
+// (Result.Complete); one outside paths.views that was not read stays
+// skipped, since the model and migration rules would have read it.
+func scope(skipped []SkippedFile, change rules.Change, cfg *Config) (notRead, unreviewed []SkippedFile) {
+	notReadChanged := map[string]bool{}
+	paths := slices.Collect(maps.Keys(change))
+	for _, sk := range skipped {
+		if !sk.Changed {
+			continue
+		}
+		notReadChanged[sk.Path] = true
+		if _, ok := change[sk.Path]; !ok { // binary: not in the change
+			paths = append(paths, sk.Path)
+		}
+	}
+	slices.Sort(paths)
+	kept := map[string]bool{}
+	for _, p := range slices.Compact(paths) {
 		var reason string
 		switch {
 		case !strings.HasSuffix(p, ".py"):
@@ -272,14 +396,18 @@ func unreviewed(change rules.Change, cfg *Config) []SkippedFile {
 			reason = "matches paths.exclude"
 		case django.IsTestPath(p):
 			reason = "tests and fixtures are not reviewed"
+		case notReadChanged[p]:
+			continue
 		case !cfg.isWritePath(p) && !strings.Contains("/"+p, "/migrations/"):
 			reason = "outside paths.views: only the model and migration rules apply"
 		default:
 			continue
 		}
-		out = append(out, SkippedFile{Path: p, Reason: reason, Changed: true})
+		kept[p] = true
+		unreviewed = append(unreviewed, SkippedFile{Path: p, Reason: reason, Changed: true})
 	}
-	return out
+	notRead = slices.DeleteFunc(skipped, func(sk SkippedFile) bool { return sk.Changed && kept[sk.Path] })
+	return notRead, unreviewed
 }
 
 // baseFiles returns the rules' BaseFile: a changed file's content before
@@ -305,6 +433,13 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 			return e.data, e.ok
 		}
 		b, err := br.ReadBaseFile(ctx, oldPath[p])
+		if err == nil {
+			// Compared with the head's text, which is read as Python reads it.
+			var skip string
+			if b, _, skip = DecodeSource(b); skip != "" {
+				err = errors.New(skip)
+			}
+		}
 		if err != nil {
 			log.Debug("old content not read: the rules compare nothing with it", "path", p, "error", err)
 		}
@@ -318,8 +453,9 @@ func baseFiles(ctx context.Context, src Source, changed []ChangedFile, log *slog
 // configuration's severities, sets apart the findings ignore comments
 // acknowledge, withdraws suggestions that may not be offered and sets
 // fingerprints. It returns the findings, the acknowledged ones and the
-// notices of the ignore comments the change touches.
-func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) ([]rules.Finding, []Acknowledged, []Notice) {
+// notices of the ignore comments the change touches. It fails only when
+// ctx ends.
+func finish(ctx context.Context, all []rules.Finding, change rules.Change, cfg *Config, srcs map[string][]byte) ([]rules.Finding, []Acknowledged, []Notice, error) {
 	findings := onChange(all, change, cfg)
 	lineCache := map[string][]string{}
 	lines := func(p string) []string {
@@ -335,6 +471,9 @@ func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[stri
 	out := findings[:0]
 	var acked []Acknowledged
 	for _, f := range findings {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, fmt.Errorf("finish findings: %w", err)
+		}
 		if sev, ok := cfg.Severity[f.Rule]; ok {
 			f.Severity = sev
 		}
@@ -359,7 +498,7 @@ func finish(all []rules.Finding, change rules.Change, cfg *Config, srcs map[stri
 		acked[i].Finding = ackedFindings[i]
 		acked[i].Suggestion, acked[i].Imports = nil, nil // nothing to apply: it was accepted
 	}
-	return out, acked, sup.notices(all, change)
+	return out, acked, sup.notices(all, change), nil
 }
 
 // markDeletedAtEnd moves the mark of lines deleted at the end of a file,
@@ -403,47 +542,70 @@ const (
 	reasonTooLarge   = "over 1 MiB"
 	reasonBinary     = "binary"
 	reasonNotUTF8    = "not UTF-8"
+	reasonOutOfTime  = "the review's time budget ran out first"
 )
+
+// SkipReason is why a file that failed to read with err is skipped, as
+// the review's output says it, or "" when err is a failure to read (or
+// nil) rather than a file the review cannot index.
+func SkipReason(err error) string {
+	var se *SkipError
+	switch {
+	case errors.As(err, &se):
+		return se.Reason
+	case errors.Is(err, ErrNotRegular):
+		return reasonNotRegular
+	case errors.Is(err, fs.ErrNotExist):
+		return reasonMissing
+	case errors.Is(err, ErrTooLarge):
+		return reasonTooLarge
+	case errors.Is(err, errMissingObject):
+		return reasonNoObject
+	}
+	return ""
+}
 
 // readSources reads paths, in one batch when the source can or else in
 // parallel (each read may be a process or a request), and returns the
 // files the index may see and the ones it skipped, with why. A failure to
 // read (rather than a file that cannot be indexed) is an error.
-func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) ([]django.SourceFile, []SkippedFile, error) {
+//
+// A file is read as Python reads it: in the encoding its PEP 263 coding
+// declaration names, converted to UTF-8 for the index (transcoded lists
+// those whose bytes changed).
+func readSources(ctx context.Context, src Source, paths []string, log *slog.Logger) (files []django.SourceFile, skipped []SkippedFile, transcoded []string, err error) {
 	contents, err := readAll(ctx, src, paths)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	var (
-		files   []django.SourceFile
-		skipped []SkippedFile
-	)
 	for i, c := range contents {
 		p, b := paths[i], c.Data
-		reason := ""
+		reason := SkipReason(c.Err)
 		switch {
-		case errors.Is(c.Err, ErrNotRegular):
-			reason = reasonNotRegular
-		case errors.Is(c.Err, fs.ErrNotExist):
-			reason = reasonMissing
-		case errors.Is(c.Err, ErrTooLarge), c.Err == nil && len(b) > MaxFileSize:
-			reason = reasonTooLarge
-		case errors.Is(c.Err, errMissingObject):
-			reason = reasonNoObject
+		case reason != "":
 		case c.Err != nil:
-			return nil, nil, fmt.Errorf("read head tree: %w", c.Err)
+			return nil, nil, nil, fmt.Errorf("read head tree: %w", c.Err)
+		case len(b) > MaxFileSize:
+			reason = reasonTooLarge
 		case bytes.IndexByte(b, 0) >= 0:
 			reason = reasonBinary
-		case !utf8.Valid(b):
-			reason = reasonNotUTF8
-		default:
+		}
+		var converted bool
+		if reason == "" {
+			b, converted, reason = DecodeSource(b)
+		}
+		if reason == "" {
 			files = append(files, django.SourceFile{Path: p, Src: b})
+			if converted {
+				log.Debug("read in its declared coding", "path", p)
+				transcoded = append(transcoded, p)
+			}
 			continue
 		}
 		log.Debug("skipping file", "path", p, "reason", reason)
 		skipped = append(skipped, SkippedFile{Path: p, Reason: reason})
 	}
-	return files, skipped, nil
+	return files, skipped, transcoded, nil
 }
 
 // sortSkipped marks the skipped files the change touches and sorts them

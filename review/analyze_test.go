@@ -8,6 +8,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -65,6 +66,7 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 		"shop/views.py":    "def f(:\n    broken python(\n",
 		"shop/binary.py":   "x = 1\x00\n",
 		"shop/latin1.py":   "s = '\xe9'\n",
+		"shop/declared.py": "# -*- coding: latin-1 -*-\ns = '\xe9'\n", // PEP 263: Python reads it
 		"shop/huge.py":     "x = 1\n" + strings.Repeat("#", MaxFileSize),
 		"shop/readme.txt":  "not python\n",
 	})
@@ -75,9 +77,10 @@ func TestAnalyzeSkipsBadFiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Analyze: %v", err)
 	}
-	// models.py and the broken views.py are indexed; the rest are skipped.
-	if res.FilesAnalyzed != 2 {
-		t.Errorf("FilesAnalyzed = %d, want 2", res.FilesAnalyzed)
+	// models.py, declared.py and the broken views.py are indexed; the
+	// rest are skipped.
+	if res.FilesAnalyzed != 3 {
+		t.Errorf("FilesAnalyzed = %d, want 3", res.FilesAnalyzed)
 	}
 	if res.Duration <= 0 {
 		t.Errorf("Duration = %v, want > 0", res.Duration)
@@ -267,32 +270,56 @@ func TestDeletionsReviewed(t *testing.T) {
 	}
 }
 
-func TestUnreviewed(t *testing.T) {
+// TestScope: the changed Python files the configuration or their role
+// keeps from review are listed as unreviewed, once, whether or not they
+// were read; a changed file not read stays skipped (the review is then
+// incomplete) unless no rule would review it anyway.
+func TestScope(t *testing.T) {
 	change := rules.Change{
 		"shop/views.py":             {Added: true},
 		"shop/services.py":          {Added: true},
+		"shop/api.py":               {Added: true},
 		"shop/tests/test_views.py":  {Added: true},
 		"shop/conftest.py":          {Added: true},
 		"shop/migrations/0002_x.py": {Added: true},
 		"vendor/lib.py":             {Added: true},
 		"README.md":                 {Added: true},
 	}
+	// As sortSkipped leaves them: changed first. A binary file is not in
+	// the change.
+	skipped := []SkippedFile{
+		{Path: "shop/api.py", Reason: "over 1 MiB", Changed: true},
+		{Path: "shop/tests/data.py", Reason: "binary", Changed: true},
+		{Path: "vendor/lib.py", Reason: "not UTF-8", Changed: true},
+		{Path: "shop/models.py", Reason: "over 1 MiB"},
+	}
 	tests := map[string]struct {
-		views, exclude []string
-		want           []SkippedFile
+		views, exclude          []string
+		wantSkipped, unreviewed []SkippedFile
 	}{
 		"default": {
-			want: []SkippedFile{
+			wantSkipped: []SkippedFile{
+				{Path: "shop/api.py", Reason: "over 1 MiB", Changed: true},
+				{Path: "vendor/lib.py", Reason: "not UTF-8", Changed: true},
+				{Path: "shop/models.py", Reason: "over 1 MiB"},
+			},
+			unreviewed: []SkippedFile{
 				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
+				{Path: "shop/tests/data.py", Reason: "matches paths.exclude", Changed: true},
 				{Path: "shop/tests/test_views.py", Reason: "matches paths.exclude", Changed: true},
 			},
 		},
 		"views override and an exclude": {
 			views:   []string{"**/views.py"},
 			exclude: []string{"vendor/**"},
-			want: []SkippedFile{
+			wantSkipped: []SkippedFile{
+				{Path: "shop/api.py", Reason: "over 1 MiB", Changed: true}, // the model rules would read it
+				{Path: "shop/models.py", Reason: "over 1 MiB"},
+			},
+			unreviewed: []SkippedFile{
 				{Path: "shop/conftest.py", Reason: "tests and fixtures are not reviewed", Changed: true},
 				{Path: "shop/services.py", Reason: "outside paths.views: only the model and migration rules apply", Changed: true},
+				{Path: "shop/tests/data.py", Reason: "tests and fixtures are not reviewed", Changed: true},
 				{Path: "shop/tests/test_views.py", Reason: "tests and fixtures are not reviewed", Changed: true},
 				{Path: "vendor/lib.py", Reason: "matches paths.exclude", Changed: true},
 			},
@@ -307,7 +334,11 @@ func TestUnreviewed(t *testing.T) {
 			if tt.exclude != nil {
 				cfg.Exclude = tt.exclude
 			}
-			if diff := cmp.Diff(tt.want, unreviewed(change, cfg)); diff != "" {
+			gotSkipped, gotUnreviewed := scope(slices.Clone(skipped), change, cfg)
+			if diff := cmp.Diff(tt.wantSkipped, gotSkipped); diff != "" {
+				t.Errorf("skipped (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.unreviewed, gotUnreviewed); diff != "" {
 				t.Errorf("unreviewed (-want +got):\n%s", diff)
 			}
 		})

@@ -2,6 +2,7 @@ package review
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/bmatcuk/doublestar/v4"
 
@@ -36,6 +37,15 @@ type Config struct {
 	// ForbidBareIgnore makes a bare `# djintegrity: ignore`, which names
 	// no rule, suppress nothing, with a notice.
 	ForbidBareIgnore bool
+	// Incomplete is the conclusion of a review that could not read all of
+	// the change: "neutral" (the default) or "failure". A changed Python
+	// file skipped, a pull request with more files than GitHub lists, a
+	// review out of time: never "success" for code that was not read.
+	Incomplete string
+	// Deadline ends the review's time budget (not read from the file;
+	// zero is none): Analyze then concludes with what it has and says so
+	// (Result.OutOfTime).
+	Deadline time.Time
 	// Logger receives the review's debug lines (files skipped, findings
 	// suppressed, suggestions withheld), with whatever attributes the
 	// caller gave it. It is not read from the file; nil discards them.
@@ -55,6 +65,7 @@ func DefaultConfig() *Config {
 		Exclude:           []string{"**/tests/**", "**/test_*.py", "**/tests.py"},
 		FailOn:            rules.Error,
 		MaxInlineComments: 30,
+		Incomplete:        "neutral",
 	}
 }
 

@@ -92,7 +92,7 @@ func (c *configParser) mapping(n *yaml.Node, what string, known []string, fn fun
 }
 
 func (c *configParser) top(n *yaml.Node) error {
-	return c.mapping(n, "the configuration", []string{"rules", "paths", "fail_on", "max_inline_comments", "require_reason", "forbid_bare_ignore"}, func(k, v *yaml.Node) error {
+	return c.mapping(n, "the configuration", []string{"rules", "paths", "fail_on", "max_inline_comments", "require_reason", "forbid_bare_ignore", "incomplete"}, func(k, v *yaml.Node) error {
 		switch k.Value {
 		case "rules":
 			return c.rules(v)
@@ -141,6 +141,15 @@ func (c *configParser) top(n *yaml.Node) error {
 			} else {
 				c.cfg.ForbidBareIgnore = b
 			}
+		case "incomplete":
+			s, err := c.scalar(v, "incomplete")
+			if err != nil {
+				return err
+			}
+			if s != "neutral" && s != "failure" {
+				return c.errorf(v, "incomplete: want neutral or failure, got %q", s)
+			}
+			c.cfg.Incomplete = s
 		}
 		return nil
 	})

@@ -52,6 +52,10 @@ max_inline_comments: 30           # the rest go to the check run
 			yaml: "require_reason: true\nforbid_bare_ignore: true\n",
 			want: func(c *Config) { c.RequireReason, c.ForbidBareIgnore = true, true },
 		},
+		"incomplete fails": {
+			yaml: "incomplete: failure\n",
+			want: func(c *Config) { c.Incomplete = "failure" },
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -88,6 +92,7 @@ func TestParseConfigErrors(t *testing.T) {
 		"not yaml":          {yaml: "rules: {\n", want: `djintegrity.yml: yaml:`},
 		"reason not a bool": {yaml: "require_reason: always\n", want: `djintegrity.yml:1: require_reason: want true or false`},
 		"bare quoted bool":  {yaml: "forbid_bare_ignore: \"true\"\n", want: `djintegrity.yml:1: forbid_bare_ignore: want true or false`},
+		"bad incomplete":    {yaml: "incomplete: success\n", want: `djintegrity.yml:1: incomplete: want neutral or failure, got "success"`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -184,7 +184,10 @@ func TestFinish(t *testing.T) {
 		{Rule: "unguarded-unique-create", Severity: rules.Error, Path: "shop/views.py", StartLine: 3, EndLine: 3, Suggestion: ptr("    y.save()  # ok")},
 		{Rule: "fk-do-nothing", Severity: rules.Warning, Path: "shop/views.py", StartLine: 3, EndLine: 4, Suggestion: ptr("    y.save()")},
 	}
-	got, acked, _ := finish(in, change, cfg, srcs)
+	got, acked, _, err := finish(t.Context(), in, change, cfg, srcs)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(acked) != 1 || acked[0].Rule != "check-then-insert" || acked[0].Fingerprint == "" {
 		t.Errorf("acknowledged %+v, want the check-then-insert finding with its fingerprint", acked)
 	}

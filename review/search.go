@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/djintegrity/djintegrity/rules"
 	"github.com/djintegrity/djintegrity/rules/django"
@@ -33,22 +32,27 @@ func searchByReading(ctx context.Context, src Source, paths, needles []string) (
 			return nil, fmt.Errorf("search head tree: %w", err)
 		}
 		for i, c := range contents {
-			if c.Err == nil && SearchMatch(c.Data, needles) {
-				found[chunk[i]] = c.Data
+			if text, ok := SearchMatch(c.Data, needles); c.Err == nil && ok {
+				found[chunk[i]] = text
 			}
 		}
 	}
 	return found, nil
 }
 
-// SearchMatch reports whether a file's content is one a Searcher returns:
-// it contains one of needles as a word, and the index may read it (not
-// over MaxFileSize, no NUL byte, UTF-8).
-func SearchMatch(b []byte, needles []string) bool {
-	if len(b) > MaxFileSize || !slices.ContainsFunc(needles, func(n string) bool { return rules.ContainsWord(b, n) }) {
-		return false
+// SearchMatch returns a file's text, as the index reads it (in the
+// coding its PEP 263 declaration names: DecodeSource), when it is one a
+// Searcher returns: it contains one of needles as a word, and the index
+// may read it (not over MaxFileSize, no NUL byte, in an encoding Python
+// accepts). The needles, names in source, are looked for in the bytes
+// first: every coding Python accepts for source writes ASCII as ASCII.
+func SearchMatch(b []byte, needles []string) (text []byte, ok bool) {
+	if len(b) > MaxFileSize || !slices.ContainsFunc(needles, func(n string) bool { return rules.ContainsWord(b, n) }) ||
+		bytes.IndexByte(b, 0) >= 0 {
+		return nil, false
 	}
-	return bytes.IndexByte(b, 0) < 0 && utf8.Valid(b)
+	text, _, skip := DecodeSource(b)
+	return text, skip == ""
 }
 
 // SearchFiles implements Searcher: the working tree is read file by file;

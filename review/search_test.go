@@ -14,8 +14,10 @@ import (
 
 // TestSearchFiles: every local source finds the files that hold a needle,
 // among the paths it is given, and returns their content; a path that
-// pathspec syntax would read as a pattern is taken as written; binary and
-// non-UTF-8 files are left out.
+// pathspec syntax would read as a pattern is taken as written; binary
+// files and files neither UTF-8 nor in a declared coding are left out, and
+// a file in a declared coding (PEP 263) is returned as UTF-8, as the index
+// reads it.
 func TestSearchFiles(t *testing.T) {
 	tree := map[string]string{
 		"shop/views.py":      "from shop.models import Order\nOrder.objects.create()\n",
@@ -25,6 +27,7 @@ func TestSearchFiles(t *testing.T) {
 		"shop/*.py":          "nothing here\n",
 		"shop/blob.py":       "Order\x00\n",
 		"shop/latin.py":      "Order = '\xe9'\n",
+		"shop/declared.py":   "# -*- coding: latin-1 -*-\nOrder = '\xe9'\n",
 		"accounts/models.py": "class Customer: pass\n",
 	}
 	paths := slices.Sorted(maps.Keys(tree))
@@ -32,6 +35,8 @@ func TestSearchFiles(t *testing.T) {
 		"shop/views.py": []byte(tree["shop/views.py"]),
 		"shop/api.py":   []byte(tree["shop/api.py"]),
 		"shop/[id].py":  []byte(tree["shop/[id].py"]),
+		// In UTF-8, as the index reads it.
+		"shop/declared.py": []byte("# -*- coding: latin-1 -*-\nOrder = '\u00e9'\n"),
 	}
 
 	repo := gitRepo(t)

@@ -30,6 +30,15 @@ type Source interface {
 // file (a symlink, a submodule, a directory).
 var ErrNotRegular = errors.New("not a regular file")
 
+// SkipError is a file a source does not read, for a reason it states (a
+// symbolic link out of the repository): the review lists the file with
+// that reason.
+type SkipError struct {
+	Path, Reason string
+}
+
+func (e *SkipError) Error() string { return e.Path + ": " + e.Reason }
+
 // ErrTooLarge is returned by BatchReader for a file over MaxFileSize,
 // which it does not load.
 var ErrTooLarge = errors.New("file too large")
@@ -65,11 +74,12 @@ type BaseReader interface {
 // without it that search is not made, and the result says so
 // (Result.Limits).
 type Searcher interface {
-	// SearchFiles returns the content at head of the files among paths
+	// SearchFiles returns the text at head of the files among paths
 	// that contain at least one of needles as a word (no letter, digit
-	// or underscore on either side), by path. Files that cannot be
-	// read as text (binary, over MaxFileSize, not UTF-8, not regular) are
-	// left out.
+	// or underscore on either side), by path, as SearchMatch gives it:
+	// read as Python reads it (DecodeSource). Files that cannot be read
+	// as text (binary, over MaxFileSize, in no encoding Python would
+	// accept, not regular) are left out.
 	SearchFiles(ctx context.Context, paths []string, needles []string) (map[string][]byte, error)
 }
 
@@ -110,6 +120,9 @@ type ChangedFile struct {
 	OldPath string // path at base; differs from Path when Renamed, "" when Added
 	Status  Status
 	Binary  bool
+	// Skipped says why a Binary file was not read, when the source knows
+	// better than "binary" (too large, a symlink that leads nowhere).
+	Skipped string
 	// Lines are the changed (added or replaced) lines on the head side,
 	// 1-based; for Added files every line. Nil for Binary and Deleted files.
 	Lines map[int]bool

@@ -96,7 +96,10 @@ func TestIgnoreComments(t *testing.T) {
 				all = append(all, rules.Finding{Rule: "check-then-insert", Severity: rules.Error, Path: "v.py", StartLine: l, EndLine: l})
 			}
 			change := rules.Change{"v.py": {Lines: lines(1, 2, 3, 4, 5, 6)}}
-			_, gotAcked, notices := finish(all, change, cfg, map[string][]byte{"v.py": []byte(tc.src)})
+			_, gotAcked, notices, err := finish(t.Context(), all, change, cfg, map[string][]byte{"v.py": []byte(tc.src)})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []acked
 			for _, a := range gotAcked {
 				got = append(got, acked{a.Rule, a.StartLine, a.Reason})

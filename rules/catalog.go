@@ -2,6 +2,8 @@ package rules
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"slices"
 )
 
@@ -43,13 +45,31 @@ func Lookup(slug string) *Rule {
 // the write paths (paths.views when the repository sets it, less
 // paths.exclude) are dropped here, and so are those in migrations but for
 // the rules that check them, so that rules need not each check.
-func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
+//
+// It checks ctx between rules: when ctx ends it returns the findings of
+// the rules that ran, the slugs of those it did not run, and ctx's error.
+// A rule during which ctx ended counts as not run: what it found on a
+// migration replay cut short is not to be trusted.
+func Analyze(ctx context.Context, p *Pass, enabled func(slug string) bool) (findings []Finding, notRun []string, err error) {
+	p.ctx = ctx
 	var out []Finding
 	for _, r := range catalog {
 		if enabled != nil && !enabled(r.Slug) {
 			continue
 		}
-		for _, f := range r.check(r, p) {
+		if err == nil {
+			err = ctx.Err()
+		}
+		if err != nil {
+			notRun = append(notRun, r.Slug)
+			continue
+		}
+		found := r.check(r, p)
+		if err = ctx.Err(); err != nil {
+			notRun = append(notRun, r.Slug)
+			continue
+		}
+		for _, f := range found {
 			if r.Views && !r.Migrations && isMigrationModule(p, f.Path) {
 				continue
 			}
@@ -60,7 +80,10 @@ func Analyze(p *Pass, enabled func(slug string) bool) []Finding {
 		}
 	}
 	SortFindings(out)
-	return out
+	if err != nil {
+		return out, notRun, fmt.Errorf("rules: %w", err)
+	}
+	return out, nil, nil
 }
 
 // isMigrationModule reports whether path is one of Django's migrations.

@@ -186,7 +186,7 @@ func viewRaceMessage(r *viewRace, names viewNames, fixed bool) string {
 // (or get_or_create when that says the same). fix is nil when the code
 // cannot be rewritten cleanly.
 func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
-	c, w, fn, src := r.check, r.w, r.w.Func, r.f.Src
+	c, w, fn := r.check, r.w, r.w.Func
 	if r.cover == nil && r.fallback == nil || !c.Exact || c.Var != "" || !c.Stmt.OwnLines || !w.Stmt.OwnLines {
 		return 0, 0, nil, names
 	}
@@ -243,9 +243,9 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 		if !viewMovable(fn, first, w.Stmt.EndLine) {
 			return 0, 0, nil, names
 		}
-		lines = append(lines, viewShift(viewLines(src, first, w.Stmt.EndLine), unit+unit)...)
+		lines = append(lines, viewShift(viewLines(r.f, first, w.Stmt.EndLine), unit+unit)...)
 		lines = append(lines, ind+"except "+names.integrity+":")
-		lines = append(lines, viewLines(src, c.Present[0].Line, c.Present[len(c.Present)-1].EndLine)...)
+		lines = append(lines, viewLines(r.f, c.Present[0].Line, c.Present[len(c.Present)-1].EndLine)...)
 		start, end = c.Stmt.Line, w.Stmt.EndLine
 	default:
 		// if/else and try/except DoesNotExist: the branch up to the insert
@@ -254,16 +254,16 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 		if !viewMovable(fn, c.Absent[0].Line, w.Stmt.EndLine) {
 			return 0, 0, nil, names
 		}
-		lines = append(lines, viewShift(viewLines(src, c.Absent[0].Line, w.Stmt.EndLine), unit)...)
+		lines = append(lines, viewShift(viewLines(r.f, c.Absent[0].Line, w.Stmt.EndLine), unit)...)
 		lines = append(lines, ind+"except "+names.integrity+":")
 		if len(c.Present) > 0 {
-			lines = append(lines, viewLines(src, c.Present[0].Line, c.Present[len(c.Present)-1].EndLine)...)
+			lines = append(lines, viewLines(r.f, c.Present[0].Line, c.Present[len(c.Present)-1].EndLine)...)
 		} else {
 			lines = append(lines, ind+unit+"pass")
 		}
 		if rest := c.Absent[i+1:]; len(rest) > 0 {
 			lines = append(lines, ind+"else:")
-			lines = append(lines, viewLines(src, w.Stmt.EndLine+1, rest[len(rest)-1].EndLine)...)
+			lines = append(lines, viewLines(r.f, w.Stmt.EndLine+1, rest[len(rest)-1].EndLine)...)
 		}
 		start, end = c.Stmt.Line, c.Stmt.EndLine
 	}

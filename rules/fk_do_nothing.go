@@ -155,7 +155,7 @@ func migFKFinding(rule *Rule, p *Pass, m *django.Model, f *django.Field) Finding
 	if file := p.Project.Files[f.Path]; file != nil && end > start {
 		var hits []int
 		for l := start; l <= end; l++ {
-			if text, ok := migLines(file.Src, l, l); ok && migDoNothing.MatchString(text) {
+			if text, ok := file.LineText(l, l); ok && migDoNothing.MatchString(text) {
 				hits = append(hits, l)
 			}
 		}
@@ -165,7 +165,7 @@ func migFKFinding(rule *Rule, p *Pass, m *django.Model, f *django.Field) Finding
 	}
 	fd := rule.finding(f.Path, start, end, child+"."+col, "")
 	if file := p.Project.Files[f.Path]; file != nil {
-		text, ok := migLines(file.Src, start, end)
+		text, ok := file.LineText(start, end)
 		if s := migDoNothing.ReplaceAllString(text, "PROTECT"); ok && len(migDoNothing.FindAllStringIndex(text, -1)) == 1 && pyast.ValidFragment(s) {
 			if onDelete := f.Kwargs["on_delete"]; onDelete == "DO_NOTHING" || (onDelete == "" && !strings.Contains(text, ".DO_NOTHING")) {
 				if _, imported := file.Imports["PROTECT"]; !imported {

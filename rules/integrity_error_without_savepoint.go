@@ -163,7 +163,7 @@ func viewSavepointFix(s viewSite, tr *writesite.Try) (*string, viewNames) {
 		return nil, names
 	}
 	tryIndent := ""
-	if lines := viewLines(s.f.Src, tr.Line, tr.Line); len(lines) == 1 {
+	if lines := viewLines(s.f, tr.Line, tr.Line); len(lines) == 1 {
 		tryIndent = lines[0][:len(lines[0])-len(strings.TrimLeft(lines[0], " \t"))]
 	}
 	ind := tr.Body.Indent
@@ -172,7 +172,7 @@ func viewSavepointFix(s viewSite, tr *writesite.Try) (*string, viewNames) {
 	}
 	unit := ind[len(tryIndent):]
 	lines := []string{ind + "with " + names.transaction + ".atomic():"}
-	lines = append(lines, viewShift(viewLines(s.f.Src, tr.Body.Line, tr.Body.EndLine), unit)...)
+	lines = append(lines, viewShift(viewLines(s.f, tr.Body.Line, tr.Body.EndLine), unit)...)
 	return viewFix(lines), names
 }
 

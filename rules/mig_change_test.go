@@ -67,8 +67,12 @@ func migAnalyze(t *testing.T, base, head map[string]string) ([]Finding, *Pass) {
 		t.Fatalf("Build: %v", err)
 	}
 	pass := &Pass{Project: proj, Change: migChange(base, head)}
+	all, _, err := Analyze(t.Context(), pass, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []Finding
-	for _, f := range Analyze(pass, nil) {
+	for _, f := range all {
 		if pass.Change.Touches(f.Path, f.StartLine, f.EndLine) {
 			out = append(out, f)
 		}

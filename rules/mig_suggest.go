@@ -9,14 +9,25 @@ import (
 	sitter "github.com/tree-sitter/go-tree-sitter"
 
 	"github.com/djintegrity/djintegrity/internal/srclines"
+	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
 // migTrees parses files on demand for suggestions and messages that need
 // byte positions the index does not keep. Close it when done.
-type migTrees map[string]*pyast.Tree
+type migTrees map[string]*migTree
 
-func (ts migTrees) get(p *Pass, path string) *pyast.Tree {
+// migTree is a parsed file with its calls indexed by line, made on the
+// first look-up: a rule looks up the call of each of a migration's
+// operations, and walking the tree for each would be quadratic in a
+// migration of thousands of operations.
+type migTree struct {
+	*pyast.Tree
+	file  *django.File
+	calls map[int][]*pyast.Call // by the line they start on
+}
+
+func (ts migTrees) get(p *Pass, path string) *migTree {
 	if t, ok := ts[path]; ok {
 		return t
 	}
@@ -24,7 +35,7 @@ func (ts migTrees) get(p *Pass, path string) *pyast.Tree {
 	if f == nil {
 		return nil
 	}
-	t := pyast.Parse(f.Src)
+	t := &migTree{Tree: pyast.Parse(f.Src), file: f}
 	ts[path] = t
 	return t
 }
@@ -35,29 +46,39 @@ func (ts migTrees) close() {
 	}
 }
 
-// migCallAt finds the call that starts on line and whose callee's last
-// name is name ("AddField" for migrations.AddField(...)).
-func migCallAt(t *pyast.Tree, line int, name string) *pyast.Call {
+// callAt finds the call that starts on line and whose callee's last name
+// is name ("AddField" for migrations.AddField(...)); nil on a nil tree.
+func (t *migTree) callAt(line int, name string) *pyast.Call {
 	if t == nil {
 		return nil
 	}
-	var found *pyast.Call
-	pyast.Walk(t.Root(), func(n *sitter.Node) bool {
-		if found != nil || pyast.EndLine(n) < line || pyast.Line(n) > line {
-			return false
-		}
-		if pyast.Kind(n) == "call" && pyast.Line(n) == line {
-			c := t.Call(n)
-			callee := t.DottedName(c.Func)
-			if callee == name || strings.HasSuffix(callee, "."+name) {
-				found = c
-				return false
+	if t.calls == nil {
+		t.calls = map[int][]*pyast.Call{}
+		pyast.Walk(t.Root(), func(n *sitter.Node) bool {
+			if pyast.Kind(n) == "call" {
+				t.calls[pyast.Line(n)] = append(t.calls[pyast.Line(n)], t.Call(n))
 			}
+			return true
+		})
+	}
+	for _, c := range t.calls[line] {
+		if callee := t.DottedName(c.Func); callee == name || strings.HasSuffix(callee, "."+name) {
+			return c
 		}
-		return true
-	})
-	return found
+	}
+	return nil
 }
+
+// ast is the parsed file, nil on a nil tree.
+func (t *migTree) ast() *pyast.Tree {
+	if t == nil {
+		return nil
+	}
+	return t.Tree
+}
+
+// lines returns lines first..last of the file as written.
+func (t *migTree) lines(first, last int) (string, bool) { return t.file.LineText(first, last) }
 
 // migEdit replaces src[start:end] with text.
 type migEdit struct {
@@ -132,15 +153,6 @@ func migRewrite(src []byte, first, last int, edits []migEdit) (string, bool) {
 		return "", false
 	}
 	return text, true
-}
-
-// migLines returns lines first..last of src, without the final newline.
-func migLines(src []byte, first, last int) (string, bool) {
-	start, end, ok := srclines.Span(src, first, last)
-	if !ok {
-		return "", false
-	}
-	return string(src[start:end]), true
 }
 
 var migSpace = regexp.MustCompile(`\s*\n\s*`)

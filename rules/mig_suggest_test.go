@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/pyast"
 )
 
@@ -52,9 +53,9 @@ func TestMigAddKwargs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			tree := pyast.Parse([]byte(tc.src))
 			defer tree.Close()
-			call := migCallAt(tree, 1, "IntegerField")
+			call := (&migTree{Tree: tree}).callAt(1, "IntegerField")
 			if call == nil {
-				call = migCallAt(tree, 1, "BooleanField")
+				call = (&migTree{Tree: tree}).callAt(1, "BooleanField")
 			}
 			if call == nil {
 				t.Fatal("call not found")
@@ -106,9 +107,9 @@ func TestMigLineSpan(t *testing.T) {
 		{2, 1, "", false},
 		{4, 4, "", false},
 	} {
-		got, ok := migLines(src, tc.first, tc.last)
+		got, ok := (&django.File{Src: src}).LineText(tc.first, tc.last)
 		if got != tc.want || ok != tc.ok {
-			t.Errorf("migLines(%d, %d) = %q, %v; want %q, %v", tc.first, tc.last, got, ok, tc.want, tc.ok)
+			t.Errorf("LineText(%d, %d) = %q, %v; want %q, %v", tc.first, tc.last, got, ok, tc.want, tc.ok)
 		}
 	}
 }
@@ -116,7 +117,7 @@ func TestMigLineSpan(t *testing.T) {
 func TestMigCallText(t *testing.T) {
 	tree := pyast.Parse([]byte("x = models.ForeignKey(\n    on_delete=models.CASCADE,\n    to='shop.customer',\n    null=False,\n)\n"))
 	defer tree.Close()
-	c := migCallAt(tree, 1, "ForeignKey")
+	c := (&migTree{Tree: tree}).callAt(1, "ForeignKey")
 	got := migCallText(tree, c, []string{"null=True"}, "null")
 	if want := "models.ForeignKey(on_delete=models.CASCADE, to='shop.customer', null=True)"; got != want {
 		t.Errorf("migCallText = %q, want %q", got, want)

@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/migstate"
 )
@@ -526,7 +525,7 @@ func migConstraintPath(p *Pass, m *django.Model, c *django.Constraint) string {
 func migGoneAt(p *Pass, path string, cls *django.Class) (start, end int) {
 	last := cls.EndLine + 1
 	if f := p.Project.Files[path]; f != nil {
-		lines := srclines.Split(string(f.Src))
+		lines := f.Lines()
 		for last <= len(lines) {
 			if s := strings.TrimSpace(lines[last-1]); s != "" && !strings.HasPrefix(s, "#") {
 				break
@@ -548,7 +547,7 @@ func migMetaLine(p *Pass, path string, cls *django.Class, attr string) (start, e
 	if f == nil {
 		return 0, 0, false
 	}
-	lines := srclines.Split(string(f.Src))
+	lines := f.Lines()
 	indentOf := func(s string) int { return len(s) - len(strings.TrimLeft(s, " \t")) }
 	for i := cls.Line; i <= cls.EndLine && i <= len(lines); i++ {
 		text := strings.TrimSpace(lines[i-1])

@@ -42,7 +42,7 @@ func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		t := trees.get(p, x.mig.Path)
-		call := migCallAt(t, op.Line, op.Kind)
+		call := t.callAt(op.Line, op.Kind)
 		var fieldCall *pyast.Call
 		if call != nil {
 			fieldCall = t.Call(call.Arg(2, "field"))
@@ -50,7 +50,7 @@ func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 		table, col := x.before.Table(), f.Column()
 		quote := `"`
 		if t != nil {
-			if text, ok := migLines(t.Src, op.Line, op.EndLine); ok {
+			if text, ok := t.lines(op.Line, op.EndLine); ok {
 				quote = migQuote(text)
 			}
 		}
@@ -60,11 +60,11 @@ func checkNotNullWithoutDefault(rule *Rule, p *Pass) []Finding {
 		fmt.Fprintf(&b, "- SQLite: `NOT NULL constraint failed: new__%s.%s` (Django copies the table into new__%s to add the column)\n", table, col, table)
 		fmt.Fprintf(&b, "- PostgreSQL: `column \"%s\" of relation \"%s\" contains null values`\n\n", col, table)
 		b.WriteString("Add the column as nullable, fill it, then make it NOT NULL, one migration each (filling rows and altering the table in one transaction can fail on PostgreSQL with pending trigger events):\n\n")
-		b.WriteString(migNullableSteps(x, t, fieldCall, quote))
+		b.WriteString(migNullableSteps(x, t.ast(), fieldCall, quote))
 		b.WriteString("\nOr give the field a default: Django writes it into the existing rows (with preserve_default=False it is used for them only).")
 
 		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
-		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique); ok {
+		if s, zero, ok := migOneOffDefault(t.ast(), call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique); ok {
 			fd.Suggestion = &s
 			b.WriteString(migPlaceholderNote(zero, "existing rows"))
 		}

@@ -49,14 +49,14 @@ func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		t := trees.get(p, x.mig.Path)
-		call := migCallAt(t, op.Line, op.Kind)
+		call := t.callAt(op.Line, op.Kind)
 		var fieldCall *pyast.Call
 		if call != nil {
 			fieldCall = t.Call(call.Arg(2, "field"))
 		}
 		quote := `"`
 		if t != nil {
-			if text, ok := migLines(t.Src, op.Line, op.EndLine); ok {
+			if text, ok := t.lines(op.Line, op.EndLine); ok {
 				quote = migQuote(text)
 			}
 		}
@@ -71,11 +71,11 @@ func checkNullToNotNull(rule *Rule, p *Pass) []Finding {
 			fmt.Fprintf(&b, "- PostgreSQL: `column \"%s\" of relation \"%s\" contains null values`\n\n", col, table)
 		}
 		b.WriteString("Fill the NULL rows first, in a RunPython that runs before it (in an earlier migration of this change, or earlier in this one):\n\n")
-		b.WriteString(migNullableSteps(x, t, fieldCall, quote))
+		b.WriteString(migNullableSteps(x, t.ast(), fieldCall, quote))
 		b.WriteString("\nOr give the field a default: on a NULL to NOT NULL change Django writes it into the rows that hold NULL first (with preserve_default=False it is used for them only).")
 
 		fd := rule.finding(x.mig.Path, op.Line, op.EndLine, table+"."+col, "")
-		if s, zero, ok := migOneOffDefault(t, call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique || old.Unique); ok {
+		if s, zero, ok := migOneOffDefault(t.ast(), call, fieldCall, op.Line, op.EndLine, f.Type, quote, f.Unique || old.Unique); ok {
 			fd.Suggestion = &s
 			b.WriteString(migPlaceholderNote(zero, "rows that hold NULL"))
 		}

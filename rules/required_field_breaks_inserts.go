@@ -389,7 +389,7 @@ func impactDefault(p *Pass, r impactRequired, path string, start, end int, offer
 	if t == nil {
 		return "", "", false
 	}
-	text, ok := migLines(t.Src, start, end)
+	text, ok := t.lines(start, end)
 	if !ok {
 		return "", "", false
 	}
@@ -409,8 +409,8 @@ func impactDefault(p *Pass, r impactRequired, path string, start, end int, offer
 		}
 		note = fmt.Sprintf("; %s is a placeholder: choose the value such rows should get", value)
 	}
-	call := migCallAt(t, start, r.field.Type)
-	edits, ok := migAddKwargs(t, call, "default="+value)
+	call := t.callAt(start, r.field.Type)
+	edits, ok := migAddKwargs(t.ast(), call, "default="+value)
 	if !ok {
 		return "", "", false
 	}

@@ -1,6 +1,8 @@
 package rules
 
 import (
+	"cmp"
+	"context"
 	"strings"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
@@ -57,13 +59,17 @@ type Pass struct {
 	defs     map[string][2]map[string]string // see unchangedDef: before, after
 	baseMigs map[string]*django.Migration    // see baseMigration
 	callers  map[string]string               // see atomicCaller, by path and function
+	// ctx is Analyze's, for the work a rule asks of the pass (History).
+	ctx context.Context
 }
 
 // History replays the project's migrations on first use; the rules of
-// the pass share it. Analyze runs the rules one at a time.
+// the pass share it. Analyze runs the rules one at a time. When the
+// pass's context ends during the replay, the history is partial: Analyze
+// drops the findings of the rule that asked for it.
 func (p *Pass) History() *migstate.History {
 	if p.history == nil {
-		p.history = migstate.Replay(p.Project)
+		p.history, _ = migstate.Replay(cmp.Or(p.ctx, context.Background()), p.Project)
 	}
 	return p.history
 }

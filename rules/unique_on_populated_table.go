@@ -86,16 +86,16 @@ func migUniqueAddField(rule *Rule, p *Pass, trees migTrees, x migOp) *Finding {
 	t := trees.get(p, x.mig.Path)
 	quote := `"`
 	step1, step3 := "models."+f.Type+"(..., null=True)", "models."+f.Type+"(..., unique=True)"
-	if call := migCallAt(t, x.op.Line, x.op.Kind); call != nil {
-		if text, ok := migLines(t.Src, x.op.Line, x.op.EndLine); ok {
+	if call := t.callAt(x.op.Line, x.op.Kind); call != nil {
+		if text, ok := t.lines(x.op.Line, x.op.EndLine); ok {
 			quote = migQuote(text)
 		}
 		if fc := t.Call(call.Arg(2, "field")); fc != nil {
-			step1 = migCallText(t, fc, []string{"null=True"}, "unique", "null")
+			step1 = migCallText(t.Tree, fc, []string{"null=True"}, "unique", "null")
 			if f.Type == "OneToOneField" {
 				step1 = strings.Replace(step1, "OneToOneField(", "ForeignKey(", 1)
 			}
-			step3 = migCallText(t, fc, nil)
+			step3 = migCallText(t.Tree, fc, nil)
 		}
 	}
 	q := func(v string) string { return quote + v + quote }

@@ -178,7 +178,7 @@ func viewFormAnswer(p *django.Project, s viewSite, msg string, fields []string) 
 				!slices.Contains(a.Idents, form) || !viewRepeatable(s, a) {
 				continue
 			}
-			lines := viewUnindent(viewLines(s.f.Src, a.Line, a.EndLine), a.Indent)
+			lines := viewUnindent(viewLines(s.f, a.Line, a.EndLine), a.Indent)
 			return append([]string{fmt.Sprintf("%s.add_error(%s, %q)", form, viewFormField(p, s, form, fields), msg)}, lines...), form
 		}
 	}
@@ -244,7 +244,7 @@ func viewMessagesAnswer(f *django.File, s viewSite, msg string) ([]string, bool)
 		return nil, false
 	}
 	body := []string{fmt.Sprintf("%s.error(%s, %q)", mod, req, msg)}
-	return append(body, viewUnindent(viewLines(f.Src, pick.Line, pick.EndLine), pick.Indent)...), true
+	return append(body, viewUnindent(viewLines(f, pick.Line, pick.EndLine), pick.Indent)...), true
 }
 
 func viewIsRedirect(callee string) bool {
@@ -395,7 +395,7 @@ func viewCatchFix(p *django.Project, s viewSite, status int, msg string, fields 
 	names := viewFixNames(s.f, true, false)
 	ind, unit := w.Stmt.Indent, fn.IndentUnit
 	lines := []string{ind + "try:"}
-	lines = append(lines, viewShift(viewLines(s.f.Src, w.Stmt.Line, w.Stmt.EndLine), unit)...)
+	lines = append(lines, viewShift(viewLines(s.f, w.Stmt.Line, w.Stmt.EndLine), unit)...)
 	lines = append(lines, ind+"except "+names.integrity+":")
 	lines = append(lines, viewShift(a.body, ind+unit)...)
 	return viewFix(lines), append(names.imports, a.imports...), a.how

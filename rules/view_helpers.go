@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 	"github.com/djintegrity/djintegrity/rules/pyast"
@@ -428,10 +427,10 @@ func viewImportNote(imports []string) string {
 	return " The fix needs `" + strings.Join(imports, "` and `") + "` at the top of the file."
 }
 
-// viewLines returns lines start..end (1-based, inclusive) of src without
+// viewLines returns lines start..end (1-based, inclusive) of f without
 // their line breaks.
-func viewLines(src []byte, start, end int) []string {
-	lines := srclines.Split(string(src))
+func viewLines(f *django.File, start, end int) []string {
+	lines := f.Lines()
 	if start < 1 || end < start || start > len(lines) {
 		return nil
 	}

@@ -116,7 +116,11 @@ func viewRun(t *testing.T, r *Rule, files map[string]string, atomicRequests bool
 	if err != nil {
 		t.Fatalf("Build: %v", err)
 	}
-	return Analyze(&Pass{Project: proj, Change: change}, func(slug string) bool { return slug == r.Slug })
+	out, _, err := Analyze(t.Context(), &Pass{Project: proj, Change: change}, func(slug string) bool { return slug == r.Slug })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // viewGot is what a rule test compares of a finding.

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,8 +10,11 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/go-github/v60/github"
 )
@@ -18,6 +22,12 @@ import (
 // MaxBodyBytes is GitHub's cap on a webhook payload; a larger body is
 // answered 413 without being read further.
 const MaxBodyBytes = 25 << 20
+
+// DefaultUnverifiedBytes bounds the bytes of the bodies being read before
+// their signature is checked, all requests together: two of GitHub's
+// largest deliveries. Anyone can send bodies; without the bound 32 bodies
+// of 25 MB with a wrong signature took a gigabyte.
+const DefaultUnverifiedBytes = 2 * MaxBodyBytes
 
 // DefaultCheckName is the name of the check run the review creates.
 const DefaultCheckName = "djintegrity"
@@ -39,6 +49,9 @@ type Options struct {
 	Logger *slog.Logger
 	// MaxBodyBytes overrides MaxBodyBytes (tests).
 	MaxBodyBytes int64
+	// UnverifiedBytes overrides DefaultUnverifiedBytes; it is at least the
+	// body limit, so that one delivery of the largest size is read.
+	UnverifiedBytes int64
 	// Now is time.Now when nil.
 	Now func() time.Time
 }
@@ -52,13 +65,38 @@ type Handler struct {
 	log       *slog.Logger
 	maxBody   int64
 	now       func() time.Time
+	// unverified is the room left for bodies not yet authenticated.
+	unverified *byteBudget
+}
+
+// MinSecretBytes is the least a webhook secret must hold, not counting
+// white space: GitHub asks for "a random string with high entropy", and a
+// short one can be guessed from a signed delivery.
+const MinSecretBytes = 16
+
+// CheckSecret refuses a webhook secret that is empty or too short to keep
+// deliveries from being forged.
+func CheckSecret(secret []byte) error {
+	n := 0
+	for _, b := range secret {
+		if !unicode.IsSpace(rune(b)) {
+			n++
+		}
+	}
+	switch {
+	case len(secret) == 0:
+		return errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
+	case n < MinSecretBytes:
+		return fmt.Errorf("webhook secret has %d bytes that are not white space, want at least %d: refusing a secret that can be guessed (GitHub suggests a random string with high entropy)", n, MinSecretBytes)
+	}
+	return nil
 }
 
 // NewHandler checks opts and builds the handler. It fails closed: without a
 // secret there is no handler, so `serve` refuses to start.
 func NewHandler(opts Options) (*Handler, error) {
-	if len(opts.Secret) == 0 {
-		return nil, errors.New("webhook secret is empty: refusing to accept unsigned deliveries")
+	if err := CheckSecret(opts.Secret); err != nil {
+		return nil, err
 	}
 	if opts.AppID <= 0 {
 		return nil, fmt.Errorf("app id %d: must be the App's positive id", opts.AppID)
@@ -84,6 +122,7 @@ func NewHandler(opts Options) (*Handler, error) {
 	if h.maxBody <= 0 {
 		h.maxBody = MaxBodyBytes
 	}
+	h.unverified = &byteBudget{free: max(cmp.Or(opts.UnverifiedBytes, DefaultUnverifiedBytes), h.maxBody)}
 	if h.now == nil {
 		h.now = time.Now
 	}
@@ -92,8 +131,9 @@ func NewHandler(opts Options) (*Handler, error) {
 
 // ServeHTTP verifies, parses and routes one delivery. Status codes:
 // 200 ping; 202 queued or ignored; 400 malformed; 401 bad or missing
-// signature; 405 not POST; 413 body too large; 503 the queue failed (GitHub
-// then shows the delivery as failed and it can be redelivered).
+// signature; 405 not POST; 413 body too large; 503 the queue failed, or
+// the bodies awaiting their signature check fill the room for them
+// (GitHub then shows the delivery as failed and it can be redelivered).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -165,16 +205,22 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog
 		http.Error(w, fmt.Sprintf("body larger than %d bytes", h.maxBody), http.StatusRequestEntityTooLarge)
 		return nil, false
 	}
-	payload, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	payload, held, err := h.readBody(w, r)
+	defer h.unverified.give(held) // once the signature is checked
 	if err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		switch {
+		case errors.As(err, &tooBig):
 			log.Warn("webhook rejected: body too large", slog.Int64("limit", tooBig.Limit))
 			http.Error(w, fmt.Sprintf("body larger than %d bytes", tooBig.Limit), http.StatusRequestEntityTooLarge)
-			return nil, false
+		case errors.Is(err, errNoRoom):
+			log.Warn("webhook rejected: too many bodies awaiting their signature check", slog.Int64("content_length", r.ContentLength))
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, "too many deliveries being read; redeliver later", http.StatusServiceUnavailable)
+		default:
+			log.Warn("webhook rejected: reading body", slog.Any("error", err))
+			http.Error(w, "cannot read body", http.StatusBadRequest)
 		}
-		log.Warn("webhook rejected: reading body", slog.Any("error", err))
-		http.Error(w, "cannot read body", http.StatusBadRequest)
 		return nil, false
 	}
 	// The body is read and its content type checked: the signature is all
@@ -185,6 +231,72 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, log *slog
 		return nil, false
 	}
 	return payload, true
+}
+
+// errNoRoom: the bodies being read before their signature is checked
+// already take all the room they are given.
+var errNoRoom = errors.New("no room for another unverified body")
+
+// byteBudget is room for bytes, taken without waiting: a request that
+// finds none is refused at once rather than queued behind an attacker's.
+type byteBudget struct {
+	mu   sync.Mutex
+	free int64
+}
+
+func (b *byteBudget) take(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n > b.free {
+		return false
+	}
+	b.free -= n
+	return true
+}
+
+func (b *byteBudget) give(n int64) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+}
+
+// readChunk is how much room an unverified body of unknown length takes at
+// a time.
+const readChunk = 1 << 20
+
+// readBody reads the capped body within the room for unverified bodies: a
+// declared length is taken whole before any byte is read, a chunked body a
+// megabyte at a time. The caller gives back what is held once it has
+// checked the body's signature, failed or not.
+func (h *Handler) readBody(w http.ResponseWriter, r *http.Request) (_ []byte, held int64, _ error) {
+	want := int64(readChunk)
+	if r.ContentLength >= 0 {
+		want = r.ContentLength
+	}
+	if !h.unverified.take(want) {
+		return nil, 0, errNoRoom
+	}
+	held = want
+	body := http.MaxBytesReader(w, r.Body, h.maxBody)
+	buf := make([]byte, 0, min(want, h.maxBody)+1) // +1: the read that finds the end
+	for {
+		if len(buf) == cap(buf) {
+			more := int64(readChunk)
+			if !h.unverified.take(more) {
+				return nil, held, errNoRoom
+			}
+			held += more
+			buf = slices.Grow(buf, int(more))
+		}
+		n, err := body.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, held, nil
+		}
+		if err != nil {
+			return nil, held, err
+		}
+	}
 }
 
 // route turns an authenticated event into the jobs it asks for, or the
@@ -252,12 +364,17 @@ func (h *Handler) enqueue(w http.ResponseWriter, r *http.Request, jobs []Job, st
 }
 
 // pullRequestJobs: opened, synchronize, reopened and ready_for_review of an
-// open, non-draft pull request. Drafts are skipped (the review comments
-// would land while the author is still working); ready_for_review reviews
-// them when they leave draft.
+// open, non-draft pull request, and edited when the base branch changed
+// (the diff is another; a new title or body changes nothing reviewed).
+// Drafts are skipped (the review comments would land while the author is
+// still working); ready_for_review reviews them when they leave draft.
 func (h *Handler) pullRequestJobs(e *github.PullRequestEvent) ([]Job, string) {
 	switch e.GetAction() {
 	case "opened", "synchronize", "reopened", "ready_for_review":
+	case "edited":
+		if e.GetChanges().GetBase() == nil {
+			return nil, "pull_request edited without a change of base"
+		}
 	default:
 		return nil, "pull_request action " + e.GetAction() + " not handled"
 	}

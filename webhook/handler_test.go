@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -86,9 +87,12 @@ func TestNewHandlerFailsClosed(t *testing.T) {
 		opts Options
 		want string
 	}{
-		"empty secret": {Options{AppID: 1, Queue: &memQueue{}}, "secret is empty"},
-		"no app id":    {Options{Secret: []byte("s"), Queue: &memQueue{}}, "app id"},
-		"no queue":     {Options{Secret: []byte("s"), AppID: 1}, "no queue"},
+		"empty secret":       {Options{AppID: 1, Queue: &memQueue{}}, "secret is empty"},
+		"one-byte secret":    {Options{Secret: []byte("s"), AppID: 1, Queue: &memQueue{}}, "secret has 1 bytes that are not white space, want at least 16"},
+		"white space secret": {Options{Secret: []byte("                    \n"), AppID: 1, Queue: &memQueue{}}, "secret has 0 bytes"},
+		"15 bytes and space": {Options{Secret: []byte(" 0123456789abcde \t"), AppID: 1, Queue: &memQueue{}}, "secret has 15 bytes"},
+		"no app id":          {Options{Secret: []byte(testSecret), Queue: &memQueue{}}, "app id"},
+		"no queue":           {Options{Secret: []byte(testSecret), AppID: 1}, "no queue"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -295,7 +299,21 @@ func TestHandlerPullRequest(t *testing.T) {
 		"labeled":              {action: "labeled"},
 		"converted_to_draft":   {action: "converted_to_draft"},
 		"review_requested":     {action: "review_requested"},
-		"edited":               {action: "opened", change: func(p webhooktest.Payload) { p.Set("edited", "action") }},
+		// No edited example is published: the opened one is edited as
+		// GitHub's schema (webhook-pull-request-edited) has it. A new base
+		// is a new diff; a new title or body is not.
+		"edited": {action: "opened", change: func(p webhooktest.Payload) { p.Set("edited", "action") }},
+		"edited title": {action: "opened", change: func(p webhooktest.Payload) {
+			p.Set("edited", "action")
+			p["changes"] = map[string]any{"title": map[string]any{"from": "Update the README with new information"}}
+		}},
+		"edited base": {action: "opened", queued: true, change: func(p webhooktest.Payload) {
+			p.Set("edited", "action")
+			p["changes"] = map[string]any{"base": map[string]any{
+				"ref": map[string]any{"from": "develop"},
+				"sha": map[string]any{"from": "9049f1265b7d61be4a8904a9a27120d2064dab3b"},
+			}}
+		}},
 		// A repository webhook, not an App installation, sent this one.
 		"no installation": {action: "opened", change: func(p webhooktest.Payload) { delete(p, "installation") }},
 	}
@@ -471,5 +489,47 @@ func TestHandlerWithJournal(t *testing.T) {
 	time.Sleep(20 * time.Millisecond)
 	if got := len(r.done()); got != 1 {
 		t.Errorf("ran %d jobs for one delivery, want 1", got)
+	}
+}
+
+// TestHandlerUnverifiedRoom: the bodies read before their signature is
+// checked share a bounded room. While one body takes it all, another
+// delivery is answered 503 at once, unread; once the first is answered
+// (401, a wrong signature), the room is free again.
+func TestHandlerUnverifiedRoom(t *testing.T) {
+	body := webhooktest.Example(t, "pull_request", webhooktest.Action("opened")).Bytes(t)
+	const room = 1 << 20
+	q := &memQueue{}
+	h := newTestHandler(t, q, func(o *Options) { o.MaxBodyBytes, o.UnverifiedBytes = room, room })
+
+	// A forged delivery declares the whole room and sends its body slowly.
+	pr, pw := io.Pipe()
+	forged := delivery("pull_request", "d-forged", nil)
+	forged.Body, forged.ContentLength = pr, room
+	forged.Header.Set("X-Hub-Signature-256", "sha256="+strings.Repeat("0", 64))
+	forgedDone := make(chan int)
+	go func() { forgedDone <- serve(h, forged).Code }()
+	if _, err := pw.Write(make([]byte, 1000)); err != nil { // the handler is reading it now
+		t.Fatal(err)
+	}
+
+	for _, chunked := range []bool{false, true} {
+		r := delivery("pull_request", "d-1", body)
+		if chunked {
+			r.ContentLength = -1
+		}
+		if w := serve(h, r); w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Errorf("chunked %v: status %d %q while the room is taken, want 503 with Retry-After", chunked, w.Code, w.Body.String())
+		}
+	}
+	go func() {
+		pw.Write(bytes.Repeat([]byte(" "), room-1000))
+		pw.Close()
+	}()
+	if code := <-forgedDone; code != http.StatusUnauthorized {
+		t.Errorf("forged delivery: %d, want 401", code)
+	}
+	if w := serve(h, delivery("pull_request", "d-1", body)); w.Code != http.StatusAccepted || len(q.queued()) != 1 {
+		t.Errorf("after the forged delivery was answered: %d %q, want 202 and the job queued", w.Code, w.Body.String())
 	}
 }

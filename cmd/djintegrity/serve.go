@@ -34,6 +34,9 @@ type serveConfig struct {
 	Workers       int
 	Grace         time.Duration // running reviews may finish within it on SIGTERM
 	Verbose       bool
+	// Warnings are what the configuration allows but an operator should
+	// fix, logged once serve's log exists.
+	Warnings []string
 }
 
 // journalFile is the journal's file in the data directory.
@@ -135,17 +138,26 @@ func parseServeConfig(args []string, getenv func(string) string, stderr io.Write
 		if cfg.PrivateKey, err = os.ReadFile(keyFile); err != nil {
 			bad("private key: %v", err)
 		}
+		if fi, err := os.Stat(keyFile); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			cfg.Warnings = append(cfg.Warnings, fmt.Sprintf(
+				"the private key file %s is readable by other users (mode %v): whoever reads it can act as the App; chmod 600 it",
+				keyFile, fi.Mode().Perm()))
+		}
 	case keyText != "":
 		cfg.PrivateKey = []byte(keyText)
 	default:
 		bad("no private key: set DJINTEGRITY_PRIVATE_KEY_FILE or DJINTEGRITY_PRIVATE_KEY")
 	}
-	// Fail closed: without a secret anyone could ask for reviews.
-	if cfg.WebhookSecret = []byte(getenv("DJINTEGRITY_WEBHOOK_SECRET")); len(cfg.WebhookSecret) == 0 {
+	// Fail closed: without a secret anyone could ask for reviews, and with
+	// a short one anyone who guesses it.
+	cfg.WebhookSecret = []byte(getenv("DJINTEGRITY_WEBHOOK_SECRET"))
+	if len(cfg.WebhookSecret) == 0 {
 		bad("DJINTEGRITY_WEBHOOK_SECRET is empty: refusing to accept unsigned webhooks")
+	} else if err := webhook.CheckSecret(cfg.WebhookSecret); err != nil {
+		bad("DJINTEGRITY_WEBHOOK_SECRET: %v", err)
 	}
 	if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
-		bad("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
+		bad("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", githubreview.RedactURL(cfg.GitHubURL))
 	}
 	if cfg.DataDir == "" {
 		bad("DJINTEGRITY_DATA_DIR is empty")
@@ -169,6 +181,9 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newJSONLogger(stderr, cfg.Verbose)
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
 	runner, err := newReviewRunner(cfg, nil, log)
 	if err != nil {
 		return err
@@ -275,7 +290,7 @@ func serveOn(ctx context.Context, cfg *serveConfig, ln net.Listener, runner webh
 	ready.Store(true)
 	log.Info("serving",
 		slog.String("addr", ln.Addr().String()),
-		slog.String("github_url", cfg.GitHubURL),
+		slog.String("github_url", githubreview.RedactURL(cfg.GitHubURL)),
 		slog.Int64("app_id", cfg.AppID),
 		slog.Int("workers", cfg.Workers),
 		slog.String("data_dir", cfg.DataDir),

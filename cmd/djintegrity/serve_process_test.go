@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -36,12 +38,19 @@ type serveProcess struct {
 // still runs.
 func startServeProcess(t testing.TB, gh *githubtest.Server) *serveProcess {
 	t.Helper()
-	return startServeProcessIn(t, gh, t.TempDir())
+	return startServeProcessWith(t, gh, t.TempDir(), nil)
 }
 
 // startServeProcessIn is startServeProcess with the journal in dataDir, so
 // that the next start finds what this one left.
 func startServeProcessIn(t testing.TB, gh *githubtest.Server, dataDir string) *serveProcess {
+	t.Helper()
+	return startServeProcessWith(t, gh, dataDir, nil)
+}
+
+// startServeProcessWith is startServeProcessIn with serve's args (flags)
+// and env (NAME=value) over the defaults.
+func startServeProcessWith(t testing.TB, gh *githubtest.Server, dataDir string, args []string, env ...string) *serveProcess {
 	t.Helper()
 	appID, key := githubtest.AppKey(t)
 	keyFile := filepath.Join(t.TempDir(), "app.pem")
@@ -49,8 +58,11 @@ func startServeProcessIn(t testing.TB, gh *githubtest.Server, dataDir string) *s
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(os.Args[0], "serve", "-v") // -v: the journal's job lines too
-	cmd.Env = append(os.Environ(), asCLI+"=1",
+	cmd := exec.Command(os.Args[0], append([]string{"serve", "-v"}, args...)...) // -v: the journal's job lines too
+	cmd.Env = append(append(os.Environ(), asCLI+"=1",
+		// A binary built with -race sleeps a second at exit by default,
+		// which would count against serve's shutdown.
+		"GORACE="+os.Getenv("GORACE")+" atexit_sleep_ms=0",
 		fmt.Sprintf("DJINTEGRITY_APP_ID=%d", appID),
 		"DJINTEGRITY_PRIVATE_KEY_FILE="+keyFile,
 		"DJINTEGRITY_WEBHOOK_SECRET="+serveTestSecret,
@@ -58,7 +70,7 @@ func startServeProcessIn(t testing.TB, gh *githubtest.Server, dataDir string) *s
 		"DJINTEGRITY_ADDR=127.0.0.1:0", // the "serving" line says which port
 		"DJINTEGRITY_DATA_DIR="+dataDir,
 		"DJINTEGRITY_WORKERS=2",
-	)
+	), env...)
 	logs := &serveLogs{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
@@ -117,17 +129,44 @@ func (p *serveProcess) within(ch <-chan struct{}, what string) {
 // stop sends SIGTERM and fails unless serve exits cleanly.
 func (p *serveProcess) stop() {
 	p.t.Helper()
+	if _, err := p.terminate(); err != nil {
+		p.t.Errorf("serve exited with %v after SIGTERM; log:\n%s", err, p.logs.String())
+	}
+}
+
+// terminate sends SIGTERM and waits up to 30 s for serve to exit; took is
+// how long it did take, exitErr its exit status.
+func (p *serveProcess) terminate() (took time.Duration, exitErr error) {
+	p.t.Helper()
+	start := time.Now()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		p.t.Fatal(err)
 	}
 	select {
 	case <-p.done:
-		if p.err != nil {
-			p.t.Errorf("serve exited with %v after SIGTERM; log:\n%s", p.err, p.logs.String())
-		}
+		return time.Since(start), p.err
 	case <-time.After(30 * time.Second):
-		p.t.Fatalf("serve still running 30 s after SIGTERM")
+		p.t.Fatalf("serve still running 30 s after SIGTERM; log:\n%s", p.logs.String())
+		return 0, nil
 	}
+}
+
+// peakRSS is the most memory serve has held resident so far (VmHWM), in
+// bytes; ok is false where /proc does not say.
+func (p *serveProcess) peakRSS() (bytes int64, ok bool) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, false
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, found := strings.CutPrefix(sc.Text(), "VmHWM:"); found {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err == nil
+		}
+	}
+	return 0, false
 }
 
 // kill ends serve with SIGKILL, as a crash or the OOM killer would, and

@@ -38,6 +38,13 @@ func TestServeConfig(t *testing.T) {
 	if err := os.WriteFile(keyFile, []byte("PEM FROM FILE"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	openKeyFile := filepath.Join(t.TempDir(), "open.pem")
+	if err := os.WriteFile(openKeyFile, []byte("PEM FROM FILE"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(openKeyFile, 0o644); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
 	base := map[string]string{
 		"DJINTEGRITY_APP_ID":         "12345",
 		"DJINTEGRITY_PRIVATE_KEY":    "PEM TEXT",
@@ -88,7 +95,17 @@ func TestServeConfig(t *testing.T) {
 			env:  with("DJINTEGRITY_PRIVATE_KEY", "", "DJINTEGRITY_PRIVATE_KEY_FILE", keyFile),
 			want: func(c *serveConfig) { c.PrivateKey = []byte("PEM FROM FILE") },
 		},
+		"key file others can read": {
+			env: with("DJINTEGRITY_PRIVATE_KEY", "", "DJINTEGRITY_PRIVATE_KEY_FILE", openKeyFile),
+			want: func(c *serveConfig) {
+				c.PrivateKey = []byte("PEM FROM FILE")
+				c.Warnings = []string{"the private key file " + openKeyFile + " is readable by other users (mode -rw-r--r--): whoever reads it can act as the App; chmod 600 it"}
+			},
+		},
 		"empty secret refuses to start": {env: with("DJINTEGRITY_WEBHOOK_SECRET", ""), wantErr: "refusing to accept unsigned webhooks"},
+		"one-byte secret":               {env: with("DJINTEGRITY_WEBHOOK_SECRET", "x"), wantErr: "webhook secret has 1 bytes that are not white space, want at least 16"},
+		"white space secret":            {env: with("DJINTEGRITY_WEBHOOK_SECRET", "                  "), wantErr: "webhook secret has 0 bytes"},
+		"GitHub URL with a password":    {env: with("DJINTEGRITY_GITHUB_URL", "ftp://bot:hunter2@ghe.example.com/"), wantErr: `"ftp://REDACTED@ghe.example.com/"`},
 		"no app id":                     {env: with("DJINTEGRITY_APP_ID", ""), wantErr: "DJINTEGRITY_APP_ID"},
 		"app id not a number":           {env: with("DJINTEGRITY_APP_ID", "djintegrity"), wantErr: "numeric id"},
 		"no private key":                {env: with("DJINTEGRITY_PRIVATE_KEY", ""), wantErr: "no private key"},
@@ -150,7 +167,7 @@ func TestServeRefusesToStart(t *testing.T) {
 			want: "DJINTEGRITY_WEBHOOK_SECRET is empty",
 		},
 		"with a key that is not a key": {
-			env:  map[string]string{"DJINTEGRITY_APP_ID": "1", "DJINTEGRITY_PRIVATE_KEY": "not a PEM", "DJINTEGRITY_WEBHOOK_SECRET": "s"},
+			env:  map[string]string{"DJINTEGRITY_APP_ID": "1", "DJINTEGRITY_PRIVATE_KEY": "not a PEM", "DJINTEGRITY_WEBHOOK_SECRET": serveTestSecret},
 			want: "github app 1",
 		},
 	}
@@ -580,7 +597,9 @@ func TestServeEndToEnd(t *testing.T) {
 func TestServeProcess(t *testing.T) {
 	base, head := shopPR(t)
 	gh := githubtest.NewServer(t, githubtest.WithPullRequest("octo", "shop", 7, base, head))
-	p := startServeProcess(t, gh)
+	// Credentials in the URL are never sent (the App authenticates), nor
+	// logged.
+	p := startServeProcessWith(t, gh, t.TempDir(), nil, "DJINTEGRITY_GITHUB_URL="+strings.Replace(gh.URL(), "://", "://bot:hunter2@", 1))
 	if code, body := p.post(t, "pull_request", "d-1", prDelivery(t, gh, "opened"), serveTestSecret); code != http.StatusAccepted {
 		t.Fatalf("%d %q, want 202", code, body)
 	}
@@ -604,6 +623,9 @@ func TestServeProcess(t *testing.T) {
 	}
 
 	p.stop()
+	if logs := p.logs.String(); strings.Contains(logs, "hunter2") || !strings.Contains(logs, `"github_url":"http://REDACTED@`) {
+		t.Errorf("the log holds the GitHub URL's password, or not the URL redacted:\n%s", logs)
+	}
 }
 
 func TestServeEndToEndRestart(t *testing.T) {

@@ -78,7 +78,7 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			return nil, fmt.Errorf("DJINTEGRITY_QUEUE_URL is empty: the receiver needs the SQS queue's URL")
 		}
 		if !strings.HasSuffix(cfg.QueueURL, ".fifo") {
-			return nil, fmt.Errorf("DJINTEGRITY_QUEUE_URL %q: want a FIFO queue (its name ends in .fifo), so reviews of a pull request run in order", cfg.QueueURL)
+			return nil, fmt.Errorf("DJINTEGRITY_QUEUE_URL %q: want a FIFO queue (its name ends in .fifo), so reviews of a pull request run in order", githubreview.RedactURL(cfg.QueueURL))
 		}
 		if cfg.WebhookSecretARN == "" {
 			return nil, fmt.Errorf("DJINTEGRITY_WEBHOOK_SECRET_ARN is empty: refusing to accept unsigned webhooks")
@@ -91,7 +91,7 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			cfg.GitHubURL = githubreview.DefaultBaseURL
 		}
 		if _, ok := githubreview.ParseBaseURL(cfg.GitHubURL); !ok {
-			return nil, fmt.Errorf("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", cfg.GitHubURL)
+			return nil, fmt.Errorf("DJINTEGRITY_GITHUB_URL %q: want https://HOST/ (Enterprise Server: https://HOST/api/v3/)", githubreview.RedactURL(cfg.GitHubURL))
 		}
 		if v := strings.TrimSpace(getenv("DJINTEGRITY_MAX_RECEIVE_COUNT")); v != "" {
 			n, err := strconv.Atoi(v)

@@ -188,6 +188,18 @@ func TestReceiverSecretMissing(t *testing.T) {
 	}
 }
 
+// TestReceiverSecretTooShort: a receiver whose secret is short enough to
+// guess does not start either.
+func TestReceiverSecretTooShort(t *testing.T) {
+	fake := newFakeAWS(t, map[string]string{webhookSecretARN: "hunter2\n"})
+	awsCfg, _ := fake.config(context.Background())
+	cfg := &config{Role: roleReceiver, AppID: 1, QueueURL: "https://sqs.eu-west-1.amazonaws.com/123456789012/djintegrity-jobs.fifo", WebhookSecretARN: webhookSecretARN}
+	_, err := newReceiver(t.Context(), cfg, awssecrets.New(secretsClient(awsCfg)), sqs.NewFromConfig(awsCfg), slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), "want at least 16") || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("newReceiver with a 7-byte secret: %v, want a refusal that does not quote it", err)
+	}
+}
+
 // acceptAll is an SQS that takes every message at once: the receiver's
 // own time, SQS excluded.
 type acceptAll struct{}

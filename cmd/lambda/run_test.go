@@ -67,9 +67,10 @@ func TestParseConfig(t *testing.T) {
 		"receiver standard queue": {
 			env:     with(receiver, "DJINTEGRITY_QUEUE_URL", "https://sqs.eu-west-1.amazonaws.com/123456789012/djintegrity-jobs"),
 			wantErr: "want a FIFO queue"},
-		"receiver no secret": {env: with(receiver, "DJINTEGRITY_WEBHOOK_SECRET_ARN", ""), wantErr: "DJINTEGRITY_WEBHOOK_SECRET_ARN is empty: refusing to accept unsigned webhooks"},
-		"worker no key":      {env: with(worker, "DJINTEGRITY_PRIVATE_KEY_SECRET_ARN", ""), wantErr: "DJINTEGRITY_PRIVATE_KEY_SECRET_ARN is empty"},
-		"worker bad url":     {env: with(worker, "DJINTEGRITY_GITHUB_URL", "api.github.com"), wantErr: `DJINTEGRITY_GITHUB_URL "api.github.com"`},
+		"receiver no secret":  {env: with(receiver, "DJINTEGRITY_WEBHOOK_SECRET_ARN", ""), wantErr: "DJINTEGRITY_WEBHOOK_SECRET_ARN is empty: refusing to accept unsigned webhooks"},
+		"worker no key":       {env: with(worker, "DJINTEGRITY_PRIVATE_KEY_SECRET_ARN", ""), wantErr: "DJINTEGRITY_PRIVATE_KEY_SECRET_ARN is empty"},
+		"worker bad url":      {env: with(worker, "DJINTEGRITY_GITHUB_URL", "api.github.com"), wantErr: `DJINTEGRITY_GITHUB_URL "api.github.com"`},
+		"worker url password": {env: with(worker, "DJINTEGRITY_GITHUB_URL", "ftp://bot:hunter2@ghe.example.com/"), wantErr: `DJINTEGRITY_GITHUB_URL "ftp://REDACTED@ghe.example.com/"`},
 		"secret in the clear": {
 			env:     with(receiver, "DJINTEGRITY_WEBHOOK_SECRET", testWebhookSecret),
 			wantErr: "DJINTEGRITY_WEBHOOK_SECRET is set: on Lambda the App's secrets come from Secrets Manager"},

@@ -78,3 +78,35 @@ func Span(src []byte, first, last int) (start, end int, ok bool) {
 	}
 	return 0, 0, false
 }
+
+// Index holds where each line of a text starts, so that the span of any
+// lines is found without counting lines from the start of the text again:
+// a rule that quotes the lines of each of a file's findings stays linear
+// in the file however many findings it has.
+type Index struct {
+	starts []int // starts[n-1] is the offset of line n
+	size   int
+}
+
+// NewIndex indexes the lines of src, counted as Split counts them.
+func NewIndex(src []byte) *Index {
+	x := &Index{starts: []int{0}, size: len(src)}
+	for i, b := range src {
+		if b == '\n' {
+			x.starts = append(x.starts, i+1)
+		}
+	}
+	return x
+}
+
+// Span is Span of the indexed text.
+func (x *Index) Span(first, last int) (start, end int, ok bool) {
+	if first < 1 || last < first || last > len(x.starts) {
+		return 0, 0, false
+	}
+	end = x.size
+	if last < len(x.starts) {
+		end = x.starts[last] - 1
+	}
+	return x.starts[first-1], end, true
+}

@@ -68,3 +68,21 @@ func TestSpan(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexSpan: the index gives what Span gives, for every pair of lines
+// in and around texts of every kind of line end.
+func TestIndexSpan(t *testing.T) {
+	for _, src := range []string{"", "\n", "one", "one\ntwo\r\nthree\n", "one\n\n\nfour", "\r\n\r\n"} {
+		x := NewIndex([]byte(src))
+		n := len(Split(src))
+		for first := -1; first <= n+2; first++ {
+			for last := -1; last <= n+2; last++ {
+				ws, we, wok := Span([]byte(src), first, last)
+				gs, ge, gok := x.Span(first, last)
+				if gs != ws || ge != we || gok != wok {
+					t.Errorf("%q: Index.Span(%d, %d) = %d, %d, %v; Span gives %d, %d, %v", src, first, last, gs, ge, gok, ws, we, wok)
+				}
+			}
+		}
+	}
+}

@@ -79,9 +79,10 @@ func (c *Cache) Load(ctx context.Context, all, start, changed []string, read Rea
 }
 
 // parse returns the file parsed from src, from the cache when it holds it.
-func (c *Cache) parse(path, module string, src []byte) *File {
+// It fails only when ctx ends during a parse, which is not kept.
+func (c *Cache) parse(ctx context.Context, path, module string, src []byte) (*File, error) {
 	if c == nil {
-		return parseFile(path, module, src)
+		return parseFile(ctx, path, module, src)
 	}
 	h := sha256.New()
 	for _, part := range [][]byte{[]byte(path), {0}, []byte(module), {0}, src} {
@@ -95,7 +96,7 @@ func (c *Cache) parse(path, module string, src []byte) *File {
 		c.hits++
 		f := e.Value.(*cacheEntry).file
 		c.mu.Unlock()
-		return f.copyFor(src)
+		return f.copyFor(src), nil
 	}
 	c.mu.Unlock()
 	if f := c.disk.get(key, path, module); f != nil {
@@ -104,16 +105,19 @@ func (c *Cache) parse(path, module string, src []byte) *File {
 		c.hits++
 		c.mu.Unlock()
 		c.put(key, f)
-		return f.copyFor(src)
+		return f.copyFor(src), nil
 	}
 	c.mu.Lock()
 	c.misses++
 	c.mu.Unlock()
 
-	f := parseFile(path, module, src)
+	f, err := parseFile(ctx, path, module, src)
+	if err != nil {
+		return nil, err
+	}
 	c.put(key, f)
 	c.disk.put(key, f)
-	return f.copyFor(src)
+	return f.copyFor(src), nil
 }
 
 // put adds f under key and drops the least recently used entries beyond
@@ -142,13 +146,24 @@ func (c *Cache) put(key cacheKey, f *File) {
 }
 
 // copyFor returns a copy of f, with its own migration, that indexing may
-// change, holding src (of the same content as f.Src).
+// change, holding src (of the same content as f.Src). Its lines are
+// computed again when asked for (see lazyFileFields).
 func (f *File) copyFor(src []byte) *File {
-	g := *f
-	g.Src = src
+	g := &File{
+		Path: f.Path, Module: f.Module, Src: src, HasErrors: f.HasErrors,
+		Imports: f.Imports, StarImports: f.StarImports,
+		Classes: f.Classes, Migration: f.Migration, Writes: f.Writes, Functions: f.Functions,
+		SouthMigration: f.SouthMigration,
+		atomicRequests: f.atomicRequests, dottedImports: f.dottedImports,
+		authUserModel: f.authUserModel, installedApps: f.installedApps, userModelNames: f.userModelNames,
+	}
 	if f.Migration != nil {
 		m := *f.Migration
 		g.Migration = &m
 	}
-	return &g
+	return g
 }
+
+// lazyFileFields are the fields of File computed from Src when first
+// asked for, which a copy and the cache on disk leave to be computed again.
+var lazyFileFields = map[string]bool{"linesOnce": true, "lines": true, "indexOnce": true, "index": true}

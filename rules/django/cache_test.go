@@ -58,7 +58,7 @@ func TestCacheStaysWithinItsBound(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := NewCache(tc.max)
 			for i := range 5 {
-				c.parse("m.py", "m", src(i))
+				c.parse(t.Context(), "m.py", "m", src(i))
 			}
 			s := c.Stats()
 			if s.Files != tc.wantFiles || s.Bytes > tc.max {
@@ -67,8 +67,8 @@ func TestCacheStaysWithinItsBound(t *testing.T) {
 			if tc.wantFiles == 2 {
 				// The most recent stay.
 				before := c.Stats().Hits
-				c.parse("m.py", "m", src(4))
-				c.parse("m.py", "m", src(0))
+				c.parse(t.Context(), "m.py", "m", src(4))
+				c.parse(t.Context(), "m.py", "m", src(0))
 				if got := c.Stats().Hits - before; got != 1 {
 					t.Errorf("%d hits on the newest and the oldest, want 1 (the newest)", got)
 				}
@@ -91,14 +91,21 @@ func TestDiskCacheIsSharedAndBounded(t *testing.T) {
 	}
 	var want []*File
 	for i := range 5 {
-		want = append(want, first.parse("app/models.py", "app.models", src(i)))
+		f, err := first.parse(t.Context(), "app/models.py", "app.models", src(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, f)
 	}
 	second, err := OpenCache(dir, 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		got := second.parse("app/models.py", "app.models", src(i))
+		got, err := second.parse(t.Context(), "app/models.py", "app.models", src(i))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if diff := cmp.Diff(want[i], got, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
 			t.Errorf("file %d read from disk differs (-parsed +read):\n%s", i, diff)
 		}
@@ -116,7 +123,7 @@ func TestDiskCacheIsSharedAndBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 5 {
-		small.parse("app/models.py", "app.models", src(i))
+		small.parse(t.Context(), "app/models.py", "app.models", src(i))
 	}
 	if size, err := small.disk.scan(); err != nil || size > small.disk.max {
 		t.Errorf("directory holds %d bytes (%v), bound %d", size, err, small.disk.max)

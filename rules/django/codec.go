@@ -39,8 +39,10 @@ var fileFormat = func() string {
 			walk(t.Elem())
 		case reflect.Struct:
 			for i := range t.NumField() {
-				b.WriteString(t.Field(i).Name + "=")
-				walk(t.Field(i).Type)
+				if !skipped(t, i) {
+					b.WriteString(t.Field(i).Name + "=")
+					walk(t.Field(i).Type)
+				}
 			}
 		}
 	}
@@ -156,11 +158,19 @@ func (e *encoder) value(v reflect.Value) {
 		e.value(v.Elem())
 	case reflect.Struct:
 		for i := range v.NumField() {
-			e.value(exported(v.Field(i)))
+			if !skipped(v.Type(), i) {
+				e.value(exported(v.Field(i)))
+			}
 		}
 	default:
 		panic(fmt.Sprintf("cannot encode %s", v.Type()))
 	}
+}
+
+// skipped reports whether field i of struct type t is left out: File's
+// lines, computed again from the source when asked for.
+func skipped(t reflect.Type, i int) bool {
+	return t == reflect.TypeFor[File]() && lazyFileFields[t.Field(i).Name]
 }
 
 // kind is v's kind, the sizes of integers and floats taken as one: they
@@ -312,7 +322,9 @@ func (d *decoder) value(v reflect.Value) {
 		}
 	case reflect.Struct:
 		for i := range v.NumField() {
-			d.value(exported(v.Field(i)))
+			if !skipped(v.Type(), i) {
+				d.value(exported(v.Field(i)))
+			}
 		}
 	default:
 		panic(fmt.Sprintf("cannot decode %s", v.Type()))

@@ -13,8 +13,9 @@ import (
 )
 
 // TestCodecKeepsEverything encodes and decodes every Python file of the
-// rule examples and bundled examples: the decoded file equals the parsed
-// one field for field, unexported fields included, and pointers shared in
+// rule examples and bundled examples: the decoded file, and the cache's
+// copy of it, equal the parsed one field for field, unexported fields
+// included (but the lines computed when asked for), and pointers shared in
 // the parse (a write's Func among the file's Functions, one Try for the
 // writes of a try block) are shared after it.
 func TestCodecKeepsEverything(t *testing.T) {
@@ -27,6 +28,10 @@ func TestCodecKeepsEverything(t *testing.T) {
 			return err
 		})
 	}
+	lazy := cmp.FilterPath(func(p cmp.Path) bool {
+		sf, ok := p.Last().(cmp.StructField)
+		return ok && p.Index(-2).Type() == reflect.TypeFor[File]() && lazyFileFields[sf.Name()]
+	}, cmp.Ignore())
 	if len(paths) < 100 {
 		t.Fatalf("found only %d Python files", len(paths))
 	}
@@ -39,7 +44,10 @@ func TestCodecKeepsEverything(t *testing.T) {
 		if i := strings.Index(p, "/base/"); i >= 0 {
 			rel = p[i+1:]
 		}
-		want := parseFile(rel, modulePath(rel), src)
+		want, err := parseFile(t.Context(), rel, modulePath(rel), src)
+		if err != nil {
+			t.Fatal(err)
+		}
 		data, err := encodeFile(want)
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
@@ -48,8 +56,11 @@ func TestCodecKeepsEverything(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if diff := cmp.Diff(want, got, cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+		if diff := cmp.Diff(want, got, cmp.Exporter(func(reflect.Type) bool { return true }), lazy); diff != "" {
 			t.Errorf("%s: decoded file differs (-parsed +decoded):\n%s", p, diff)
+		}
+		if diff := cmp.Diff(want, want.copyFor(src), cmp.Exporter(func(reflect.Type) bool { return true }), lazy); diff != "" {
+			t.Errorf("%s: the cache's copy differs (-parsed +copy); does copyFor copy every field?\n%s", p, diff)
 		}
 		if w, g := sharing(want), sharing(got); w != g {
 			t.Errorf("%s: shared pointers %+v after decoding, %+v parsed", p, g, w)

@@ -79,9 +79,7 @@ func (d *diskCache) put(key cacheKey, f *File) {
 	if d == nil {
 		return
 	}
-	g := *f
-	g.Src = nil
-	data, err := encodeFile(&g)
+	data, err := encodeFile(f.copyFor(nil))
 	if err != nil {
 		return
 	}

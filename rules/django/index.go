@@ -60,7 +60,8 @@ func parseAll(ctx context.Context, files []SourceFile, lay *layout, cache *Cache
 	for range max(1, min(len(files), runtime.GOMAXPROCS(0))) {
 		wg.Go(func() {
 			for i := range work {
-				parsed[i] = cache.parse(files[i].Path, lay.module(files[i].Path), files[i].Src)
+				// An error is ctx's end, which the feed below reports.
+				parsed[i], _ = cache.parse(ctx, files[i].Path, lay.module(files[i].Path), files[i].Src)
 			}
 		})
 	}
@@ -79,6 +80,9 @@ feed:
 	}
 	close(work)
 	wg.Wait()
+	if err == nil {
+		err = ctx.Err() // ended while the last files were parsed
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parse: %w", err)
 	}

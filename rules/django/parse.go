@@ -2,6 +2,8 @@ package django
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -15,13 +17,20 @@ import (
 // ParseSource indexes one file on its own, outside any project: its
 // classes as written (fields, Meta), imports and write sites. Rules use it
 // to read a file as it was before the change.
-func ParseSource(path string, src []byte) *File { return parseFile(path, modulePath(path), src) }
+func ParseSource(path string, src []byte) *File {
+	f, _ := parseFile(context.Background(), path, modulePath(path), src) // fails only when its context ends
+	return f
+}
 
 // parseFile indexes one file, whose dotted module name is module (see
 // layout): everything that needs the tree is taken out of it here, so that
-// the tree can be closed before the next file.
-func parseFile(p, module string, src []byte) *File {
-	t := pyast.Parse(src)
+// the tree can be closed before the next file. It fails only when ctx
+// ends, mid-parse or between statements.
+func parseFile(ctx context.Context, p, module string, src []byte) (*File, error) {
+	t, err := pyast.ParseContext(ctx, src)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
 	defer t.Close()
 	f := &File{
 		Path:      p,
@@ -65,8 +74,10 @@ func parseFile(p, module string, src []byte) *File {
 	if isMigrationPath(p) {
 		f.Migration = parseMigration(t, f)
 	}
-	f.Writes, f.Functions = writesite.Extract(t, f.importedName)
-	return f
+	if f.Writes, f.Functions, err = writesite.Extract(ctx, t, f.importedName); err != nil {
+		return nil, fmt.Errorf("%s: %w", p, err)
+	}
+	return f, nil
 }
 
 // patchedFields makes opaque the fields that the module changes after their

@@ -318,7 +318,10 @@ func TestPatchedFields(t *testing.T) {
 		"keyword argument": {after: "Tag._meta.get_field(field_name='group').null = True\n", want: []string{"group"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			f := parseFile("tags/models.py", "tags.models", []byte(cls+tc.after))
+			f, err := parseFile(t.Context(), "tags/models.py", "tags.models", []byte(cls+tc.after))
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got []string
 			for _, fl := range f.Classes[0].Fields {
 				if fl.Opaque {

@@ -3,7 +3,9 @@ package django
 import (
 	"regexp"
 	"strings"
+	"sync"
 
+	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
@@ -62,6 +64,32 @@ type File struct {
 	installedApps bool
 	// userModelNames are the module-level names assigned get_user_model().
 	userModelNames map[string]bool
+
+	linesOnce sync.Once
+	lines     []string
+	indexOnce sync.Once
+	index     *srclines.Index
+}
+
+// Lines returns the file's text cut into lines by srclines.Split, which
+// the caller must not modify. It is computed once: rules quote the lines
+// of each finding, and splitting the file again for each of a hostile
+// file's thousands of findings is quadratic.
+func (f *File) Lines() []string {
+	f.linesOnce.Do(func() { f.lines = srclines.Split(string(f.Src)) })
+	return f.lines
+}
+
+// LineText returns lines first..last of the file as written, line ends
+// between them included (srclines.Span), from an index of the lines made
+// once; ok is false when the lines are not all in the file.
+func (f *File) LineText(first, last int) (string, bool) {
+	f.indexOnce.Do(func() { f.index = srclines.NewIndex(f.Src) })
+	start, end, ok := f.index.Span(first, last)
+	if !ok {
+		return "", false
+	}
+	return string(f.Src[start:end]), true
 }
 
 // Class is a class definition as written, before model resolution.

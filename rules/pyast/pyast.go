@@ -3,6 +3,8 @@
 package pyast
 
 import (
+	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -19,14 +21,7 @@ var language = sync.OnceValue(func() *sitter.Language {
 
 // parsers pools tree-sitter parsers: creating one per file costs more than
 // the parse of a small file, and a parser is not safe for concurrent use.
-var parsers = sync.Pool{New: func() any {
-	p := sitter.NewParser()
-	if err := p.SetLanguage(language()); err != nil {
-		// The grammar is compiled in; a version mismatch is a build defect.
-		panic("pyast: python grammar rejected by tree-sitter: " + err.Error())
-	}
-	return p
-}}
+var parsers = sync.Pool{New: func() any { return newParser() }}
 
 // Tree is a parsed Python file. Close it when done: tree-sitter trees live
 // in C memory that the Go collector does not see.
@@ -38,11 +33,8 @@ type Tree struct {
 // Parse parses src. It never fails on bad Python: the tree then holds ERROR
 // nodes, and the intact parts remain usable.
 func Parse(src []byte) *Tree {
-	p := parsers.Get().(*sitter.Parser)
-	t := p.Parse(src, nil)
-	p.Reset()
-	parsers.Put(p)
-	return &Tree{Src: src, tree: t}
+	t, _ := ParseContext(context.Background(), src) // fails only when its context ends
+	return t
 }
 
 // Close frees the tree.
@@ -81,27 +73,70 @@ func EndLine(n *sitter.Node) int {
 	return int(end.Row) + 1
 }
 
-// Children returns the named children of n.
+// cursorChildren is the number of named children from which Children
+// steps a tree cursor from one child to the next: n.NamedChild(i) counts i
+// children from the first each time, quadratic in the 100,000 elements of
+// a hostile file's list, while a cursor costs an allocation in C that
+// most nodes, with a few children, need not pay.
+const cursorChildren = 32
+
+// Children returns the named children of n, in time linear in their
+// number.
 func Children(n *sitter.Node) []*sitter.Node {
 	if n == nil {
 		return nil
 	}
-	out := make([]*sitter.Node, 0, n.NamedChildCount())
-	for i := uint(0); i < n.NamedChildCount(); i++ {
-		out = append(out, n.NamedChild(i))
+	count := n.NamedChildCount()
+	out := make([]*sitter.Node, 0, count)
+	if count < cursorChildren {
+		for i := range count {
+			out = append(out, n.NamedChild(i))
+		}
+		return out
+	}
+	c := n.Walk()
+	defer c.Close()
+	for ok := c.GotoFirstChild(); ok; ok = c.GotoNextSibling() {
+		if child := c.Node(); child.IsNamed() {
+			out = append(out, child)
+		}
 	}
 	return out
 }
 
 // Walk calls fn for n and every named descendant in source order; fn
-// returning false skips that node's children.
+// returning false skips that node's children. Each node is visited once.
 func Walk(n *sitter.Node, fn func(*sitter.Node) bool) {
 	if n == nil || !fn(n) {
 		return
 	}
-	for i := uint(0); i < n.NamedChildCount(); i++ {
-		Walk(n.NamedChild(i), fn)
+	if count := n.NamedChildCount(); count < cursorChildren {
+		for i := range count {
+			Walk(n.NamedChild(i), fn)
+		}
+		return
 	}
+	for _, c := range Children(n) {
+		Walk(c, fn)
+	}
+}
+
+// Anonymous returns the unnamed children of n (operators, keywords,
+// punctuation), stepping a tree cursor: linear in a hostile comparison's
+// thousands of operators.
+func Anonymous(n *sitter.Node) []*sitter.Node {
+	if n == nil {
+		return nil
+	}
+	var out []*sitter.Node
+	c := n.Walk()
+	defer c.Close()
+	for ok := c.GotoFirstChild(); ok; ok = c.GotoNextSibling() {
+		if child := c.Node(); !child.IsNamed() {
+			out = append(out, child)
+		}
+	}
+	return out
 }
 
 // Unwrap strips parentheses, and `await`, around an expression.
@@ -117,23 +152,57 @@ func Unwrap(n *sitter.Node) *sitter.Node {
 }
 
 // DottedName returns "a.b.c" for an identifier or attribute chain, and ""
-// for anything else (calls, subscripts, literals).
+// for anything else (calls, subscripts, literals). It walks the chain once
+// and joins the names once: linear in the chain's length, however long a
+// hostile file makes it.
 func (t *Tree) DottedName(n *sitter.Node) string {
 	n = Unwrap(n)
 	if n == nil {
 		return ""
 	}
-	switch Kind(n) {
-	case "identifier":
-		return t.Text(n)
-	case "attribute":
-		obj := t.DottedName(Field(n, "object"))
-		if obj == "" {
+	if k := Kind(n); k == "attribute" || k == "identifier" {
+		// Written without spaces, comments or parentheses, the chain's
+		// text is its name: no walk down it at all.
+		if text := t.Text(n); plainDotted(text) {
+			return text
+		}
+	}
+	var names []string // from the last attribute to the first name
+	for {
+		n = Unwrap(n)
+		if n == nil {
 			return ""
 		}
-		return obj + "." + t.Text(Field(n, "attribute"))
+		switch Kind(n) {
+		case "identifier":
+			names = append(names, t.Text(n))
+			slices.Reverse(names)
+			return strings.Join(names, ".")
+		case "attribute":
+			names = append(names, t.Text(Field(n, "attribute")))
+			n = Field(n, "object")
+		default:
+			return ""
+		}
 	}
-	return ""
+}
+
+// plainDotted reports whether s is ASCII names joined by dots, and
+// nothing else.
+func plainDotted(s string) bool {
+	start := true // at the start of a name
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z':
+			start = false
+		case '0' <= c && c <= '9' && !start:
+		case c == '.' && !start:
+			start = true
+		default:
+			return false
+		}
+	}
+	return !start
 }
 
 // Call is a call expression taken apart.

@@ -1,7 +1,11 @@
 package pyast
 
 import (
+	"context"
+	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	sitter "github.com/tree-sitter/go-tree-sitter"
 )
@@ -91,5 +95,33 @@ func TestValidFragment(t *testing.T) {
 				t.Errorf("ValidFragment = %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseContext: a parse stops when its context ends, mid-file, and
+// the pooled parser it used parses the next file in full.
+func TestParseContext(t *testing.T) {
+	big := []byte(strings.Repeat("def f(request):\n    M.objects.create(a=request.POST['a'])\n", 100000)) // 5 MB
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	start := time.Now()
+	if tree, err := ParseContext(ctx, big); err == nil {
+		tree.Close()
+		t.Fatal("ParseContext with an ended context gave a tree")
+	} else if !errors.Is(err, context.Canceled) {
+		t.Errorf("ParseContext: %v, want context.Canceled", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("the cancelled parse took %v", d)
+	}
+	for range 4 { // every parser the pool may hand out
+		tree, err := ParseContext(t.Context(), []byte(sample))
+		if err != nil {
+			t.Fatalf("a parse after the cancelled one: %v", err)
+		}
+		if tree.HasError() || len(Children(tree.Root())) != 2 {
+			t.Errorf("a parse after the cancelled one gave %d statements, errors %v", len(Children(tree.Root())), tree.HasError())
+		}
+		tree.Close()
 	}
 }

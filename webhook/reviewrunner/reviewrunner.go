@@ -47,6 +47,9 @@ func (r Runner) Run(ctx context.Context, job webhook.Job) error {
 	}
 	// A repository, pull request or installation that is gone, or a request
 	// GitHub refuses as invalid, fails the same way on every retry.
+	if errors.Is(err, githubreview.ErrInstallationGone) {
+		return webhook.Permanent(err)
+	}
 	var gh *github.ErrorResponse
 	if errors.As(err, &gh) && gh.Response != nil {
 		switch gh.Response.StatusCode {

@@ -1,6 +1,8 @@
 package migstate
 
 import (
+	"context"
+	"fmt"
 	"regexp"
 	"slices"
 	"strings"
@@ -102,8 +104,9 @@ func (h *History) Ancestors(m *django.Migration) []*django.Migration {
 
 // Replay orders the project's migrations and applies their state
 // operations. It reads the project and changes nothing in it; the History
-// is the caller's to keep.
-func Replay(p *django.Project) *History {
+// is the caller's to keep. It stops between operations when ctx ends: the
+// history is then partial, and its error says so.
+func Replay(ctx context.Context, p *django.Project) (*History, error) {
 	h := &History{
 		Models:     map[string]*ModelState{},
 		OpaqueApps: map[string]bool{},
@@ -111,7 +114,13 @@ func Replay(p *django.Project) *History {
 	}
 	h.Plan, h.deps = plan(p)
 	for _, m := range h.Plan {
+		if err := ctx.Err(); err != nil {
+			return h, fmt.Errorf("replay migrations: %w", err)
+		}
 		for _, op := range m.Operations {
+			if err := ctx.Err(); err != nil {
+				return h, fmt.Errorf("replay migrations: %w", err)
+			}
 			h.record(m.App, op)
 			if op.Kind == "SeparateDatabaseAndState" {
 				for _, d := range op.DatabaseOperations {
@@ -135,7 +144,7 @@ func Replay(p *django.Project) *History {
 			}
 		}
 	}
-	return h
+	return h, nil
 }
 
 // record notes the state of the model op works on, just before it runs.
@@ -161,19 +170,32 @@ var harmless = map[string]bool{
 	"UnaccentExtension": true, "CreateCollation": true, "RemoveCollation": true,
 }
 
-// cow returns a private copy of the state of key, installed in place of the
-// old one, so that snapshots taken before stay as they were.
+// cow returns a copy of the state of key, installed in place of the old
+// one, so that snapshots taken before stay as they were. The copy shares
+// the old one's slices: an append writes past the old one's length, which
+// it does not see, so a migration adding thousands of fields to a model
+// costs no copy of them per operation; a change in place must own its
+// slice first (ownFields, ownConstraints, ownUniqueTogether).
 func (h *History) cow(key string) *ModelState {
 	old := h.Models[key]
 	if old == nil {
 		return nil
 	}
 	s := *old
-	s.Fields = slices.Clone(old.Fields)
-	s.Options.UniqueTogether = slices.Clone(old.Options.UniqueTogether)
-	s.Options.Constraints = slices.Clone(old.Options.Constraints)
 	h.Models[key] = &s
 	return &s
+}
+
+// ownFields gives s its own Fields before a change in place.
+func (s *ModelState) ownFields() { s.Fields = slices.Clone(s.Fields) }
+
+// ownConstraints gives s its own constraints before a change in place.
+func (s *ModelState) ownConstraints() { s.Options.Constraints = slices.Clone(s.Options.Constraints) }
+
+// ownUniqueTogether gives s its own unique_together before a change in
+// place.
+func (s *ModelState) ownUniqueTogether() {
+	s.Options.UniqueTogether = slices.Clone(s.Options.UniqueTogether)
 }
 
 // target returns the copy to change for an operation on model name of app;
@@ -218,6 +240,7 @@ func (h *History) apply(m *django.Migration, op *django.Operation) {
 		h.setField(app, op)
 	case "RemoveField":
 		s := h.target(app, op.Model)
+		s.ownFields()
 		s.Fields = slices.DeleteFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name })
 	case "RenameField":
 		h.renameField(app, op)
@@ -227,10 +250,15 @@ func (h *History) apply(m *django.Migration, op *django.Operation) {
 			s.Opaque = true
 			return
 		}
-		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *django.Constraint) bool { return c.Name == op.Constraint.Name })
+		named := func(c *django.Constraint) bool { return c.Name == op.Constraint.Name }
+		if slices.ContainsFunc(s.Options.Constraints, named) {
+			s.ownConstraints()
+			s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, named)
+		}
 		s.Options.Constraints = append(s.Options.Constraints, op.Constraint)
 	case "RemoveConstraint":
 		s := h.target(app, op.Model)
+		s.ownConstraints()
 		s.Options.Constraints = slices.DeleteFunc(s.Options.Constraints, func(c *django.Constraint) bool { return c.Name == op.ConstraintName })
 	case "AlterUniqueTogether":
 		h.target(app, op.Model).Options.UniqueTogether = slices.Clone(op.UniqueTogether)
@@ -284,14 +312,18 @@ func (h *History) renameModel(app string, op *django.Operation) {
 	s.Name = op.NewName
 	h.Models[newKey] = s
 	for key, other := range h.Models {
+		var c *ModelState
 		for i, f := range other.Fields {
-			if strings.EqualFold(f.To, oldKey) {
-				c := h.cow(key)
-				nf := *f
-				nf.To = newKey
-				c.Fields[i] = &nf
-				other = c
+			if !strings.EqualFold(f.To, oldKey) {
+				continue
 			}
+			if c == nil {
+				c = h.cow(key)
+				c.ownFields()
+			}
+			nf := *f
+			nf.To = newKey
+			c.Fields[i] = &nf
 		}
 	}
 }
@@ -308,6 +340,7 @@ func (h *History) setField(app string, op *django.Operation) {
 	}
 	f := stateField(app, s.Name, op.Field, op.Preserve)
 	if i := slices.IndexFunc(s.Fields, func(x *django.Field) bool { return x.Name == op.Name }); i >= 0 {
+		s.ownFields()
 		s.Fields[i] = f
 	} else {
 		if op.Kind == "AlterField" {
@@ -328,7 +361,9 @@ func (h *History) renameField(app string, op *django.Operation) {
 	}
 	nf := *s.Fields[i]
 	nf.Name = op.NewName
+	s.ownFields()
 	s.Fields[i] = &nf
+	s.ownUniqueTogether()
 	for j, set := range s.Options.UniqueTogether {
 		if slices.Contains(set, op.OldName) {
 			ns := slices.Clone(set)

@@ -1,6 +1,10 @@
 package migstate
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -22,6 +26,16 @@ func build(t *testing.T, tree map[string]string) *django.Project {
 		t.Fatalf("Build: %v", err)
 	}
 	return p
+}
+
+// replay is Replay to the end.
+func replay(t *testing.T, p *django.Project) *History {
+	t.Helper()
+	h, err := Replay(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }
 
 func keys[V any](m map[string]V) []string {
@@ -98,7 +112,7 @@ func TestPlan(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Replay(build(t, tc.tree))
+			h := replay(t, build(t, tc.tree))
 			if diff := cmp.Diff(tc.want, planNames(h)); diff != "" {
 				t.Errorf("plan (-want +got):\n%s", diff)
 			}
@@ -108,7 +122,7 @@ func TestPlan(t *testing.T) {
 
 func TestPlanFirstResolvesToRoot(t *testing.T) {
 	// __first__ must name the root of the app, not merely its first name.
-	h := Replay(build(t, map[string]string{
+	h := replay(t, build(t, map[string]string{
 		"lib/migrations/0001_initial.py":  migration(``),
 		"lib/migrations/0002_more.py":     migration(`("lib", "0001_initial")`),
 		"shop/migrations/0001_initial.py": migration(`("lib", "__first__")`),
@@ -149,7 +163,7 @@ var replayTree = map[string]string{
 
 func TestReplay(t *testing.T) {
 	p := build(t, replayTree)
-	h := Replay(p)
+	h := replay(t, p)
 	if got := h.Model("shop", "Temp"); got != nil {
 		t.Errorf("deleted model still in state: %+v", got)
 	}
@@ -217,7 +231,7 @@ func (s *ModelState) Constraints() []*django.Constraint { return s.Options.Const
 
 func TestBeforeIsASnapshot(t *testing.T) {
 	p := build(t, replayTree)
-	h := Replay(p)
+	h := replay(t, p)
 	m := p.Apps["shop"].Migrations["0002_changes"]
 	alter := m.Operations[1]
 	before := h.Before(alter)
@@ -268,7 +282,7 @@ func TestReplayOpaque(t *testing.T) {
 		{name: "state operations built by code", op: `migrations.SeparateDatabaseAndState(state_operations=STATE_OPS)`, opaque: []string{"shop.product", "shop.order"}, opaqueApp: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Replay(build(t, map[string]string{
+			h := replay(t, build(t, map[string]string{
 				"shop/migrations/0001_initial.py": migration(``,
 					`migrations.CreateModel(name="Product", fields=[("sku", models.CharField(max_length=32))])`,
 					`migrations.CreateModel(name="Order", fields=[("n", models.IntegerField())])`),
@@ -328,7 +342,7 @@ class Migration(migrations.Migration):
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := Replay(build(t, tc.tree))
+			h := replay(t, build(t, tc.tree))
 			got := keys(h.OpaqueApps)
 			slices.Sort(got)
 			if diff := cmp.Diff(tc.want, got); diff != "" {
@@ -342,7 +356,7 @@ class Migration(migrations.Migration):
 }
 
 func TestReplayBrokenInput(t *testing.T) {
-	h := Replay(build(t, map[string]string{
+	h := replay(t, build(t, map[string]string{
 		"shop/migrations/0001_initial.py": "from django.db import migrations\nclass Migration(migrations.Migration):\n    dependencies = [(\n    operations = [migrations.CreateModel(\n",
 		"shop/migrations/0002_x.py":       migration(`("shop", "0001_initial")`, `migrations.RenameModel(old_name="Nope", new_name="Other")`, `migrations.RenameField(model_name="nope", old_name="a", new_name="b")`, `migrations.CreateModel(fields=[])`),
 	}))
@@ -386,7 +400,7 @@ func FuzzHistory(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		h := Replay(p)
+		h := replay(t, p)
 		for _, m := range h.Plan {
 			h.Ancestors(m)
 			for _, op := range m.Operations {
@@ -394,4 +408,107 @@ func FuzzHistory(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSnapshotsSurviveEveryChange: the copies the replay makes share
+// their slices with the state they copy, so every change in place must
+// leave the earlier snapshots as they were. Each operation's snapshot is
+// compared with what it held when it was taken.
+func TestSnapshotsSurviveEveryChange(t *testing.T) {
+	p := build(t, map[string]string{
+		"shop/__init__.py": "", "shop/migrations/__init__.py": "",
+		"shop/migrations/0001_initial.py": migration("",
+			"migrations.CreateModel(name='Product', fields=[('id', models.BigAutoField(primary_key=True)), ('sku', models.CharField(max_length=9))], options={'unique_together': {('sku', 'id')}})",
+			"migrations.CreateModel(name='Line', fields=[('id', models.BigAutoField(primary_key=True)), ('product', models.ForeignKey(on_delete=models.CASCADE, to='shop.product'))])",
+			"migrations.AddField(model_name='product', name='a', field=models.IntegerField(null=True))",
+			"migrations.AddField(model_name='product', name='b', field=models.IntegerField(null=True))",
+			"migrations.AddConstraint(model_name='product', constraint=models.UniqueConstraint(fields=['a'], name='u'))",
+			"migrations.AddConstraint(model_name='product', constraint=models.UniqueConstraint(fields=['b'], name='u'))",
+			"migrations.AlterField(model_name='product', name='a', field=models.IntegerField(unique=True))",
+			"migrations.RenameField(model_name='product', old_name='sku', new_name='code')",
+			"migrations.RemoveField(model_name='product', name='b')",
+			"migrations.RemoveConstraint(model_name='product', name='u')",
+			"migrations.AddField(model_name='product', name='c', field=models.IntegerField(null=True))",
+			"migrations.RenameModel(old_name='Product', new_name='Item')",
+			"migrations.AddField(model_name='line', name='d', field=models.IntegerField(null=True))",
+		),
+	})
+	type view struct {
+		Name                string
+		Fields, Constraints []string
+		Together            [][]string
+	}
+	see := func(s *ModelState) view {
+		if s == nil {
+			return view{}
+		}
+		v := view{Name: s.Name}
+		for _, f := range s.Fields {
+			v.Fields = append(v.Fields, fmt.Sprintf("%s unique=%v to=%s", f.Name, f.Unique, f.To))
+		}
+		for _, c := range s.Options.Constraints {
+			v.Constraints = append(v.Constraints, c.Name+":"+strings.Join(c.Fields, ","))
+		}
+		for _, set := range s.Options.UniqueTogether {
+			v.Together = append(v.Together, slices.Clone(set))
+		}
+		return v
+	}
+	// Replay again, noting each snapshot as soon as the operation after it
+	// has run: what it must still show at the end.
+	ops := p.Apps["shop"].Migrations["0001_initial"].Operations
+	h := &History{Models: map[string]*ModelState{}, OpaqueApps: map[string]bool{}, before: map[*django.Operation]*ModelState{}}
+	m := p.Apps["shop"].Migrations["0001_initial"]
+	var want []view
+	for _, op := range ops {
+		h.record(m.App, op)
+		want = append(want, see(h.Before(op)))
+		h.apply(m, op)
+	}
+	var got []view
+	for _, op := range ops {
+		got = append(got, see(h.Before(op)))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("snapshots changed by later operations (-when taken +at the end):\n%s", diff)
+	}
+	if want[len(want)-1].Name == "" || len(want[8].Fields) != 4 {
+		t.Fatalf("the snapshots are not what the test means to check: %+v", want)
+	}
+}
+
+// TestReplayManyFieldsLinear: a migration that adds thousands of fields
+// to one model costs memory in proportion to them, not their square (each
+// operation copied the model's fields for the snapshot before it).
+func TestReplayManyFieldsLinear(t *testing.T) {
+	alloc := func(n int) uint64 {
+		var ops []string
+		for i := range n {
+			ops = append(ops, fmt.Sprintf("migrations.AddField('product', 'f%d', models.IntegerField(null=True))", i))
+		}
+		p := build(t, map[string]string{
+			"shop/__init__.py": "", "shop/migrations/__init__.py": "",
+			"shop/migrations/0001_initial.py": migration("", append([]string{"migrations.CreateModel(name='Product', fields=[('id', models.BigAutoField(primary_key=True))])"}, ops...)...),
+		})
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		replay(t, p)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, large := alloc(2000), alloc(8000)
+	if ratio := float64(large) / float64(small); ratio > 7 {
+		t.Errorf("4x the fields allocated %.1fx the memory (%d then %d bytes): not linear", ratio, small, large)
+	}
+}
+
+// TestReplayStopsWithContext: the replay stops between operations when
+// its context ends, and says its history is partial.
+func TestReplayStopsWithContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := Replay(ctx, build(t, replayTree)); !errors.Is(err, context.Canceled) {
+		t.Errorf("Replay with an ended context: %v, want context.Canceled", err)
+	}
 }

@@ -2,6 +2,8 @@ package writesite
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -16,17 +18,24 @@ import (
 // call), in source order. qualify turns a dotted name used in the file
 // into the fully qualified name its imports give it ("atomic" ->
 // "django.db.transaction.atomic"); ok is false when the first name is not
-// imported.
-func Extract(t *pyast.Tree, qualify func(name string) (q string, ok bool)) ([]*Write, []*Function) {
+// imported. It fails only when ctx ends, which it checks between
+// statements.
+func Extract(ctx context.Context, t *pyast.Tree, qualify func(name string) (q string, ok bool)) ([]*Write, []*Function, error) {
 	if !hasWriteMarker(t.Src) {
-		return nil, nil
+		return nil, nil, nil
 	}
-	x := &extractor{t: t, qualify: qualify, module: newFuncState()}
+	x := &extractor{ctx: ctx, t: t, qualify: qualify, module: newFuncState()}
 	x.walkBlock(t.Root(), scope{st: x.module})
-	return x.writes, x.functions
+	if err := ctx.Err(); err != nil {
+		return nil, nil, fmt.Errorf("write sites: %w", err)
+	}
+	return x.writes, x.functions, nil
 }
 
 type extractor struct {
+	// ctx ends the walk between statements: a file of thousands of
+	// functions stops when the review does.
+	ctx     context.Context
 	t       *pyast.Tree
 	qualify func(name string) (string, bool) // see Extract
 	module  *funcState
@@ -190,6 +199,9 @@ func (x *extractor) walkBlock(block *sitter.Node, sc scope) {
 	}
 	stmts := statements(block)
 	for i, s := range stmts {
+		if x.ctx.Err() != nil {
+			return
+		}
 		if c := x.stmt(s, sc, stmts[i+1:]); c != nil {
 			sc = sc.withCheck(c)
 		}

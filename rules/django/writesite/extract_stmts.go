@@ -355,10 +355,8 @@ func (x *extractor) checkExpr(n *sitter.Node, sc scope) *condInfo {
 // operators returns the operator tokens of a comparison.
 func (x *extractor) operators(n *sitter.Node) []string {
 	var out []string
-	for i := uint(0); i < n.ChildCount(); i++ {
-		if c := n.Child(i); c != nil && !c.IsNamed() {
-			out = append(out, x.t.Text(c))
-		}
+	for _, c := range pyast.Anonymous(n) {
+		out = append(out, x.t.Text(c))
 	}
 	return out
 }

@@ -16,7 +16,7 @@ var unguardedUniqueCreate = &Rule{
 	Severity: Notice,
 	Views:    true,
 	Summary:  "A write to a unique field with no IntegrityError handling.",
-	Demoted:  "on the judged findings of the ecosystem check it was right once in 10: most writes it flagged cannot collide in practice (values fixed by the code around them, paths run once per object); it speaks in the check run until it tells them apart",
+	Demoted:  "on the judged findings of the ecosystem check it was right 2 times in 10: most writes it flagged cannot collide in practice (values fixed by the code around them, paths run once per object); it speaks in the check run until it tells them apart",
 	check:    checkUnguardedUniqueCreate,
 }
 

@@ -8,6 +8,7 @@
 //	go run ./cmd/ecosystem -repos DIR            # every project
 //	go run ./cmd/ecosystem -repos DIR -only wger-project/wger
 //	go run ./cmd/ecosystem -repos DIR -deep      # the deeper sample of migration history
+//	go run ./cmd/ecosystem -repos DIR -history   # model changes across the years, impact rules only
 //	go run ./cmd/ecosystem -stats                # no review: the table from the committed files
 //	go run ./cmd/ecosystem -repos DIR -only pretalx/pretalx -context-check
 //	go run ./cmd/ecosystem -repos DIR -coverage  # write sites by role, no review
@@ -50,12 +51,12 @@ func main() {
 }
 
 type flags struct {
-	repos, projects, findings, deepFindings, ledger, second, readme string
-	only                                                            string
-	workers                                                         int
-	timeout                                                         time.Duration
-	deep, statsOnly, verbose, contextCheck, coverage                bool
-	unjudged                                                        int
+	repos, projects, findings, deepFindings, historyFindings  string
+	ledger, second, readme, only                              string
+	workers                                                   int
+	timeout                                                   time.Duration
+	deep, history, statsOnly, verbose, contextCheck, coverage bool
+	unjudged                                                  int
 }
 
 func parse(args []string, stderr io.Writer) (*flags, error) {
@@ -67,6 +68,8 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.findings, "findings", "ecosystem/findings.tsv", "findings file, rewritten")
 	fs.StringVar(&f.deepFindings, "deep-findings", "ecosystem/findings-deep.tsv", "the deep run's findings file, rewritten by -deep")
 	fs.BoolVar(&f.deep, "deep", false, "review each project's `deep` earlier commits that change migrations or models, not the default window")
+	fs.StringVar(&f.historyFindings, "history-findings", "ecosystem/findings-history.tsv", "the history run's findings file, rewritten by -history")
+	fs.BoolVar(&f.history, "history", false, "review each project's `history` commits that change a models module, spread over its whole history, with the impact rules only")
 	fs.StringVar(&f.ledger, "ledger", "ecosystem/ledger.tsv", "ledger of judged findings")
 	fs.StringVar(&f.second, "second", "ecosystem/ledger-second.tsv", "a blind second reading of a sample of the ledger (\"\": none)")
 	fs.StringVar(&f.readme, "readme", "README.md", "README whose precision table is regenerated (\"\": none)")
@@ -83,6 +86,9 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if f.deep && f.history {
+		return nil, errors.New("-deep and -history are separate runs: give one")
 	}
 	if !f.statsOnly && f.repos == "" {
 		return nil, errors.New("-repos (or DJINTEGRITY_ECOSYSTEM_REPOS) names the directory of the snapshots")
@@ -104,19 +110,26 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 		return coverage(ctx, f, stdout, log)
 	}
 
-	// The default run and the deep run each rewrite their own file; the
-	// precision table counts the findings of both.
-	path, other := f.findings, f.deepFindings
-	if f.deep {
-		path, other = other, path
+	// The default, deep and history runs each rewrite their own file; the
+	// precision table counts the findings of all three.
+	path, others := f.findings, []string{f.deepFindings, f.historyFindings}
+	switch {
+	case f.deep:
+		path, others = f.deepFindings, []string{f.findings, f.historyFindings}
+	case f.history:
+		path, others = f.historyFindings, []string{f.findings, f.deepFindings}
 	}
 	old, err := readFindings(path)
 	if err != nil {
 		return err
 	}
-	kept, err := readFindings(other)
-	if err != nil {
-		return err
+	var kept []ecosystem.Finding
+	for _, o := range others {
+		fs, err := readFindings(o)
+		if err != nil {
+			return err
+		}
+		kept = append(kept, fs...)
 	}
 	findings := old
 	var failures []ecosystem.Failure
@@ -166,8 +179,11 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 			continue
 		}
 		plan := ecosystem.Plan
-		if f.deep {
+		switch {
+		case f.deep:
 			plan = ecosystem.PlanDeep
+		case f.history:
+			plan = ecosystem.PlanHistory
 		}
 		ts, err := plan(ctx, dir, p)
 		if err != nil {
@@ -179,8 +195,12 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 	start := time.Now()
 	// The commits of a project share most files: parsed once, not once a
 	// review.
-	res := ecosystem.Run(ctx, targets, ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log, ContextCheck: f.contextCheck, Repos: f.repos,
-		CacheBytes: 512 << 20})
+	opt := ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log, ContextCheck: f.contextCheck, Repos: f.repos,
+		CacheBytes: 512 << 20}
+	if f.history {
+		opt.Only = ecosystem.ImpactRules
+	}
+	res := ecosystem.Run(ctx, targets, opt)
 	if err := ctx.Err(); err != nil {
 		return nil, nil, fmt.Errorf("interrupted: %w", err)
 	}

@@ -2,9 +2,11 @@ package ecosystem
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -36,18 +38,22 @@ func gitIn(t *testing.T, work string) func(args ...string) string {
 // snapshot makes a bare repository under dir/owner+name/repo holding two
 // commits: the bundled example's base, then its head.
 func snapshot(t *testing.T, dir, repo string) (path, base, head string) {
+	return snapshotOf(t, dir, repo, "../../examples/shop")
+}
+
+// snapshotOf makes a bare repository under dir/owner+name/repo holding two
+// commits: example/base, then example/head.
+func snapshotOf(t *testing.T, dir, repo, example string) (path, base, head string) {
 	t.Helper()
 	work := t.TempDir()
 	git := gitIn(t, work)
 	git("init", "-q", "-b", "main")
-	testtree.Copy(t, "../../examples/shop/base", work)
+	testtree.Copy(t, example+"/base", work)
 	git("add", "-A")
 	git("commit", "-q", "-m", "base")
 	base = git("rev-parse", "HEAD")
-	if err := os.RemoveAll(filepath.Join(work, "shop")); err != nil {
-		t.Fatal(err)
-	}
-	testtree.Copy(t, "../../examples/shop/head", work)
+	git("rm", "-q", "-r", ".")
+	testtree.Copy(t, example+"/head", work)
 	git("add", "-A")
 	git("commit", "-q", "-m", "head")
 	head = git("rev-parse", "HEAD")
@@ -138,8 +144,34 @@ func TestRunMatchesAReviewOfTheSameChange(t *testing.T) {
 	}
 }
 
+// TestRunOnlyImpactRules: the history run's reviews run the impact rules
+// alone, and find what a review with every rule finds of theirs: the
+// search beyond the change is made.
+func TestRunOnlyImpactRules(t *testing.T) {
+	dir := t.TempDir()
+	path, _, head := snapshotOf(t, dir, "acme/shop", "../../rules/testdata/required-field-breaks-inserts/fail-new-field-one-off-default")
+	targets, err := Plan(t.Context(), path, Project{Repo: "acme/shop", Commit: head, Commits: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := Run(t.Context(), targets, Options{Workers: 1, Timeout: time.Minute})
+	only := Run(t.Context(), targets, Options{Workers: 1, Timeout: time.Minute, Only: ImpactRules})
+	if len(all.Failures)+len(only.Failures) > 0 {
+		t.Fatalf("failures: %v %v", all.Failures, only.Failures)
+	}
+	impact := slices.DeleteFunc(slices.Clone(all.Findings), func(f Finding) bool { return !slices.Contains(ImpactRules, f.Rule) })
+	if len(impact) == 0 {
+		t.Fatal("the example has no impact finding: the test would prove nothing")
+	}
+	if diff := cmp.Diff(impact, only.Findings); diff != "" {
+		t.Errorf("impact rules alone (-with every rule +alone):\n%s", diff)
+	}
+}
+
 // TestPlanDeep: the deep run reviews the earlier commits that change a
-// migration or a models module, and none that the default window holds.
+// migration or a models module, and none that the default window holds;
+// the history run, commits that change a models module spread over what
+// both windows leave.
 func TestPlanDeep(t *testing.T) {
 	work := t.TempDir()
 	git := gitIn(t, work)
@@ -174,17 +206,24 @@ func TestPlanDeep(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
+		plan func(context.Context, string, Project) ([]Target, error)
 		p    Project
 		want []string
 	}{
-		{"past the window", Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
-		{"limited", Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
-		{"no window", Project{Range: 1, Deep: 1}, short("newest-migration")},
-		{"none asked", Project{Commits: 1}, nil},
+		{"past the window", PlanDeep, Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
+		{"limited", PlanDeep, Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
+		{"no window", PlanDeep, Project{Range: 1, Deep: 1}, short("newest-migration")},
+		{"none asked", PlanDeep, Project{Commits: 1}, nil},
+		// Model commits past both windows: models-package, and the root,
+		// which has no parent to compare with.
+		{"history past both windows", PlanHistory, Project{Commits: 1, Deep: 1, History: 10}, short("models-package")},
+		// Three model commits, one asked: the first of even steps.
+		{"history spread", PlanHistory, Project{Commits: 1, History: 1}, short("models-module")},
+		{"history none asked", PlanHistory, Project{Commits: 1, Deep: 10}, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.p.Repo, tc.p.Commit = "acme/shop", ids["newest-migration"]
-			got, err := PlanDeep(t.Context(), work, tc.p)
+			got, err := tc.plan(t.Context(), work, tc.p)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -39,6 +39,12 @@ type Project struct {
 	// deep run samples the history where the migration rules fire, so
 	// their precision rests on more than a few findings.
 	Deep int `yaml:"deep"`
+	// History is how many commits that change a models module the
+	// history run (-history) reviews, spread evenly over the project's
+	// whole history before both windows, with the impact rules alone
+	// (ImpactRules): what a model change breaks elsewhere is rare in any
+	// window of recent commits, so those rules are measured across years.
+	History int `yaml:"history"`
 	// Shape says what the project brings to the check (size, age, layout,
 	// libraries), for whoever edits the list.
 	Shape string `yaml:"shape"`
@@ -84,7 +90,7 @@ func ParseProjects(b []byte) ([]Project, error) {
 			return nil, fmt.Errorf("project list: %s is listed twice", p.Repo)
 		case !commitRE.MatchString(p.Commit):
 			return nil, fmt.Errorf("project list: %s: commit %q is not a full commit id", p.Repo, p.Commit)
-		case p.Commits < 0 || p.Range < 0 || p.Deep < 0 || p.Commits+p.Range == 0:
+		case p.Commits < 0 || p.Range < 0 || p.Deep < 0 || p.History < 0 || p.Commits+p.Range == 0:
 			return nil, fmt.Errorf("project list: %s: commits, range and deep must not be negative, and commits or range above 0", p.Repo)
 		}
 		seen[strings.ToLower(p.Repo)] = true

@@ -84,6 +84,51 @@ func PlanDeep(ctx context.Context, dir string, p Project) ([]Target, error) {
 	return commitTargets(ctx, dir, p, ids[:min(len(ids), p.Deep)]), nil
 }
 
+// modelPaths are the models modules (git pathspecs).
+var modelPaths = []string{"*models.py", "*models/*.py"}
+
+// ImpactRules are the rules the history run reviews with: those that read
+// the unchanged code a model change breaks.
+var ImpactRules = []string{"required-field-breaks-inserts", "constraint-breaks-writes"}
+
+// PlanHistory lists the targets of the history run: History non-merge
+// commits that change a models module, evenly spaced over those of the
+// project's history before the Commits and Deep windows.
+func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
+	if p.History == 0 {
+		return nil, nil
+	}
+	window, err := recent(ctx, dir, p)
+	if err != nil {
+		return nil, err
+	}
+	deep, err := PlanDeep(ctx, dir, p)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range deep {
+		window = append(window, t.Head)
+	}
+	ids, err := gitLines(ctx, dir, append([]string{"rev-list", "--no-merges", p.Commit, "--"}, modelPaths...)...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: list model commits: %w", p.Repo, err)
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
+	return commitTargets(ctx, dir, p, spread(ids, p.History)), nil
+}
+
+// spread picks n of ids at even steps, the first included.
+func spread(ids []string, n int) []string {
+	if n >= len(ids) {
+		return ids
+	}
+	out := make([]string, 0, n)
+	for i := range n {
+		out = append(out, ids[i*len(ids)/n])
+	}
+	return out
+}
+
 // recent lists the last Commits non-merge commits that change Python files.
 func recent(ctx context.Context, dir string, p Project) ([]string, error) {
 	if p.Commits == 0 {
@@ -137,6 +182,9 @@ type Options struct {
 	// Repos is the snapshots' directory, for the command that repeats a
 	// context check.
 	Repos string
+	// Only, when set, are the only rules the reviews run (ImpactRules for
+	// the history run).
+	Only []string
 	// CacheBytes, when set, bounds a cache of parsed files kept from one
 	// review to the next: the commits of a project share most of their
 	// files. The findings are those of reviews without it.
@@ -267,21 +315,26 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 }
 
 // analyzeTarget runs one review of t (review.Analyze or AnalyzeWholeTree)
-// within opt.Timeout, through opt's cache.
+// within opt.Timeout, with opt.Only's rules when it names any, through
+// opt's cache.
 func analyzeTarget(ctx context.Context, t Target, opt Options,
 	analyze func(context.Context, review.Source, *review.Config) (*review.Result, error)) (*review.Result, error) {
-	timeout := opt.Timeout
-	if timeout > 0 {
+	if opt.Timeout > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, timeout)
+		ctx, cancel = context.WithTimeout(ctx, opt.Timeout)
 		defer cancel()
 	}
 	cfg := review.DefaultConfig()
 	cfg.Cache = opt.cache
+	if len(opt.Only) > 0 {
+		for _, r := range rules.Catalog() {
+			cfg.Off[r.Slug] = !slices.Contains(opt.Only, r.Slug)
+		}
+	}
 	res, err := analyze(ctx, review.NewGitSource(t.Dir, t.Base, t.Head), cfg)
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, fmt.Errorf("timed out after %s", timeout)
+			return nil, fmt.Errorf("timed out after %s", opt.Timeout)
 		}
 		return nil, err
 	}

@@ -36,6 +36,7 @@ type job struct {
 	pr       PullRequest
 	log      *slog.Logger
 	delay    time.Duration
+	cache    *review.Cache // parsed files shared by the host's reviews, nil for none
 
 	// baseLog is log without the head; the head is added (sha) when it is
 	// not the one the host named (asked), or when the host named none in
@@ -129,7 +130,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 
 	cfg, err := j.loadConfig(ctx)
 	if cfg != nil {
-		cfg.Logger = j.log
+		cfg.Logger, cfg.Cache = j.log, j.cache
 		j.incomplete = cfg.Incomplete
 	}
 	if ce := (*configError)(nil); errors.As(err, &ce) {

@@ -19,6 +19,8 @@ import (
 
 	"github.com/bradleyfalzon/ghinstallation/v2"
 	"github.com/google/go-github/v60/github"
+
+	"github.com/djintegrity/djintegrity/review"
 )
 
 // Limits of GitHub's REST API that the review works within.
@@ -114,6 +116,10 @@ type Options struct {
 	// Logger receives the lines of reviews whose PullRequest has no Logger
 	// of its own, and of requests made outside a review; nil discards them.
 	Logger *slog.Logger
+	// Cache keeps parsed files from one review to the next (optional): a
+	// long-lived host's later reviews of a repository parse only what
+	// changed.
+	Cache *review.Cache
 
 	// retryBaseDelay overrides retryBaseDelay (tests).
 	retryBaseDelay time.Duration
@@ -137,6 +143,7 @@ type Reviewer struct {
 	delay  time.Duration     // first backoff of a reconciled POST
 	budget time.Duration     // the analysis' time budget; analysisBudget when zero
 	log    *slog.Logger
+	cache  *review.Cache // nil for none
 
 	mu      sync.Mutex
 	clients map[int64]*github.Client // by installation
@@ -217,6 +224,7 @@ func New(opts Options) (*Reviewer, error) {
 		delay:   delay,
 		budget:  opts.analysisBudget,
 		log:     log,
+		cache:   opts.Cache,
 		clients: map[int64]*github.Client{},
 	}
 	switch {
@@ -352,7 +360,7 @@ func (r *Reviewer) job(pr PullRequest) (*job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("review %s: %w", pr, err)
 	}
-	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, budget: r.budget, baseLog: pr.Logger, asked: pr.HeadSHA}
+	j := &job{gh: c, download: &http.Client{Transport: r.tr}, pr: pr, delay: r.delay, budget: r.budget, baseLog: pr.Logger, asked: pr.HeadSHA, cache: r.cache}
 	if j.baseLog == nil {
 		// The job is named here, once: its lines, the analysis' and the
 		// GitHub requests' all carry it.

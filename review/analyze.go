@@ -129,7 +129,7 @@ type SkippedFile struct {
 // found through the source's Searcher (see rules.ImpactSearch), or a
 // Result.Limits line saying that they were not.
 func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
-	return analyze(ctx, src, cfg, false)
+	return analyze(ctx, src, cfg, mode{})
 }
 
 // AnalyzeWholeTree is Analyze reading and indexing every file of the head
@@ -137,12 +137,20 @@ func Analyze(ctx context.Context, src Source, cfg *Config) (*Result, error) {
 // context must not change (the ecosystem check's -context-check compares
 // the two on real projects).
 func AnalyzeWholeTree(ctx context.Context, src Source, cfg *Config) (*Result, error) {
-	return analyze(ctx, src, cfg, true)
+	return analyze(ctx, src, cfg, mode{wholeTree: true})
 }
 
-// analyze is Analyze; wholeTree reads and indexes every file of the head
-// tree instead.
-func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Result, error) {
+// mode is how analyze reads the head tree.
+type mode struct {
+	wholeTree bool // read and index every file, not the context
+	// indexTests indexes the changed test modules that Analyze reads
+	// without indexing (see splitPlainTests): the review that the
+	// shortcut must not change.
+	indexTests bool
+}
+
+// analyze is Analyze, reading the head tree as how says.
+func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, error) {
 	start := time.Now()
 	if cfg == nil {
 		cfg = DefaultConfig()
@@ -229,13 +237,34 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 		return got, err
 	}
 	var project *django.Project
-	if wholeTree {
+	plainTests := map[string][]byte{} // read, not indexed: see splitPlainTests
+	if how.wholeTree {
 		if _, err = read(work, paths); err == nil {
-			project, err = django.Build(work, files)
+			project, err = cfg.Cache.parsed().Build(work, files)
 		}
 	} else {
 		changedPaths := slices.Sorted(maps.Keys(change))
-		project, err = django.Load(work, paths, rules.ContextFiles(paths, changedPaths), changedPaths, read)
+		indexed := changedPaths
+		if !how.indexTests {
+			var skip []SkippedFile
+			var converted []string
+			indexed, plainTests, skip, converted, err = splitPlainTests(work, src, changedPaths, log)
+			skipped = append(skipped, skip...)
+			for _, p := range converted {
+				transcoded[p] = true
+			}
+		}
+		if err == nil {
+			start := rules.ContextFiles(paths, changedPaths)
+			if len(indexed) < len(changedPaths) {
+				keep := map[string]bool{}
+				for _, p := range indexed {
+					keep[p] = true
+				}
+				start = slices.DeleteFunc(start, func(p string) bool { return change[p] != nil && !keep[p] })
+			}
+			project, err = cfg.Cache.parsed().Load(work, paths, start, indexed, read)
+		}
 	}
 	if outOfTime(err) {
 		// The rules are not run on part of the index: what they would say
@@ -245,13 +274,13 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("index head tree: %w", err)
 	}
-	srcs := map[string][]byte{}
+	srcs := maps.Clone(plainTests)
 	for _, f := range files {
 		srcs[f.Path] = f.Src
 	}
 	markDeletedAtEnd(change, srcs)
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(work, src, changed, log)}
-	if needles := rules.ImpactSearch(pass, cfg.enabled); len(needles) > 0 && !wholeTree {
+	if needles := rules.ImpactSearch(pass, cfg.enabled); len(needles) > 0 && !how.wholeTree {
 		sites, served, limit, err := impactSites(work, src, paths, project, needles, read, log)
 		if outOfTime(err) {
 			return outOfTimeResult(res, start, cfg, change, files, skipped, "searching the head tree"), nil
@@ -296,6 +325,44 @@ func analyze(ctx context.Context, src Source, cfg *Config, wholeTree bool) (*Res
 	}
 	res.Duration = time.Since(start)
 	return res, nil
+}
+
+// splitPlainTests picks, of the changed paths, those a review need not
+// index: plain test modules (rules.PlainTest), whose findings no
+// configuration shows and which no other file's findings depend on. It
+// reads them all the same, as a review of their ignore comments needs
+// (an ignore on a changed line that suppresses nothing gets a notice), and
+// keeps those that hold one among the indexed, so that the rules' findings
+// there still use them. It returns the changed paths to index, the content
+// of the others, the files it could not read and those it converted to
+// UTF-8 (see readSources).
+func splitPlainTests(ctx context.Context, src Source, changed []string, log *slog.Logger) (indexed []string, plain map[string][]byte, skipped []SkippedFile, transcoded []string, err error) {
+	var tests []string
+	for _, p := range changed {
+		if strings.HasSuffix(p, ".py") && rules.PlainTest(p) {
+			tests = append(tests, p)
+		}
+	}
+	plain = map[string][]byte{}
+	if len(tests) == 0 {
+		return changed, plain, nil, nil, nil
+	}
+	got, skipped, transcoded, err := readSources(ctx, src, tests, log)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	for _, f := range got {
+		if !hasIgnore(f.Src) {
+			log.Debug("read changed test file: not indexed", "path", f.Path)
+			plain[f.Path] = f.Src
+		}
+	}
+	unread := map[string]bool{}
+	for _, s := range skipped {
+		unread[s.Path] = true
+	}
+	indexed = slices.DeleteFunc(slices.Clone(changed), func(p string) bool { return plain[p] != nil || unread[p] })
+	return indexed, plain, skipped, transcoded, nil
 }
 
 // scope sets apart, from the skipped files (sorted, changed first), the

@@ -50,6 +50,10 @@ type Config struct {
 	// suppressed, suggestions withheld), with whatever attributes the
 	// caller gave it. It is not read from the file; nil discards them.
 	Logger *slog.Logger
+	// Cache keeps the files this review parses for later reviews, and
+	// gives it those an earlier review parsed. It is not read from the
+	// file; nil parses every file.
+	Cache *Cache
 }
 
 // DefaultConfig is the configuration of a repository without a

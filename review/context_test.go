@@ -13,29 +13,21 @@ import (
 // whose import root is not the repository's (src/, backend/ with
 // manage.py), where imports resolve from that root.
 func TestContextLosesNothing(t *testing.T) {
-	cases, _ := filepath.Glob("../rules/testdata/*/*")
-	examples, _ := filepath.Glob("../examples/*/head")
-	for i, e := range examples {
-		examples[i] = filepath.Dir(e)
-	}
-	cases = append(cases, examples...)
-	if len(cases) < 20 {
-		t.Fatalf("found only %d example changes", len(cases))
-	}
+	cases := exampleChanges(t)
 	for _, layout := range []string{"head/src", "head/backend/manage.py"} {
 		if m, _ := filepath.Glob("../rules/testdata/*/*/" + layout); len(m) < 2 {
 			t.Errorf("%d examples have %s: the src/ and backend/ layouts need examples here", len(m), layout)
 		}
 	}
 	for _, dir := range cases {
-		t.Run(filepath.Base(filepath.Dir(dir))+"/"+filepath.Base(dir), func(t *testing.T) {
+		t.Run(exampleName(dir), func(t *testing.T) {
 			t.Parallel()
-			src := NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head"))
-			whole, err := analyze(t.Context(), src, DefaultConfig(), true)
+			src := exampleSource(dir)
+			whole, err := analyze(t.Context(), src, DefaultConfig(), mode{wholeTree: true})
 			if err != nil {
 				t.Fatal(err)
 			}
-			picked, err := analyze(t.Context(), src, DefaultConfig(), false)
+			picked, err := analyze(t.Context(), src, DefaultConfig(), mode{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,4 +39,29 @@ func TestContextLosesNothing(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exampleChanges lists the directories of every rule example and bundled
+// example, each with a base/ and a head/ tree.
+func exampleChanges(t *testing.T) []string {
+	t.Helper()
+	cases, _ := filepath.Glob("../rules/testdata/*/*")
+	examples, _ := filepath.Glob("../examples/*/head")
+	for _, e := range examples {
+		cases = append(cases, filepath.Dir(e))
+	}
+	if len(cases) < 20 {
+		t.Fatalf("found only %d example changes", len(cases))
+	}
+	return cases
+}
+
+// exampleName names an example's subtest: "rule/case" or "examples/name".
+func exampleName(dir string) string {
+	return filepath.Base(filepath.Dir(dir)) + "/" + filepath.Base(dir)
+}
+
+// exampleSource is the change from an example's base/ to its head/.
+func exampleSource(dir string) Source {
+	return NewDirSource(filepath.Join(dir, "base"), filepath.Join(dir, "head"))
 }

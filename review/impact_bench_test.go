@@ -9,8 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/djintegrity/djintegrity/internal/cputime"
 )
 
 // saleorEnv names a git repository of Saleor (github.com/saleor/saleor,
@@ -122,15 +120,7 @@ func BenchmarkImpactSearchSaleor(b *testing.B) {
 			src := NewGitSource(repo, "HEAD~1", "HEAD")
 			rec := &impactTimer{}
 			cfg.Logger = slog.New(rec)
-			start := cputime.Used()
-			for b.Loop() {
-				res, err := Analyze(b.Context(), src, cfg)
-				if err != nil {
-					b.Fatal(err)
-				}
-				b.ReportMetric(float64(res.FilesAnalyzed), "files/op")
-			}
-			cputime.Report(b, start)
+			benchAnalyze(b, src, cfg)
 			if rec.n > 0 {
 				b.ReportMetric(float64(rec.total.Milliseconds())/float64(rec.n), "impact-ms/op")
 			}

@@ -3,6 +3,8 @@ package rules
 import (
 	"path"
 	"strings"
+
+	"github.com/djintegrity/djintegrity/rules/django"
 )
 
 // ContextFiles picks, from every path of the head tree, the files a review
@@ -81,4 +83,24 @@ func appDirOf(p string) string {
 		return ""
 	}
 	return dir
+}
+
+// PlainTest reports whether p is a test module (django.IsTestPath) with
+// no part in the project's structure: not a model module, migration,
+// apps.py, package __init__.py or settings module. No rule reports on it
+// and none reads it from elsewhere (the caller and impact searches skip
+// tests), so a review that only changes it need not index it, unless an
+// indexed file imports it.
+func PlainTest(p string) bool {
+	if !django.IsTestPath(p) {
+		return false
+	}
+	dir, base := path.Split(p)
+	dir = path.Base(strings.TrimSuffix(dir, "/"))
+	switch {
+	case base == "models.py", base == "apps.py", base == "__init__.py",
+		dir == "models", dir == "migrations", dir == "settings", strings.HasPrefix(base, "settings"):
+		return false
+	}
+	return true
 }

@@ -196,19 +196,33 @@ func impactLiteral(v string) string {
 	return v
 }
 
-// impactFilledBySignal reports whether a file of the project uses a signal
-// that can fill fields before an insert, names the model and mentions the
-// field as an attribute (instance.birth_year = ...): the inserts may get
-// their value there.
-func impactFilledBySignal(p *django.Project, m *django.Model, fl *django.Field) bool {
+// impactFilledBySignal reports whether one of the signalled files (see
+// signalFiles), which use a signal that can fill fields before an insert,
+// names the model and mentions the field as an attribute
+// (instance.birth_year = ...): the inserts may get their value there.
+func impactFilledBySignal(signalled []*django.File, m *django.Model, fl *django.Field) bool {
 	attr := []byte("." + fl.Name)
-	for _, f := range p.Files {
-		if impactSignals(f.Src) && ContainsWord(f.Src, m.Name) && bytes.Contains(f.Src, attr) {
+	for _, f := range signalled {
+		if ContainsWord(f.Src, m.Name) && bytes.Contains(f.Src, attr) {
 			return true
 		}
 	}
 	return false
 }
+
+// signalFiles returns the files of p that use a signal that can fill a
+// field before an insert (see impactSignals): found once per pass, not
+// once per field, as a review of a whole tree asks about every field.
+func signalFiles(p *django.Project) []*django.File {
+	var out []*django.File
+	for _, f := range p.Files {
+		if impactSignals(f.Src) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 	fields := impactRequiredFields(p)
 	if len(fields) == 0 {
@@ -225,12 +239,13 @@ func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 		required[r.model.Key()] = append(required[r.model.Key()], r.field)
 	}
 	var out []Finding
+	signalled := signalFiles(sp.Project)
 	for _, r := range fields {
 		m := sp.Project.FindModel(r.model.App.Label, r.model.Name)
 		if m == nil {
 			continue
 		}
-		if impactFilledBySignal(sp.Project, m, r.field) {
+		if impactFilledBySignal(signalled, m, r.field) {
 			continue
 		}
 		sites := impactInsertSites(&sp, m, r.field, required[r.model.Key()])

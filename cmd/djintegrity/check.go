@@ -25,10 +25,14 @@ type checkFlags struct {
 	config           string
 	verbose          bool
 	githubReview     bool
+	cacheDir         string
 	staged           bool
 	fix, diff        bool
 	exitZero         bool
 }
+
+// cliCacheBytes bounds --cache-dir, on disk and in memory.
+const cliCacheBytes = 256 << 20
 
 const checkUsage = `usage: djintegrity check [flags] [REPO]
 
@@ -54,6 +58,7 @@ func parseCheckFlags(args []string, stdout io.Writer) (*checkFlags, string, erro
 	fs.BoolVar(&f.fix, "fix", false, "apply the suggestions to the working tree (or --head-dir), with the imports they need, then review again")
 	fs.BoolVar(&f.diff, "diff", false, "print the suggestions as a unified diff instead of applying them; exit 1 when there is one")
 	fs.BoolVar(&f.verbose, "v", false, "log skipped files and timings to stderr")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "keep parsed files in this `directory` (at most 256 MB) so that later checks of the repository parse only what changed (default: no cache)")
 	fs.BoolVar(&f.githubReview, "github-review", false, "in a GitHub Actions pull_request or merge_group job: post the review and check run with GITHUB_TOKEN (see README)")
 	// The flag package would print the error and the whole usage on a bad
 	// flag, and exitCode the error again: keep it quiet, say it once.
@@ -129,6 +134,11 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log := newLogger(stderr, f.verbose)
 	cfg.Logger = log
+	if f.cacheDir != "" {
+		if cfg.Cache, err = review.OpenCache(f.cacheDir, cliCacheBytes); err != nil {
+			return usageError{fmt.Errorf("--cache-dir: %w", err)}
+		}
+	}
 	if f.failOn != "" {
 		if cfg.FailOn, err = review.ParseFailOn(f.failOn); err != nil {
 			return usageError{fmt.Errorf("--fail-on: %w", err)}
@@ -143,6 +153,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return usageError{fmt.Errorf("review: %w", err)}
 	}
 	log.Debug("reviewed", "files", res.FilesAnalyzed, "findings", len(res.Findings), "duration_ms", res.Duration.Milliseconds())
+	if cfg.Cache != nil {
+		st := cfg.Cache.Stats()
+		log.Debug("parse cache", "hits", st.Hits, "from_disk", st.DiskHits, "parsed", st.Misses)
+	}
 	if f.fix || f.diff {
 		changed, err := fix(f, root, res.Findings, stdout, stderr)
 		if err != nil {

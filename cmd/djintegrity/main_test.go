@@ -121,6 +121,36 @@ func TestCheckExamples(t *testing.T) {
 	}
 }
 
+// TestCheckCacheDir checks the shop example three times with one
+// --cache-dir: the first run parses and fills it, the next ones read it,
+// and every report is the first one's.
+func TestCheckCacheDir(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "shop")
+	cache := t.TempDir()
+	var want jsonReport
+	for i := range 3 {
+		stdout, stderr, code := runCLI(t, "check", "--format", "json", "-v", "--cache-dir", cache,
+			"--base-dir", filepath.Join(dir, "base"), "--head-dir", filepath.Join(dir, "head"))
+		if code != exitFindings {
+			t.Fatalf("run %d: exit %d, want %d; stderr:\n%s", i, code, exitFindings, stderr)
+		}
+		got := decodeReport(t, stdout)
+		if i == 0 {
+			want = got
+			if !strings.Contains(stderr, "from_disk=0 parsed=") || strings.Contains(stderr, "from_disk=0 parsed=0") {
+				t.Errorf("first run: want every file parsed; stderr:\n%s", stderr)
+			}
+			continue
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("run %d differs from the first (-first +this):\n%s", i, diff)
+		}
+		if !strings.Contains(stderr, "parsed=0") {
+			t.Errorf("run %d parsed files the cache holds; stderr:\n%s", i, stderr)
+		}
+	}
+}
+
 // TestCheckEveryRule is the acceptance: the bundled change reports
 // every rule of the catalog.
 func TestCheckEveryRule(t *testing.T) {

@@ -193,7 +193,10 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 		targets = append(targets, ts...)
 	}
 	start := time.Now()
-	opt := ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log, ContextCheck: f.contextCheck, Repos: f.repos}
+	// The commits of a project share most files: parsed once, not once a
+	// review.
+	opt := ecosystem.Options{Workers: f.workers, Timeout: f.timeout, Logger: log, ContextCheck: f.contextCheck, Repos: f.repos,
+		CacheBytes: 512 << 20}
 	if f.history {
 		opt.Only = ecosystem.ImpactRules
 	}

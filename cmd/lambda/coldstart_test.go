@@ -153,7 +153,8 @@ func runColdStart(t testing.TB, bin string, vars map[string]string, evs ...[]byt
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + t.TempDir(), // no developer's ~/.aws
+		"HOME=" + t.TempDir(),   // no developer's ~/.aws
+		"TMPDIR=" + t.TempDir(), // the worker's parse cache, Lambda's /tmp
 		"AWS_LAMBDA_RUNTIME_API=" + strings.TrimPrefix(api.srv.URL, "http://"),
 		"AWS_LAMBDA_FUNCTION_NAME=djintegrity-" + vars["DJINTEGRITY_LAMBDA_ROLE"],
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",

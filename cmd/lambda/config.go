@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -40,6 +42,12 @@ type config struct {
 	PrivateKeySecretARN string
 	GitHubURL           string
 	MaxReceives         int
+	// CacheBytes bounds the parsed files the worker keeps between
+	// reviews (see cacheBytes), in memory and in CacheDir, under /tmp,
+	// which lives as long as the execution environment, through warm
+	// invocations and a restart of the process in it.
+	CacheBytes int64
+	CacheDir   string
 }
 
 // plainSecretVars are serve's variables that carry a secret in the clear.
@@ -92,8 +100,26 @@ func parseConfig(getenv func(string) string) (*config, error) {
 			}
 			cfg.MaxReceives = n
 		}
+		cfg.CacheBytes = cacheBytes(getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"))
+		cfg.CacheDir = filepath.Join(cmp.Or(getenv("TMPDIR"), "/tmp"), workerCacheDir)
 	default:
 		return nil, fmt.Errorf("DJINTEGRITY_LAMBDA_ROLE %q: want %q or %q", cfg.Role, roleReceiver, roleWorker)
 	}
 	return cfg, nil
+}
+
+// workerCacheDir is where, in the temporary directory (Lambda's only
+// writable one, /tmp), the worker keeps parsed files.
+const workerCacheDir = "djintegrity-parse-cache"
+
+// cacheBytes bounds the parsed files a warm worker keeps between
+// reviews: a quarter of the function's memory (memoryMB, as Lambda sets
+// AWS_LAMBDA_FUNCTION_MEMORY_SIZE; the template's default, 512, when
+// unset or unreadable), leaving the rest to the review in progress.
+func cacheBytes(memoryMB string) int64 {
+	mb, err := strconv.ParseInt(memoryMB, 10, 64)
+	if err != nil || mb <= 0 {
+		mb = 512
+	}
+	return mb << 20 / 4
 }

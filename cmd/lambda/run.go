@@ -18,6 +18,7 @@ import (
 
 	"github.com/djintegrity/djintegrity/githubreview"
 	"github.com/djintegrity/djintegrity/internal/awssecrets"
+	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/webhook"
 	"github.com/djintegrity/djintegrity/webhook/reviewrunner"
 	"github.com/djintegrity/djintegrity/webhook/sqsqueue"
@@ -130,12 +131,17 @@ func newWorker(ctx context.Context, cfg *config, secrets *awssecrets.Cache, clie
 	if err != nil {
 		return nil, fmt.Errorf("private key: %w", err)
 	}
+	cache, err := review.OpenCache(cfg.CacheDir, cfg.CacheBytes)
+	if err != nil {
+		return nil, err
+	}
 	r, err := githubreview.New(githubreview.Options{
 		BaseURL:    cfg.GitHubURL,
 		AppID:      cfg.AppID,
 		PrivateKey: key,
 		HTTPClient: client,
 		Logger:     log,
+		Cache:      cache,
 	})
 	if err != nil {
 		return nil, err

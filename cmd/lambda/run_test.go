@@ -47,16 +47,18 @@ func TestParseConfig(t *testing.T) {
 		"receiver": {env: receiver, want: &config{Role: "receiver", AppID: 12345,
 			QueueURL: receiver["DJINTEGRITY_QUEUE_URL"], WebhookSecretARN: webhookSecretARN}},
 		"worker": {env: worker, want: &config{Role: "worker", AppID: 12345,
-			PrivateKeySecretARN: privateKeyARN, GitHubURL: "https://api.github.com/"}},
+			PrivateKeySecretARN: privateKeyARN, GitHubURL: "https://api.github.com/", CacheBytes: 128 << 20, CacheDir: "/tmp/" + workerCacheDir}},
+		"worker's cache takes a quarter of its memory": {env: with(worker, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "1024"), want: &config{Role: "worker", AppID: 12345,
+			PrivateKeySecretARN: privateKeyARN, GitHubURL: "https://api.github.com/", CacheBytes: 256 << 20, CacheDir: "/tmp/" + workerCacheDir}},
 		"worker knows the queue's maxReceiveCount": {
 			env: with(worker, "DJINTEGRITY_MAX_RECEIVE_COUNT", "5"),
 			want: &config{Role: "worker", AppID: 12345, PrivateKeySecretARN: privateKeyARN,
-				GitHubURL: "https://api.github.com/", MaxReceives: 5}},
+				GitHubURL: "https://api.github.com/", MaxReceives: 5, CacheBytes: 128 << 20, CacheDir: "/tmp/" + workerCacheDir}},
 		"worker bad maxReceiveCount": {env: with(worker, "DJINTEGRITY_MAX_RECEIVE_COUNT", "0"), wantErr: `DJINTEGRITY_MAX_RECEIVE_COUNT "0"`},
 		"worker on Enterprise Server": {
 			env: with(worker, "DJINTEGRITY_GITHUB_URL", "https://ghe.example.com/api/v3/"),
 			want: &config{Role: "worker", AppID: 12345, PrivateKeySecretARN: privateKeyARN,
-				GitHubURL: "https://ghe.example.com/api/v3/"}},
+				GitHubURL: "https://ghe.example.com/api/v3/", CacheBytes: 128 << 20, CacheDir: "/tmp/" + workerCacheDir}},
 		"no role":           {env: with(worker, "DJINTEGRITY_LAMBDA_ROLE", ""), wantErr: `DJINTEGRITY_LAMBDA_ROLE "": want "receiver" or "worker"`},
 		"unknown role":      {env: with(worker, "DJINTEGRITY_LAMBDA_ROLE", "serve"), wantErr: `DJINTEGRITY_LAMBDA_ROLE "serve"`},
 		"no app id":         {env: with(worker, "DJINTEGRITY_APP_ID", ""), wantErr: `DJINTEGRITY_APP_ID "": want the App's numeric id`},
@@ -149,6 +151,7 @@ func TestRunOn(t *testing.T) {
 			fake := newFakeAWS(t, tc.secrets)
 			s := &fakeStarter{}
 			var logs bytes.Buffer
+			tc.env["TMPDIR"] = t.TempDir() // the worker's parse cache
 			err := runOn(t.Context(), platform{getenv: env(tc.env), awsConfig: fake.config, start: s}, newLogger(&logs, "INFO"))
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {

@@ -36,6 +36,7 @@ func workerFor(t testing.TB, fake *fakeAWS, gh *githubtest.Server, logs *bytes.B
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.CacheDir = t.TempDir()
 	awsCfg, _ := fake.config(context.Background())
 	w, err := newWorker(context.Background(), cfg, awssecrets.New(secretsClient(awsCfg)), gh.Client(),
 		slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

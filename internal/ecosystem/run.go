@@ -185,6 +185,12 @@ type Options struct {
 	// Only, when set, are the only rules the reviews run (ImpactRules for
 	// the history run).
 	Only []string
+	// CacheBytes, when set, bounds a cache of parsed files kept from one
+	// review to the next: the commits of a project share most of their
+	// files. The findings are those of reviews without it.
+	CacheBytes int64
+
+	cache *review.Cache // made by Run from CacheBytes
 }
 
 // Failure is a review that crashed, failed or timed out, or whose context
@@ -219,6 +225,9 @@ func Run(ctx context.Context, targets []Target, opt Options) *Result {
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	if opt.CacheBytes > 0 {
+		opt.cache = review.NewCache(opt.CacheBytes)
 	}
 	work := make(chan Target)
 	var (
@@ -306,7 +315,8 @@ func reviewTarget(ctx context.Context, t Target, opt Options) (found []Finding, 
 }
 
 // analyzeTarget runs one review of t (review.Analyze or AnalyzeWholeTree)
-// within opt.Timeout, with opt.Only's rules when it names any.
+// within opt.Timeout, with opt.Only's rules when it names any, through
+// opt's cache.
 func analyzeTarget(ctx context.Context, t Target, opt Options,
 	analyze func(context.Context, review.Source, *review.Config) (*review.Result, error)) (*review.Result, error) {
 	if opt.Timeout > 0 {
@@ -315,6 +325,7 @@ func analyzeTarget(ctx context.Context, t Target, opt Options,
 		defer cancel()
 	}
 	cfg := review.DefaultConfig()
+	cfg.Cache = opt.cache
 	if len(opt.Only) > 0 {
 		for _, r := range rules.Catalog() {
 			cfg.Off[r.Slug] = !slices.Contains(opt.Only, r.Slug)

@@ -26,6 +26,11 @@ type SourceFile struct {
 // already dropped binary, oversized and non-UTF-8 files. It fails only
 // when ctx is done.
 func Build(ctx context.Context, files []SourceFile) (*Project, error) {
+	return buildCached(ctx, files, nil)
+}
+
+// buildCached is Build, parsing through cache (nil for none).
+func buildCached(ctx context.Context, files []SourceFile, cache *Cache) (*Project, error) {
 	paths := make([]string, len(files))
 	for i, f := range files {
 		paths[i] = f.Path
@@ -37,16 +42,18 @@ func Build(ctx context.Context, files []SourceFile) (*Project, error) {
 	}
 	files = slices.DeleteFunc(slices.Clone(files), func(f SourceFile) bool { return !own[f.Path] })
 	lay := newLayout(paths)
-	parsed, err := parseAll(ctx, files, lay)
+	parsed, err := parseAll(ctx, files, lay, cache)
 	if err != nil {
 		return nil, err
 	}
-	return index(parsed, lay, own), nil
+	p := index(parsed, lay, own)
+	p.cache = cache
+	return p, nil
 }
 
 // parseAll parses the .py files of files across all cores, naming their
-// modules from lay.
-func parseAll(ctx context.Context, files []SourceFile, lay *layout) ([]*File, error) {
+// modules from lay, through cache (nil for none).
+func parseAll(ctx context.Context, files []SourceFile, lay *layout, cache *Cache) ([]*File, error) {
 	parsed := make([]*File, len(files))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -54,7 +61,7 @@ func parseAll(ctx context.Context, files []SourceFile, lay *layout) ([]*File, er
 		wg.Go(func() {
 			for i := range work {
 				// An error is ctx's end, which the feed below reports.
-				parsed[i], _ = parseFile(ctx, files[i].Path, lay.module(files[i].Path), files[i].Src)
+				parsed[i], _ = cache.parse(ctx, files[i].Path, lay.module(files[i].Path), files[i].Src)
 			}
 		})
 	}

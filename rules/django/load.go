@@ -21,7 +21,12 @@ type Reader func(ctx context.Context, paths []string) ([]SourceFile, error)
 // all lists every path of the head tree; only those are read, less the
 // third-party code ProjectFiles leaves out.
 func Load(ctx context.Context, all, start, changed []string, read Reader) (*Project, error) {
-	l := newLoader(ProjectFiles(all), changed, read)
+	return load(ctx, all, start, changed, read, nil)
+}
+
+// load is Load, parsing through cache (nil for none).
+func load(ctx context.Context, all, start, changed []string, read Reader, cache *Cache) (*Project, error) {
+	l := newLoader(ProjectFiles(all), changed, read, cache)
 	start = slices.DeleteFunc(slices.Clone(start), func(p string) bool { return !l.exists[p] })
 	for pending := start; len(pending) > 0; pending = l.wanted() {
 		if err := l.load(ctx, pending); err != nil {
@@ -29,7 +34,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 		}
 		l.growChain()
 	}
-	p := index(values(l.parsed), l.layout, l.exists)
+	p := l.index()
 
 	// A change to a model module can change models of other apps (an
 	// abstract base, a mixin): their migrations are needed too.
@@ -40,7 +45,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 	if err := l.load(ctx, more); err != nil {
 		return nil, err
 	}
-	return index(values(l.parsed), l.layout, l.exists), nil
+	return l.index(), nil
 }
 
 // Extend returns a project of p's files and paths, and of the modules
@@ -52,7 +57,7 @@ func Load(ctx context.Context, all, start, changed []string, read Reader) (*Proj
 // only what that takes. all lists every path of the head tree, as for
 // Load; p is left as it was.
 func (p *Project) Extend(ctx context.Context, all, paths, names []string, read Reader) (*Project, error) {
-	l := newLoader(ProjectFiles(all), nil, read)
+	l := newLoader(ProjectFiles(all), nil, read, p.cache)
 	for path, f := range p.Files {
 		l.parsed[path], l.tried[path] = f, true
 	}
@@ -85,7 +90,7 @@ func (p *Project) Extend(ctx context.Context, all, paths, names []string, read R
 		}
 		slices.Sort(pending)
 	}
-	return index(values(l.parsed), l.layout, l.exists), nil
+	return l.index(), nil
 }
 
 // namingPaths lists the files of the tree through which file f can name
@@ -121,18 +126,21 @@ type loader struct {
 	exists  map[string]bool // all, as a set
 	changed map[string]bool
 	read    Reader
+	cache   *Cache  // nil for none
 	layout  *layout // of all
 
 	parsed map[string]*File
 	tried  map[string]bool // read or asked for: a skipped file is not asked for again
 	// onChain marks the files that model modules import, transitively.
 	onChain       map[string]bool
-	wideModels    bool // every app's model modules asked for
-	allAppConfigs bool // every apps.py asked for
+	wideModels    bool                // every app's model modules asked for
+	models        map[string][]string // app directory to its model modules, see modelModules
+	allAppConfigs bool                // every apps.py asked for
 }
 
-func newLoader(all, changed []string, read Reader) *loader {
+func newLoader(all, changed []string, read Reader, cache *Cache) *loader {
 	l := &loader{
+		cache:   cache,
 		all:     all,
 		exists:  make(map[string]bool, len(all)),
 		changed: map[string]bool{},
@@ -160,7 +168,7 @@ func (l *loader) load(ctx context.Context, paths []string) error {
 	if err != nil {
 		return fmt.Errorf("read context: %w", err)
 	}
-	files, err := parseAll(ctx, srcs, l.layout)
+	files, err := parseAll(ctx, srcs, l.layout, l.cache)
 	if err != nil {
 		return err
 	}
@@ -168,6 +176,13 @@ func (l *loader) load(ctx context.Context, paths []string) error {
 		l.parsed[f.Path] = f
 	}
 	return nil
+}
+
+// index indexes every file parsed so far.
+func (l *loader) index() *Project {
+	p := index(values(l.parsed), l.layout, l.exists)
+	p.cache = l.cache
+	return p
 }
 
 // growChain extends the model chain: model modules and whatever they
@@ -204,7 +219,7 @@ func (l *loader) wanted() []string {
 		// Models anywhere may inherit from it: read them all.
 		l.wideModels = true
 		for _, dirs := range labels {
-			for _, p := range modelModules(l.all, dirs) {
+			for _, p := range l.modelModules(dirs) {
 				want(p)
 			}
 		}
@@ -227,7 +242,7 @@ func (l *loader) wanted() []string {
 		}
 		for _, label := range append(refs, userLabels...) {
 			l.wantLabel(labels, label, want)
-			for _, p := range modelModules(l.all, labels[label]) {
+			for _, p := range l.modelModules(labels[label]) {
 				want(p)
 			}
 		}
@@ -431,15 +446,30 @@ func settingsLabels(f *File) []string {
 	return out
 }
 
-// modelModules lists the model modules of the app directories dirs.
-func modelModules(all []string, dirs []string) []string {
-	var out []string
-	for _, dir := range dirs {
-		for _, p := range all {
-			if p == dir+"/models.py" || (strings.HasPrefix(p, dir+"/models/") && strings.HasSuffix(p, ".py")) {
-				out = append(out, p)
+// modelModules lists the model modules of the app directories dirs, in
+// the order of all.
+func (l *loader) modelModules(dirs []string) []string {
+	if l.models == nil {
+		// Once per Load: wanted asks for every followed file.
+		l.models = map[string][]string{}
+		for _, p := range l.all {
+			if !strings.HasSuffix(p, ".py") {
+				continue
+			}
+			if dir, base := path.Split(p); base == "models.py" {
+				l.models[strings.TrimSuffix(dir, "/")] = append(l.models[strings.TrimSuffix(dir, "/")], p)
+			}
+			// A module of a models package, however deep: dir/models/...
+			for d := path.Dir(p); d != "." && d != "/"; d = path.Dir(d) {
+				if path.Base(d) == "models" {
+					l.models[path.Dir(d)] = append(l.models[path.Dir(d)], p)
+				}
 			}
 		}
+	}
+	var out []string
+	for _, dir := range dirs {
+		out = append(out, l.models[dir]...)
 	}
 	return out
 }

@@ -22,6 +22,7 @@ type Project struct {
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File
+	cache     *Cache // what Extend parses through, as the project was built
 
 	authUser  *Model // Django's auth.User, built by the index
 	userModel *Model // see UserModel

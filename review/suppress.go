@@ -20,7 +20,7 @@ import (
 // The list and the reason are optional in the syntax; the configuration
 // can require a reason (require_reason) or forbid the bare form
 // (forbid_bare_ignore).
-var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*(ignore-file|ignore)\b(\[[^\]]*\])?(?:\s*--\s*(.*\S))?`)
+var ignoreComment = regexp.MustCompile(rules.IgnorePattern + `(?:\s*--\s*(.*\S))?`)
 
 // Acknowledged is a finding an ignore comment waved through, with the
 // reason the comment gives ("" when it gives none): what a reviewer should

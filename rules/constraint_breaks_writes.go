@@ -189,10 +189,7 @@ func checkConstraintBreaksWrites(rule *Rule, p *Pass) []Finding {
 	if len(cons) == 0 {
 		return nil
 	}
-	sp := *p
-	if p.Sites != nil {
-		sp.Project = p.Sites
-	}
+	sp := p.sitesPass()
 	var out []Finding
 	for _, c := range cons {
 		m := sp.Project.FindModel(c.model.App.Label, c.model.Name)
@@ -200,8 +197,8 @@ func checkConstraintBreaksWrites(rule *Rule, p *Pass) []Finding {
 			continue
 		}
 		var sites []impactSite
-		impactWrites(&sp, m, func(s viewSite) {
-			if site, ok := impactConstraintSite(&sp, c, s); ok {
+		impactWrites(sp, m, func(s viewSite) {
+			if site, ok := impactConstraintSite(sp, c, s); ok {
 				sites = append(sites, site)
 			}
 		})
@@ -223,7 +220,7 @@ func impactConstraintSite(p *Pass, c impactConstraint, s viewSite) (impactSite, 
 	w, m := s.w, s.m
 	site := impactSite{viewSite: s, start: w.ArgsStmt.Line, end: w.Stmt.EndLine}
 	if w.StarArgs || w.Guard.Try != nil || w.Guard.Broad != nil || viewTouches(p, s.f.Path, site.start, site.end) ||
-		impactIgnored(s.f.Src, site.start, constraintBreaksWritesSlug) {
+		impactIgnored(s.f, site.start, constraintBreaksWritesSlug) {
 		return site, false
 	}
 	switch w.Kind {

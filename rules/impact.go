@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/djintegrity/djintegrity/internal/srclines"
 	"github.com/djintegrity/djintegrity/rules/django"
 	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
@@ -26,11 +25,11 @@ const impactMaxListed = 10
 // impactBaseField returns field fl as class declared it before the change,
 // or nil.
 func impactBaseField(p *Pass, fl *django.Field, class string) *django.Field {
-	src, ok := p.base(fl.Path)
+	f, ok := p.baseParsed(fl.Path)
 	if !ok {
 		return nil
 	}
-	for _, c := range django.ParseSource(fl.Path, src).Classes {
+	for _, c := range f.Classes {
 		if c.Name != class {
 			continue
 		}
@@ -196,12 +195,11 @@ func impactWrites(p *Pass, m *django.Model, visit func(s viewSite)) {
 // for every rule) sits on line or the line above, or an ignore-file
 // comment for one of them in the file: the site is known to be safe where
 // the tool cannot see.
-func impactIgnored(src []byte, line int, rules ...string) bool {
-	if !bytes.Contains(src, []byte("djintegrity:")) {
+func impactIgnored(f *django.File, line int, rules ...string) bool {
+	if !bytes.Contains(f.Src, []byte("djintegrity:")) {
 		return false
 	}
-	lines := srclines.Split(string(src))
-	return slices.ContainsFunc(rules, func(r string) bool { return SuppressedAt(lines, line, r) })
+	return slices.ContainsFunc(rules, func(r string) bool { return SuppressedAt(f.Lines(), line, r) })
 }
 
 // impactWhat names an insert for a message.

@@ -228,10 +228,7 @@ func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 	if len(fields) == 0 {
 		return nil
 	}
-	sp := *p // the pass over the project with the sites
-	if p.Sites != nil {
-		sp.Project = p.Sites
-	}
+	sp := p.sitesPass()
 	// Every field the change makes required, by model: an insert that
 	// misses two of them fails for both.
 	required := map[string][]*django.Field{}
@@ -248,7 +245,7 @@ func checkRequiredFieldBreaksInserts(rule *Rule, p *Pass) []Finding {
 		if impactFilledBySignal(signalled, m, r.field) {
 			continue
 		}
-		sites := impactInsertSites(&sp, m, r.field, required[r.model.Key()])
+		sites := impactInsertSites(sp, m, r.field, required[r.model.Key()])
 		if len(sites) == 0 {
 			continue
 		}
@@ -278,7 +275,7 @@ func impactInsertSites(p *Pass, m *django.Model, fl *django.Field, required []*d
 		}
 		s := impactSite{viewSite: vs, start: start, end: end}
 		// A site the change touches is missing-required-field's.
-		if viewTouches(p, vs.f.Path, start, end) || mrfOpaque(p, vs, m) || impactIgnored(vs.f.Src, start, requiredFieldBreaksInsertsSlug, missingRequiredField.Slug) {
+		if viewTouches(p, vs.f.Path, start, end) || mrfOpaque(p, vs, m) || impactIgnored(vs.f, start, requiredFieldBreaksInsertsSlug, missingRequiredField.Slug) {
 			return
 		}
 		nulls, ok := mrfNulls(m, w)

@@ -58,6 +58,7 @@ type Pass struct {
 	history  *migstate.History               // see History
 	defs     map[string][2]map[string]string // see unchangedDef: before, after
 	baseMigs map[string]*django.Migration    // see baseMigration
+	bases    map[string]*django.File         // see baseParsed
 	callers  map[string]string               // see atomicCaller, by path and function
 	// ctx is Analyze's, for the work a rule asks of the pass (History).
 	ctx context.Context
@@ -212,11 +213,12 @@ func definitions(src []byte) map[string]string {
 // one-element tuple.
 func shape(t *pyast.Tree, n *sitter.Node) string {
 	var b strings.Builder
-	writeShape(t, n, &b)
+	writeShape(t, n, "", &b)
 	return b.String()
 }
 
-func writeShape(t *pyast.Tree, n *sitter.Node, b *strings.Builder) {
+// writeShape writes n's shape; parent is the kind of n's parent.
+func writeShape(t *pyast.Tree, n *sitter.Node, parent string, b *strings.Builder) {
 	kind := n.Kind()
 	switch {
 	case n.IsExtra() || kind == "comment" || kind == "line_continuation":
@@ -234,9 +236,8 @@ func writeShape(t *pyast.Tree, n *sitter.Node, b *strings.Builder) {
 		b.WriteByte(' ')
 		return
 	}
-	parent := n.Parent()
 	unwrap := kind == "parenthesized_expression" ||
-		kind == "tuple_pattern" && parent != nil && (parent.Kind() == "assignment" || parent.Kind() == "for_statement" || parent.Kind() == "for_in_clause")
+		kind == "tuple_pattern" && (parent == "assignment" || parent == "for_statement" || parent == "for_in_clause")
 	if kind == "tuple_pattern" && unwrap {
 		kind = "pattern_list"
 	}
@@ -264,7 +265,7 @@ func writeShape(t *pyast.Tree, n *sitter.Node, b *strings.Builder) {
 		case tok == "," && i+1 < len(kids) && closer(kids[i+1].Kind()) && !oneTuple:
 			continue // a trailing comma, not a one-element tuple's
 		}
-		writeShape(t, k, b)
+		writeShape(t, k, n.Kind(), b)
 	}
 	if kind != "parenthesized_expression" {
 		b.WriteString("} ")
@@ -342,17 +343,52 @@ func isWordByte(c byte) bool {
 // migration as it was before the change: nil when it held no Migration
 // class; false when its old content is not known.
 func (p *Pass) baseMigration(path string) (*django.Migration, bool) {
-	if m, ok := p.baseMigs[path]; ok {
-		return m, true
+	return parseBase(p, &p.baseMigs, path, django.ParseMigrationSource)
+}
+
+// baseParsed parses, once for all the rules of the pass, an edited file
+// as it was before the change; false when its old content is not known.
+func (p *Pass) baseParsed(path string) (*django.File, bool) {
+	return parseBase(p, &p.bases, path, django.ParseSource)
+}
+
+// parseBase returns parse of path's content before the change, parsed on
+// first use and kept in *cache.
+func parseBase[T any](p *Pass, cache *map[string]T, path string, parse func(string, []byte) T) (T, bool) {
+	if v, ok := (*cache)[path]; ok {
+		return v, true
 	}
 	src, ok := p.base(path)
 	if !ok {
-		return nil, false
+		var zero T
+		return zero, false
+	}
+	if *cache == nil {
+		*cache = map[string]T{}
+	}
+	v := parse(path, src)
+	(*cache)[path] = v
+	return v, true
+}
+
+// sitesPass is the pass the impact rules search the write sites with:
+// over Sites when the review searched beyond the change. The copy shares
+// the caches of what the change's files were before it (made first, so
+// that what it caches stays for the other rules).
+func (p *Pass) sitesPass() *Pass {
+	if p.Sites == nil {
+		return p
+	}
+	if p.defs == nil {
+		p.defs = map[string][2]map[string]string{}
 	}
 	if p.baseMigs == nil {
 		p.baseMigs = map[string]*django.Migration{}
 	}
-	m := django.ParseMigrationSource(path, src)
-	p.baseMigs[path] = m
-	return m, true
+	if p.bases == nil {
+		p.bases = map[string]*django.File{}
+	}
+	sp := *p
+	sp.Project = p.Sites
+	return &sp
 }

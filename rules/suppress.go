@@ -11,7 +11,13 @@ import (
 // `# djintegrity: ignore[rule-a, rule-b] -- reason` on a line or the line
 // above it, a bare `ignore` for every rule, `ignore-file[rule-a]` for the
 // whole file.
-var ignoreComment = regexp.MustCompile(`#\s*djintegrity:\s*(ignore-file|ignore)\b(\[[^\]]*\])?`)
+var ignoreComment = regexp.MustCompile(IgnorePattern)
+
+// IgnorePattern is the syntax of an ignore comment up to its reason: the
+// form (submatch 1) and the rule list (2). The review's own reading of the
+// comments, which adds the reason, is built from it, so that the two
+// never disagree on what a suppression is.
+const IgnorePattern = `#\s*djintegrity:\s*(ignore-file|ignore)\b(\[[^\]]*\])?`
 
 // SuppressedAt reports whether an ignore comment on line (1-based) of
 // lines, or on the line above, names rule (or names no rule at all), or

@@ -71,17 +71,27 @@ func PlanDeep(ctx context.Context, dir string, p Project) ([]Target, error) {
 	if p.Deep == 0 {
 		return nil, nil
 	}
-	window, err := recent(ctx, dir, p)
+	_, deep, err := windows(ctx, dir, p)
 	if err != nil {
 		return nil, err
+	}
+	return commitTargets(ctx, dir, p, deep), nil
+}
+
+// windows lists the commits of the default run's window (recent) and of
+// the deep run's, in that order of history.
+func windows(ctx context.Context, dir string, p Project) (window, deep []string, err error) {
+	window, err = recent(ctx, dir, p)
+	if err != nil || p.Deep == 0 {
+		return window, nil, err
 	}
 	args := append([]string{"rev-list", "--no-merges", fmt.Sprintf("--max-count=%d", p.Deep+len(window)), p.Commit, "--"}, deepPaths...)
 	ids, err := gitLines(ctx, dir, args...)
 	if err != nil {
-		return nil, fmt.Errorf("%s: list deep commits: %w", p.Repo, err)
+		return nil, nil, fmt.Errorf("%s: list deep commits: %w", p.Repo, err)
 	}
 	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
-	return commitTargets(ctx, dir, p, ids[:min(len(ids), p.Deep)]), nil
+	return window, ids[:min(len(ids), p.Deep)], nil
 }
 
 // modelPaths are the models modules (git pathspecs).
@@ -98,17 +108,11 @@ func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
 	if p.History == 0 {
 		return nil, nil
 	}
-	window, err := recent(ctx, dir, p)
+	window, deep, err := windows(ctx, dir, p)
 	if err != nil {
 		return nil, err
 	}
-	deep, err := PlanDeep(ctx, dir, p)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range deep {
-		window = append(window, t.Head)
-	}
+	window = append(window, deep...)
 	ids, err := gitLines(ctx, dir, append([]string{"rev-list", "--no-merges", p.Commit, "--"}, modelPaths...)...)
 	if err != nil {
 		return nil, fmt.Errorf("%s: list model commits: %w", p.Repo, err)

@@ -409,45 +409,35 @@ func parseSavePK(t *pyast.Tree, body *sitter.Node) string {
 // before its first call of a save() (super().save(), Model.save(self)):
 // `self.x` anywhere but as the target of an assignment, once each.
 func parseSaveReads(t *pyast.Tree, body *sitter.Node) []string {
-	if body == nil {
-		return nil
-	}
-	end := body.EndByte()
-	pyast.Walk(body, func(n *sitter.Node) bool {
-		if pyast.Kind(n) == "call" && n.StartByte() < end {
-			if fn := pyast.Field(n, "function"); fn != nil && pyast.Kind(fn) == "attribute" && t.Text(pyast.Field(fn, "attribute")) == "save" {
-				end = n.StartByte()
-			}
-		}
-		return true
-	})
 	var out []string
-	pyast.Walk(body, func(n *sitter.Node) bool {
-		if n.StartByte() >= end {
+	saved := false
+	var visit func(n *sitter.Node) bool
+	visit = func(n *sitter.Node) bool {
+		if saved {
 			return false
 		}
 		switch pyast.Kind(n) {
+		case "call":
+			if fn := pyast.Field(n, "function"); fn != nil && pyast.Kind(fn) == "attribute" && t.Text(pyast.Field(fn, "attribute")) == "save" {
+				saved = true
+				return false
+			}
 		case "assignment", "augmented_assignment":
 			// The target is written, not read; an attribute of it is read
-			// (`self.a.b = ...` reads self.a).
+			// (`self.a.b = ...` reads self.a), and `self.x += 1` reads x.
 			if l := pyast.Field(n, "left"); l != nil && pyast.Kind(l) == "attribute" {
-				pyast.Walk(pyast.Field(l, "object"), func(m *sitter.Node) bool { out = selfRead(t, m, out); return true })
+				pyast.Walk(pyast.Field(l, "object"), visit)
 				if pyast.Kind(n) == "augmented_assignment" {
 					out = selfRead(t, l, out)
 				}
-				pyast.Walk(pyast.Field(n, "right"), func(m *sitter.Node) bool {
-					if m.StartByte() >= end {
-						return false
-					}
-					out = selfRead(t, m, out)
-					return true
-				})
+				pyast.Walk(pyast.Field(n, "right"), visit)
 				return false
 			}
 		}
 		out = selfRead(t, n, out)
 		return true
-	})
+	}
+	pyast.Walk(body, visit)
 	return out
 }
 

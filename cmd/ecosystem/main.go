@@ -112,13 +112,7 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 
 	// The default, deep and history runs each rewrite their own file; the
 	// precision table counts the findings of all three.
-	path, others := f.findings, []string{f.deepFindings, f.historyFindings}
-	switch {
-	case f.deep:
-		path, others = f.deepFindings, []string{f.findings, f.historyFindings}
-	case f.history:
-		path, others = f.historyFindings, []string{f.findings, f.deepFindings}
-	}
+	path, others, _ := f.mode()
 	old, err := readFindings(path)
 	if err != nil {
 		return err
@@ -159,6 +153,19 @@ func run(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writ
 	return nil
 }
 
+// mode returns what the run given by the flags reviews: the findings file
+// it rewrites, the other runs' files the precision table counts too, and
+// the plan of each project's targets.
+func (f *flags) mode() (path string, others []string, plan func(context.Context, string, ecosystem.Project) ([]ecosystem.Target, error)) {
+	switch {
+	case f.deep:
+		return f.deepFindings, []string{f.findings, f.historyFindings}, ecosystem.PlanDeep
+	case f.history:
+		return f.historyFindings, []string{f.findings, f.deepFindings}, ecosystem.PlanHistory
+	}
+	return f.findings, []string{f.deepFindings, f.historyFindings}, ecosystem.Plan
+}
+
 // review runs the check over the selected projects. The lines of projects
 // not reviewed (not selected, or whose snapshot is missing) are kept.
 func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Logger) ([]ecosystem.Finding, []ecosystem.Failure, error) {
@@ -178,13 +185,7 @@ func review(ctx context.Context, f *flags, old []ecosystem.Finding, log *slog.Lo
 			log.Warn("snapshot missing: project skipped, its earlier findings kept", "project", p.Repo, "repos", f.repos)
 			continue
 		}
-		plan := ecosystem.Plan
-		switch {
-		case f.deep:
-			plan = ecosystem.PlanDeep
-		case f.history:
-			plan = ecosystem.PlanHistory
-		}
+		_, _, plan := f.mode()
 		ts, err := plan(ctx, dir, p)
 		if err != nil {
 			return nil, nil, err

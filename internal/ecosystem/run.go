@@ -90,7 +90,7 @@ func windows(ctx context.Context, dir string, p Project) (window, deep []string,
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: list deep commits: %w", p.Repo, err)
 	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
+	ids = without(ids, window)
 	return window, ids[:min(len(ids), p.Deep)], nil
 }
 
@@ -117,8 +117,17 @@ func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: list model commits: %w", p.Repo, err)
 	}
-	ids = slices.DeleteFunc(ids, func(id string) bool { return slices.Contains(window, id) })
+	ids = without(ids, window)
 	return commitTargets(ctx, dir, p, spread(ids, p.History)), nil
+}
+
+// without returns ids less those in drop, in order.
+func without(ids, drop []string) []string {
+	skip := make(map[string]bool, len(drop))
+	for _, id := range drop {
+		skip[id] = true
+	}
+	return slices.DeleteFunc(ids, func(id string) bool { return skip[id] })
 }
 
 // spread picks n of ids at even steps, the first included.

@@ -54,6 +54,9 @@ type job struct {
 	known map[int64]bool
 	// budget is the analysis' time budget; analysisBudget when zero.
 	budget time.Duration
+	// changedFiles is the pull request's count of changed files, as read
+	// with its head (moveTo); 0 when not read.
+	changedFiles int
 	// incomplete is the configuration's conclusion for a change not all
 	// read (review.Config.Incomplete), once it is known: a review given up
 	// read none of it.
@@ -105,6 +108,7 @@ func (j *job) review(ctx context.Context) (Outcome, error) {
 // moveTo makes the job's head the pull request's.
 func (j *job) moveTo(pull *github.PullRequest) {
 	j.pr.BaseSHA, j.pr.HeadSHA = pull.GetBase().GetSHA(), pull.GetHead().GetSHA()
+	j.changedFiles = pull.GetChangedFiles()
 	j.checkRunID, j.known = 0, nil
 	j.log = j.baseLog
 	if j.namesSHA || j.pr.HeadSHA != j.asked {
@@ -161,6 +165,7 @@ func (j *job) reviewHead(ctx context.Context) (out Outcome, moved *github.PullRe
 	}
 
 	src := newPRSource(j.gh, j.download, j.pr, j.log)
+	src.pullFiles = j.changedFiles
 	cfg.Deadline = j.analysisDeadline(ctx, time.Now())
 	res, err := review.Analyze(ctx, src, cfg)
 	if err != nil {

@@ -55,6 +55,10 @@ type prSource struct {
 	cacheMu sync.Mutex
 	cache   map[string][]byte
 
+	// pullFiles is the pull request's count of changed files when the
+	// job read it with the head; 0 has listChanged read it when it needs it.
+	pullFiles int
+
 	reads atomic.Int64 // blobs fetched
 }
 
@@ -103,14 +107,18 @@ func (s *prSource) listChanged(ctx context.Context) ([]review.ChangedFile, error
 	if len(files) >= maxPullRequestFiles {
 		// GitHub stops at its maximum without a sign on the last page:
 		// the pull request's count of changed files tells whether it did.
-		pull, _, err := call(ctx, func(ctx context.Context) (*github.PullRequest, *github.Response, error) {
-			return s.gh.PullRequests.Get(ctx, s.owner, s.repo, s.number)
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read pull request: %w", err)
+		// The job read it with the head; read it here only if it did not.
+		if s.pullFiles < maxPullRequestFiles {
+			pull, _, err := call(ctx, func(ctx context.Context) (*github.PullRequest, *github.Response, error) {
+				return s.gh.PullRequests.Get(ctx, s.owner, s.repo, s.number)
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read pull request: %w", err)
+			}
+			s.pullFiles = pull.GetChangedFiles()
 		}
 		files = files[:min(len(files), maxPullRequestFiles)]
-		s.unlisted = max(pull.GetChangedFiles()-len(files), 0)
+		s.unlisted = max(s.pullFiles-len(files), 0)
 		s.partial = s.unlisted > 0
 	}
 	return s.changedFiles(ctx, files)

@@ -692,37 +692,36 @@ func (j *job) completeCheckRun(ctx context.Context, res *review.Result, p placem
 	summary := github.String(checkSummary(res, p, j.pr.MergeGroup != ""))
 	anns := append(annotations(p.annotate), noticeAnnotations(res.Notices)...)
 	anns = append(anns, relatedAnnotations(res.Findings)...)
-	if j.checkRunID == 0 {
-		// No run yet (the review of a head the pull request moved to): it
-		// is created completed, the other annotations added after.
-		first := anns[:min(len(anns), maxAnnotationsPerRequest)]
-		anns = anns[len(first):]
-		if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
-			Status: github.String("completed"), Conclusion: github.String(v.conclusion),
-			CompletedAt: &github.Timestamp{Time: time.Now()},
-			Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: first},
-		}); err != nil {
-			return err
-		}
-		for len(anns) > 0 {
-			batch := anns[:min(len(anns), maxAnnotationsPerRequest)]
-			anns = anns[len(batch):]
+	// GitHub takes 50 annotations a request: the rest go in updates.
+	next := func() []*github.CheckRunAnnotation {
+		batch := anns[:min(len(anns), maxAnnotationsPerRequest)]
+		anns = anns[len(batch):]
+		return batch
+	}
+	addRest := func(limit int) error {
+		for len(anns) > limit {
 			if err := j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
-				Output: &github.CheckRunOutput{Title: title, Summary: summary, Annotations: batch},
+				Output: &github.CheckRunOutput{Title: title, Summary: summary, Annotations: next()},
 			}); err != nil {
 				return err
 			}
 		}
 		return nil
 	}
-	for len(anns) > maxAnnotationsPerRequest {
-		batch := anns[:maxAnnotationsPerRequest]
-		anns = anns[maxAnnotationsPerRequest:]
-		if err := j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
-			Output: &github.CheckRunOutput{Title: title, Summary: summary, Annotations: batch},
+	if j.checkRunID == 0 {
+		// No run yet (the review of a head the pull request moved to): it
+		// is created completed, the other annotations added after.
+		if err := j.createCheckRun(ctx, github.CreateCheckRunOptions{
+			Status: github.String("completed"), Conclusion: github.String(v.conclusion),
+			CompletedAt: &github.Timestamp{Time: time.Now()},
+			Output:      &github.CheckRunOutput{Title: title, Summary: summary, Annotations: next()},
 		}); err != nil {
 			return err
 		}
+		return addRest(0)
+	}
+	if err := addRest(maxAnnotationsPerRequest); err != nil {
+		return err
 	}
 	return j.updateCheckRun(ctx, github.UpdateCheckRunOptions{
 		Status: github.String("completed"), Conclusion: github.String(v.conclusion),

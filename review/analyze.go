@@ -280,7 +280,7 @@ func analyze(ctx context.Context, src Source, cfg *Config, how mode) (*Result, e
 	}
 	markDeletedAtEnd(change, srcs)
 	pass := &rules.Pass{Project: project, Change: change, IsWritePath: cfg.isWritePath, BaseFile: baseFiles(work, src, changed, log)}
-	if needles := rules.ImpactSearch(pass, cfg.enabled); len(needles) > 0 && !how.wholeTree {
+	if needles := rules.ImpactSearch(work, pass, cfg.enabled); len(needles) > 0 && !how.wholeTree {
 		sites, served, limit, err := impactSites(work, src, paths, project, needles, read, log)
 		if outOfTime(err) {
 			return outOfTimeResult(res, start, cfg, change, files, skipped, "searching the head tree"), nil

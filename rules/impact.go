@@ -3,6 +3,7 @@ package rules
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"fmt"
 	"maps"
 	"slices"
@@ -63,8 +64,11 @@ func impactLaterOp(later []migOp, x migOp) bool {
 // names a model the change makes stricter contains (the model's class
 // name; for the user model, get_user_model and AUTH_USER_MODEL too). Nil
 // when the change makes no model stricter or those rules are off: the
-// review then reads nothing more. enabled is Analyze's.
-func ImpactSearch(p *Pass, enabled func(slug string) bool) []string {
+// review then reads nothing more. enabled is Analyze's; ctx bounds the
+// migration replay the answer needs (the pass keeps it for the rules):
+// when ctx ends, Analyze runs no rule on what it left.
+func ImpactSearch(ctx context.Context, p *Pass, enabled func(slug string) bool) []string {
+	p.ctx = ctx
 	on := func(slug string) bool { return enabled == nil || enabled(slug) }
 	var models []*django.Model
 	if on(requiredFieldBreaksInsertsSlug) {

@@ -69,7 +69,7 @@ func parse(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.deepFindings, "deep-findings", "ecosystem/findings-deep.tsv", "the deep run's findings file, rewritten by -deep")
 	fs.BoolVar(&f.deep, "deep", false, "review each project's `deep` earlier commits that change migrations or models, not the default window")
 	fs.StringVar(&f.historyFindings, "history-findings", "ecosystem/findings-history.tsv", "the history run's findings file, rewritten by -history")
-	fs.BoolVar(&f.history, "history", false, "review each project's `history` commits that change a models module, spread over its whole history, with the impact rules only")
+	fs.BoolVar(&f.history, "history", false, "review each project's `history` commits that can make a model stricter, spread over its whole history, with the impact rules only")
 	fs.StringVar(&f.ledger, "ledger", "ecosystem/ledger.tsv", "ledger of judged findings")
 	fs.StringVar(&f.second, "second", "ecosystem/ledger-second.tsv", "a blind second reading of a sample of the ledger (\"\": none)")
 	fs.StringVar(&f.readme, "readme", "README.md", "README whose precision table is regenerated (\"\": none)")

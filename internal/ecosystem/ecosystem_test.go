@@ -170,22 +170,23 @@ func TestRunOnlyImpactRules(t *testing.T) {
 
 // TestPlanDeep: the deep run reviews the earlier commits that change a
 // migration or a models module, and none that the default window holds;
-// the history run, commits that change a models module spread over what
-// both windows leave.
+// the history run, commits that can make a model stricter spread over
+// what both windows leave.
 func TestPlanDeep(t *testing.T) {
 	work := t.TempDir()
 	git := gitIn(t, work)
 	git("init", "-q", "-b", "main")
 	ids := map[string]string{}
-	for _, c := range []struct{ name, path string }{
-		{"root", "shop/models.py"},
-		{"migration", "shop/migrations/0002_x.py"},
-		{"view", "shop/views.py"},
-		{"models-package", "billing/models/invoice.py"},
-		{"models-module", "shop/models.py"},
-		{"newest-migration", "shop/migrations/0003_y.py"},
+	for _, c := range []struct{ name, path, src string }{
+		{"root", "shop/models.py", ""},
+		{"migration", "shop/migrations/0002_x.py", ""},
+		{"view", "shop/views.py", ""},
+		{"models-package", "billing/models/invoice.py", "    total = models.IntegerField()\n"},
+		{"loose-model", "shop/models.py", "    note = models.TextField(null=True)\n"},
+		{"models-module", "shop/models.py", "    note = models.TextField()\n"},
+		{"newest-migration", "shop/migrations/0003_y.py", ""},
 	} {
-		testtree.Write(t, work, map[string]string{c.path: "# " + c.name + "\n"})
+		testtree.Write(t, work, map[string]string{c.path: "# " + c.name + "\n" + c.src})
 		git("add", "-A")
 		git("commit", "-q", "-m", c.name)
 		ids[c.name] = git("rev-parse", "HEAD")
@@ -210,14 +211,14 @@ func TestPlanDeep(t *testing.T) {
 		p    Project
 		want []string
 	}{
-		{"past the window", PlanDeep, Project{Commits: 1, Deep: 10}, short("models-module", "models-package", "migration")},
-		{"limited", PlanDeep, Project{Commits: 1, Deep: 2}, short("models-module", "models-package")},
+		{"past the window", PlanDeep, Project{Commits: 1, Deep: 10}, short("models-module", "loose-model", "models-package", "migration")},
+		{"limited", PlanDeep, Project{Commits: 1, Deep: 2}, short("models-module", "loose-model")},
 		{"no window", PlanDeep, Project{Range: 1, Deep: 1}, short("newest-migration")},
 		{"none asked", PlanDeep, Project{Commits: 1}, nil},
-		// Model commits past both windows: models-package, and the root,
-		// which has no parent to compare with.
+		// Model commits past both windows: loose-model, whose field is
+		// nullable, models-package, and the root, which declares nothing.
 		{"history past both windows", PlanHistory, Project{Commits: 1, Deep: 1, History: 10}, short("models-package")},
-		// Three model commits, one asked: the first of even steps.
+		// Two stricter model commits, one asked: the first of even steps.
 		{"history spread", PlanHistory, Project{Commits: 1, History: 1}, short("models-module")},
 		{"history none asked", PlanHistory, Project{Commits: 1, Deep: 10}, nil},
 	} {
@@ -537,12 +538,12 @@ func TestRulesBelowTheBarAreDemoted(t *testing.T) {
 	}
 }
 
-// committed reads the committed findings files, the default run's and the
-// deep run's, and the ledger.
+// committed reads the committed findings files (the default, deep and
+// history runs') and the ledger.
 func committed(t *testing.T) ([]Finding, Ledger) {
 	t.Helper()
 	var fs []Finding
-	for _, path := range []string{"../../ecosystem/findings.tsv", "../../ecosystem/findings-deep.tsv"} {
+	for _, path := range []string{"../../ecosystem/findings.tsv", "../../ecosystem/findings-deep.tsv", "../../ecosystem/findings-history.tsv"} {
 		ff, err := os.Open(path)
 		if err != nil {
 			t.Fatal(err)
@@ -570,4 +571,37 @@ func ledgerFile(t *testing.T, path string) Ledger {
 		t.Fatal(err)
 	}
 	return l
+}
+
+func TestStricterLine(t *testing.T) {
+	for name, tc := range map[string]struct {
+		line string
+		want bool
+	}{
+		"added required field":       {"+    total = models.IntegerField()", true},
+		"added foreign key":          {"+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE)", true},
+		"added imported field":       {"+    total = IntegerField(verbose_name='total')", true},
+		"added annotated field":      {"+    total: int = models.IntegerField()", true},
+		"added nullable field":       {"+    total = models.IntegerField(null=True)", false},
+		"added field with default":   {"+    total = models.IntegerField(default=0)", false},
+		"added db default":           {"+    total = models.IntegerField(db_default=0)", false},
+		"added many to many":         {"+    tags = models.ManyToManyField(Tag)", false},
+		"added unique":               {"+    code = models.CharField(max_length=8, unique=True, null=True)", true},
+		"added unique together":      {"+        unique_together = [('shop', 'code')]", true},
+		"added unique constraint":    {"+            models.UniqueConstraint(fields=['code'], name='u')", true},
+		"added check constraint":     {"+            models.CheckConstraint(check=Q(total__gte=0), name='c')", true},
+		"removed null":               {"-    total = models.IntegerField(null=True)", true},
+		"removed default":            {"-    total = models.IntegerField(default=0)", true},
+		"removed required field":     {"-    total = models.IntegerField()", false},
+		"added method":               {"+    def total(self):", false},
+		"added call of a field type": {"+        return models.IntegerField()", false},
+		"context line":               {"     total = models.IntegerField()", false},
+		"empty":                      {"", false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if got := stricterLine([]byte(tc.line)); got != tc.want {
+				t.Errorf("stricterLine(%q) = %v, want %v", tc.line, got, tc.want)
+			}
+		})
+	}
 }

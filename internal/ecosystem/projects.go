@@ -39,8 +39,8 @@ type Project struct {
 	// deep run samples the history where the migration rules fire, so
 	// their precision rests on more than a few findings.
 	Deep int `yaml:"deep"`
-	// History is how many commits that change a models module the
-	// history run (-history) reviews, spread evenly over the project's
+	// History is how many commits that can make a model stricter
+	// (stricterCommits) the history run (-history) reviews, spread evenly over the project's
 	// whole history before both windows, with the impact rules alone
 	// (ImpactRules): what a model change breaks elsewhere is rare in any
 	// window of recent commits, so those rules are measured across years.

@@ -102,8 +102,9 @@ var modelPaths = []string{"*models.py", "*models/*.py"}
 var ImpactRules = []string{"required-field-breaks-inserts", "constraint-breaks-writes"}
 
 // PlanHistory lists the targets of the history run: History non-merge
-// commits that change a models module, evenly spaced over those of the
-// project's history before the Commits and Deep windows.
+// commits whose change to a models module can make a model stricter
+// (stricterCommits), evenly spaced over those of the project's history
+// before the Commits and Deep windows.
 func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
 	if p.History == 0 {
 		return nil, nil
@@ -113,9 +114,9 @@ func PlanHistory(ctx context.Context, dir string, p Project) ([]Target, error) {
 		return nil, err
 	}
 	window = append(window, deep...)
-	ids, err := gitLines(ctx, dir, append([]string{"rev-list", "--no-merges", p.Commit, "--"}, modelPaths...)...)
+	ids, err := stricterCommits(ctx, dir, p)
 	if err != nil {
-		return nil, fmt.Errorf("%s: list model commits: %w", p.Repo, err)
+		return nil, err
 	}
 	ids = without(ids, window)
 	return commitTargets(ctx, dir, p, spread(ids, p.History)), nil

@@ -158,7 +158,7 @@ func impactSites(ctx context.Context, src Source, all []string, project *django.
 		more, err := read(ctx, rest)
 		return append(out, more...), err
 	}
-	sites, err = project.Extend(ctx, all, hits, needles, fromSearch)
+	sites, err = project.Extend(ctx, hits, needles, fromSearch)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("index the files that name %s: %w", quoteList(needles), err)
 	}

@@ -106,6 +106,7 @@ func index(parsed []*File, lay *layout, tree map[string]bool) *Project {
 		Apps:    map[string]*App{},
 		Models:  map[string]*Model{},
 		layout:  lay,
+		tree:    tree,
 		classes: map[*Class]*Model{},
 		owner:   map[*Class]*File{},
 	}

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"maps"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/djintegrity/djintegrity/rules"
@@ -66,13 +68,55 @@ func (s *gitSource) SearchFiles(ctx context.Context, paths, needles []string) (m
 	if s.head == "" {
 		return searchByReading(ctx, s, paths, needles)
 	}
-	var hits []string
-	for start := 0; start < len(paths); start += searchChunk {
-		found, err := s.grep(ctx, needles, paths[start:min(start+searchChunk, len(paths))])
-		if err != nil {
-			return nil, err
-		}
-		hits = append(hits, found...)
+	// The paths are split into a chunk per core (at most searchChunk
+	// each), and each chunk is grepped and its matches read at once with
+	// the others': a git grep of a revision and the git cat-file after it
+	// left the second core mostly idle (Saleor's 753 candidates: 143 ms
+	// at best one chunk after the other, 81 ms at once, on 2 cores).
+	workers := max(1, runtime.GOMAXPROCS(0))
+	size := min(searchChunk, max(1, (len(paths)+workers-1)/workers))
+	var chunks [][]string
+	for start := 0; start < len(paths); start += size {
+		chunks = append(chunks, paths[start:min(start+size, len(paths))])
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	found := map[string][]byte{}
+	var mu sync.Mutex
+	var firstErr error
+	work := make(chan []string)
+	var wg sync.WaitGroup
+	for range min(workers, len(chunks)) {
+		wg.Go(func() {
+			for chunk := range work {
+				got, err := s.grepAndRead(ctx, needles, chunk)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+					cancel() // the other chunks' answer is not needed
+				}
+				maps.Copy(found, got)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, chunk := range chunks {
+		work <- chunk
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return found, nil
+}
+
+// grepAndRead returns the files of paths that hold one of needles, as
+// SearchFiles does, from one git grep and one read of its matches.
+func (s *gitSource) grepAndRead(ctx context.Context, needles, paths []string) (map[string][]byte, error) {
+	hits, err := s.grep(ctx, needles, paths)
+	if err != nil || len(hits) == 0 {
+		return nil, err
 	}
 	return searchByReading(ctx, s, hits, needles)
 }
@@ -158,7 +202,7 @@ func impactSites(ctx context.Context, src Source, all []string, project *django.
 		more, err := read(ctx, rest)
 		return append(out, more...), err
 	}
-	sites, err = project.Extend(ctx, all, hits, needles, fromSearch)
+	sites, err = project.Extend(ctx, hits, needles, fromSearch)
 	if err != nil {
 		return nil, nil, "", fmt.Errorf("index the files that name %s: %w", quoteList(needles), err)
 	}

@@ -2,6 +2,7 @@ package django
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -65,12 +66,19 @@ func parseAll(ctx context.Context, files []SourceFile, lay *layout, cache *Cache
 			}
 		})
 	}
+	// The largest files first: a parse takes about as long as its file is
+	// large, and a large file handed out last keeps one core busy while
+	// the others wait.
+	order := make([]int, 0, len(files))
+	for i, sf := range files {
+		if strings.HasSuffix(sf.Path, ".py") {
+			order = append(order, i)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(len(files[b].Src), len(files[a].Src)) })
 	var err error
 feed:
-	for i, sf := range files {
-		if !strings.HasSuffix(sf.Path, ".py") {
-			continue
-		}
+	for _, i := range order {
 		select {
 		case work <- i:
 		case <-ctx.Done():
@@ -98,6 +106,7 @@ func index(parsed []*File, lay *layout, tree map[string]bool) *Project {
 		Apps:    map[string]*App{},
 		Models:  map[string]*Model{},
 		layout:  lay,
+		tree:    tree,
 		classes: map[*Class]*Model{},
 		owner:   map[*Class]*File{},
 	}

@@ -54,10 +54,12 @@ func load(ctx context.Context, all, start, changed []string, read Reader, cache 
 // Order as O`), a module imported whole, a star import, and so on through
 // re-exports. The write sites of a file the review did not otherwise read
 // then resolve their models as in a review of the whole tree, reading
-// only what that takes. all lists every path of the head tree, as for
-// Load; p is left as it was.
-func (p *Project) Extend(ctx context.Context, all, paths, names []string, read Reader) (*Project, error) {
-	l := newLoader(ProjectFiles(all), nil, read, p.cache)
+// only what that takes. The head tree is the one p was loaded from; p is
+// left as it was.
+func (p *Project) Extend(ctx context.Context, paths, names []string, read Reader) (*Project, error) {
+	// p's layout and tree are the head tree's already: building them again
+	// from its paths costs about as much as parsing a few of the files.
+	l := loaderOf(p.layout, p.tree, read, p.cache)
 	for path, f := range p.Files {
 		l.parsed[path], l.tried[path] = f, true
 	}
@@ -139,24 +141,32 @@ type loader struct {
 }
 
 func newLoader(all, changed []string, read Reader, cache *Cache) *loader {
-	l := &loader{
-		cache:   cache,
-		all:     all,
-		exists:  make(map[string]bool, len(all)),
-		changed: map[string]bool{},
-		read:    read,
-		layout:  newLayout(all),
-		parsed:  map[string]*File{},
-		tried:   map[string]bool{},
-		onChain: map[string]bool{},
-	}
+	exists := make(map[string]bool, len(all))
 	for _, p := range all {
-		l.exists[p] = true
+		exists[p] = true
 	}
+	l := loaderOf(newLayout(all), exists, read, cache)
+	l.all = all
 	for _, p := range changed {
 		l.changed[p] = true
 	}
 	return l
+}
+
+// loaderOf returns a loader of the tree whose layout is lay and whose
+// paths are the keys of exists, with nothing read and nothing changed; it
+// keeps exists, which no loader writes.
+func loaderOf(lay *layout, exists map[string]bool, read Reader, cache *Cache) *loader {
+	return &loader{
+		cache:   cache,
+		exists:  exists,
+		changed: map[string]bool{},
+		read:    read,
+		layout:  lay,
+		parsed:  map[string]*File{},
+		tried:   map[string]bool{},
+		onChain: map[string]bool{},
+	}
 }
 
 // load reads and parses paths.

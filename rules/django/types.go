@@ -19,6 +19,7 @@ type Project struct {
 	AtomicRequests bool
 
 	layout    *layout
+	tree      map[string]bool // every path of the tree, read or not (see index); Extend's too
 	appsByDir map[string]*App
 	classes   map[*Class]*Model // nil value: resolved, not a model
 	owner     map[*Class]*File

@@ -107,7 +107,10 @@ func viewUniqueFix(p *django.Project, s viewSite, u *viewUnique) (fix *string, i
 		return viewCatchFix(p, s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")), u.fields)
 	}
 	how = "Use get_or_create() when the row may exist already, or catch IntegrityError."
-	if w.Kind != writesite.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
+	if w.Method != "" {
+		how = "Check first that no such row exists and answer that case, or catch IntegrityError."
+	}
+	if w.Kind != writesite.WriteCreate || w.Method != "" || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
 		return nil, nil, how
 	}
 	var lookup []writesite.Kwarg

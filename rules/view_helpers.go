@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -46,14 +47,75 @@ func viewSites(p *Pass) []viewSite {
 			if role == django.RoleTest {
 				continue
 			}
-			m := p.Project.WriteModel(f, w.Model, w.Ref)
-			if m == nil {
-				w, m = viewFormSave(p, f, w)
-			}
+			w, m := viewResolve(p, f, w)
 			out = append(out, viewSite{f: f, w: w, m: m, role: role})
 		}
 	}
 	return out
+}
+
+// viewResolve resolves the model of write w of file f (nil when it cannot
+// be resolved), and reads a write whose fields depend on what the model's
+// code does (a form's save(), a user manager's create_user()) as the
+// write that code makes.
+func viewResolve(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	m := p.Project.WriteModel(f, w.Model, w.Ref)
+	switch {
+	case m == nil:
+		return viewFormSave(p, f, w)
+	case w.Method != "":
+		return viewUserCreate(p, w, m), m
+	}
+	return w, m
+}
+
+// viewUserParams are the parameters of UserManager.create_user and
+// create_superuser before **extra_fields.
+var viewUserParams = []string{"username", "email", "password"}
+
+// viewUserCreate reads `create_user(...)` or `create_superuser(...)` on a
+// manager of m. On Django's UserManager (django.DjangoUserManager) it is
+// the insert _create_user makes (django/contrib/auth/models.py, the same
+// from Django 1.11 to 5.x): `self.model(username=username, email=email,
+// **extra_fields)` with email through normalize_email, which turns None
+// into "", then password set to make_password(password), never NULL, and
+// is_staff and is_superuser given by setdefault. The keyword arguments
+// are the model's fields, the positional ones username, email and
+// password in that order. On any other manager the method is the
+// project's own code, so the fields it writes are unknown.
+func viewUserCreate(p *Pass, w *writesite.Write, m *django.Model) *writesite.Write {
+	fw := *w
+	fw.Args, fw.Positional = nil, false
+	if w.StarArgs || len(w.Args) > len(viewUserParams) || !p.Project.DjangoUserManager(m, w.Manager) {
+		fw.StarArgs = true
+		return &fw
+	}
+	fw.Kwargs = nil
+	for i, a := range w.Args {
+		a.Name = viewUserParams[i]
+		fw.Kwargs = append(fw.Kwargs, a)
+	}
+	fw.Kwargs = append(fw.Kwargs, w.Kwargs...)
+	given := map[string]bool{}
+	for i, kw := range fw.Kwargs {
+		given[kw.Name] = true
+		switch kw.Name {
+		case "email":
+			fw.Kwargs[i].Value = "normalize_email(" + kw.Value + ")"
+		case "password":
+			fw.Kwargs[i].Value = "make_password(" + kw.Value + ")"
+		}
+	}
+	flag := "False"
+	if w.Method == "create_superuser" {
+		flag = "True"
+	}
+	for _, set := range [][2]string{{"email", `""`}, {"password", "make_password(None)"}, {"is_staff", flag}, {"is_superuser", flag}} {
+		if !given[set[0]] {
+			fw.Kwargs = append(fw.Kwargs, writesite.Kwarg{Name: set[0], Value: set[1], Line: w.Line})
+		}
+	}
+	return &fw
 }
 
 // viewFormSave reads `form.save()` on a ModelForm or `serializer.save()`
@@ -354,7 +416,7 @@ func viewWhat(w *writesite.Write) string {
 	if recv == "" {
 		recv = w.Model + "." + w.Manager
 	}
-	return fmt.Sprintf("`%s.%s()`", recv, w.Kind)
+	return fmt.Sprintf("`%s.%s()`", recv, cmp.Or(w.Method, string(w.Kind)))
 }
 
 // viewLocalName returns the name under which file f can use one of the

@@ -284,7 +284,7 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 	// The receiver chain of a query, taken apart once for escapes and for
 	// the write or read below.
 	var ch *chainInfo
-	if dbMethods[method] {
+	if dbMethods[method] || userCreateMethods[method] {
 		ch = x.chain(recv, sc)
 	}
 	x.escapes(n, x.t.DottedName(callee), recv, method, ch != nil && ch.upper, sc)
@@ -300,7 +300,7 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 			fn.Locks = append(fn.Locks, line)
 		}
 	}
-	if method != "save" && !dbMethods[method] {
+	if method != "save" && !dbMethods[method] && !userCreateMethods[method] {
 		return
 	}
 	c := x.t.Call(n)
@@ -309,6 +309,10 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 		return
 	}
 	if ch == nil {
+		return
+	}
+	if userCreateMethods[method] {
+		x.userCreate(n, c, ch, method, sc, stmt)
 		return
 	}
 	if fn != nil && ch.upper {
@@ -376,6 +380,34 @@ func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kin
 			w.Lookup = ch.lookup
 			w.StarArgs = w.StarArgs || ch.unknown
 		}
+	}
+	x.addWrite(w, n, sc, stmt, nil)
+}
+
+// userCreateMethods are the methods of Django's UserManager that insert
+// a user (django/contrib/auth/models.py), and their names on the user
+// managers of projects.
+var userCreateMethods = map[string]bool{"create_user": true, "create_superuser": true}
+
+// userCreate records `User.objects.create_user(...)` as an insert of the
+// manager's model whose fields the index works out from the manager
+// (Write.Method): a chain of filters before it is not a manager, and a
+// method of the manager class itself (self.create_user in a manager) is
+// its own code, read where it is defined.
+func (x *extractor) userCreate(n *sitter.Node, c *pyast.Call, ch *chainInfo, method string, sc scope, stmt *sitter.Node) {
+	if len(ch.methods) > 0 || !ch.upper || ch.ref != nil && ch.ref.ManagerClass != "" {
+		return
+	}
+	if sc.fn != nil {
+		sc.fn.DBCalls = append(sc.fn.DBCalls, pyast.Line(n))
+	}
+	w := &Write{
+		Kind: WriteCreate, Method: method, Model: ch.model, Ref: ch.ref, Manager: ch.manager, Receiver: ch.receiver,
+		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: c.StarArgs, Positional: len(c.Args) > 0,
+		Kwargs: x.kwargs(c, sc),
+	}
+	for _, a := range c.Args {
+		w.Args = append(w.Args, Kwarg{Value: x.t.Text(a), Line: pyast.Line(a), Request: x.taint(a, sc), Idents: x.idents(a)})
 	}
 	x.addWrite(w, n, sc, stmt, nil)
 }

@@ -119,6 +119,13 @@ type Write struct {
 	// Positional: a model constructor of the write passes positional
 	// arguments, which set fields by their order.
 	Positional bool
+	// Method is set for an insert through a user manager's own method
+	// ("create_user", "create_superuser"; Kind is WriteCreate): what it
+	// writes depends on the manager, which the index resolves. Kwargs are
+	// then the call's keyword arguments and Args its positional ones
+	// (Name empty), in order; Positional is set when there are any.
+	Method string
+	Args   []Kwarg
 	// Insert is true for a save of an instance built with X(...) in the
 	// function (an INSERT), false for one fetched by a query (an UPDATE).
 	Insert bool
@@ -333,7 +340,7 @@ func (fn *Function) DBCallIn(start, end int) bool {
 }
 
 // writeMarkers are looked for before a file is searched for writes.
-var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update(")}
+var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update("), []byte("create_user("), []byte("create_superuser(")}
 
 // generatedCalls make values that do not repeat: a unique column written
 // one cannot collide.

@@ -403,6 +403,11 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	if sc.class != nil && len(fn.Params) > 0 {
 		x.bindOwn(fn, sc.class, st)
 	}
+	if sc.class != nil && (fn.Name == "create" || fn.Name == "update") && slices.Contains(fn.Params, "validated_data") {
+		// A serializer's create(validated_data) or update(instance,
+		// validated_data), which save() calls after is_valid().
+		st.taint["validated_data"] = ValidatedData
+	}
 	fn.HasRequest = slices.Contains(fn.Params, "request")
 	fn.View = fn.HasRequest || apiView || (sc.class != nil && sc.class.view)
 	if fn.HasRequest {

@@ -156,7 +156,7 @@ func (x *extractor) kwargs(c *pyast.Call, sc scope) []Kwarg {
 	out := make([]Kwarg, 0, len(c.KwOrder))
 	for _, k := range c.KwOrder {
 		v := c.Kwargs[k]
-		kw := Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Request: x.taint(v, sc), Idents: x.idents(v)}
+		kw := x.sourced(Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Idents: x.idents(v)}, v, sc)
 		kw.Fresh = x.fresh(pyast.Unwrap(v), sc)
 		if p := v.Parent(); p != nil && pyast.Kind(p) == "keyword_argument" {
 			kw.Start, kw.End = p.StartByte(), p.EndByte()
@@ -407,7 +407,7 @@ func (x *extractor) userCreate(n *sitter.Node, c *pyast.Call, ch *chainInfo, met
 		Kwargs: x.kwargs(c, sc),
 	}
 	for _, a := range c.Args {
-		w.Args = append(w.Args, Kwarg{Value: x.t.Text(a), Line: pyast.Line(a), Request: x.taint(a, sc), Idents: x.idents(a)})
+		w.Args = append(w.Args, x.sourced(Kwarg{Value: x.t.Text(a), Line: pyast.Line(a), Idents: x.idents(a)}, a, sc))
 	}
 	x.addWrite(w, n, sc, stmt, nil)
 }

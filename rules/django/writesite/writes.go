@@ -84,6 +84,13 @@ type Kwarg struct {
 	// Request says which request data the value derives from
 	// ("request.POST", "URL parameter customer_id"); "" when none.
 	Request string
+	// Validated is set instead when the value derives from a DRF
+	// serializer's validated data (ValidatedData, then the key read:
+	// `serializer.validated_data["price"]`, or `[?]` when the key is not
+	// a string literal or the value is nested inside it). It passed the
+	// serializer's validation, so it is request data only for what that
+	// validation does not check: the rule that uses it says what.
+	Validated string
 	// Idents are the local names the value mentions.
 	Idents []string
 	// Fresh: the value is one no other request can hold yet: a name for
@@ -91,6 +98,22 @@ type Kwarg struct {
 	// X(...)) or its id or pk, or a name bound to a generated value
 	// (uuid4(), a random token).
 	Fresh bool
+}
+
+// ValidatedData is the source of a value that derives from a serializer's
+// validated_data (Kwarg.Validated).
+const ValidatedData = "serializer.validated_data"
+
+// ValidatedKey returns the key of validated_data a value of that source
+// reads ("price" for `serializer.validated_data["price"]`); ok is false
+// when the key is not known.
+func ValidatedKey(validated string) (key string, ok bool) {
+	rest, found := strings.CutPrefix(validated, ValidatedData+"[\"")
+	if !found {
+		return "", false
+	}
+	key, found = strings.CutSuffix(rest, "\"]")
+	return key, found && !strings.ContainsAny(key, "[]\"")
 }
 
 // Write is an ORM write site.

@@ -59,6 +59,9 @@ func viewSites(p *Pass) []viewSite {
 // code does (a form's save(), a user manager's create_user()) as the
 // write that code makes.
 func viewResolve(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	if w.Method == "form_valid" {
+		return w, viewFormValid(p, f, w)
+	}
 	m := p.Project.WriteModel(f, w.Model, w.Ref)
 	switch {
 	case m == nil:
@@ -67,6 +70,82 @@ func viewResolve(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write,
 		return viewUserCreate(p, w, m), m
 	}
 	return w, m
+}
+
+// viewEditViews are Django's generic editing views whose form_valid()
+// saves the form (ModelFormMixin: `self.object = form.save()`), by
+// qualified name.
+var viewEditViews = map[string]bool{
+	"django.views.generic.CreateView": true, "django.views.generic.UpdateView": true,
+	"django.views.generic.edit.CreateView": true, "django.views.generic.edit.UpdateView": true,
+	"django.views.generic.edit.BaseCreateView": true, "django.views.generic.edit.BaseUpdateView": true,
+	"django.views.generic.edit.ModelFormMixin": true,
+}
+
+// viewFormValid resolves the model `super().form_valid(form)` saves in a
+// form_valid() override of class: the model of its form_class when that
+// is a ModelForm of the repository, else its model attribute. The class
+// and each base of it up to Django's view must be of the repository, and
+// none may pick its form another way (get_form_class, get_form) or
+// override form_valid on the way up; the class must reach one of
+// viewEditViews. nil when any of it is not so.
+func viewFormValid(p *Pass, f *django.File, w *writesite.Write) *django.Model {
+	q := p.Project.Qualify(f, w.Func.Class)
+	cf, c := p.Project.QualifiedClass(q)
+	if c == nil {
+		return nil
+	}
+	var formClass, model string
+	var formFile, modelFile *django.File
+	edit := false
+	seen := map[*django.Class]bool{}
+	var walk func(f *django.File, c *django.Class, own bool, depth int) bool
+	walk = func(f *django.File, c *django.Class, own bool, depth int) bool {
+		if depth > 10 || seen[c] {
+			return false
+		}
+		seen[c] = true
+		for _, m := range c.Methods {
+			if m == "get_form_class" || m == "get_form" || m == "get_form_kwargs" || !own && m == "form_valid" {
+				return false
+			}
+		}
+		if v, ok := c.Attrs["form_class"]; ok && formClass == "" {
+			formClass, formFile = v, f
+		}
+		if v, ok := c.Attrs["model"]; ok && model == "" {
+			model, modelFile = v, f
+		}
+		for _, b := range c.Bases {
+			bq := p.Project.Qualify(f, b)
+			if viewEditViews[bq] {
+				edit = true
+				continue
+			}
+			if strings.HasPrefix(bq, "django.") {
+				continue // a mixin of Django's own: LoginRequiredMixin, SuccessMessageMixin
+			}
+			bf, bc := p.Project.QualifiedClass(bq)
+			if bc == nil || !walk(bf, bc, false, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(cf, c, true, 0) || !edit {
+		return nil
+	}
+	if formClass != "" {
+		ff := viewFormOf(p.Project, p.Project.Qualify(formFile, formClass))
+		if ff == nil || ff.serializer {
+			return nil
+		}
+		return ff.model
+	}
+	if model != "" {
+		return p.Project.ResolveModel(modelFile, model)
+	}
+	return nil
 }
 
 // viewUserParams are the parameters of UserManager.create_user and
@@ -409,6 +488,9 @@ func viewLookupFields(m *django.Model, lookup []writesite.Kwarg) ([]string, bool
 
 // viewWhat names a write for a message: "`User.objects.create()`".
 func viewWhat(w *writesite.Write) string {
+	if w.Method == "form_valid" {
+		return fmt.Sprintf("`super().form_valid(%s)`, which saves the form,", w.Instance)
+	}
 	if w.Kind == writesite.WriteSave {
 		return fmt.Sprintf("`%s.save()`", w.Instance)
 	}

@@ -300,6 +300,10 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 			fn.Locks = append(fn.Locks, line)
 		}
 	}
+	if method == "form_valid" {
+		x.formValid(n, recv, sc, stmt)
+		return
+	}
 	if method != "save" && !dbMethods[method] && !userCreateMethods[method] {
 		return
 	}
@@ -381,6 +385,27 @@ func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kin
 			w.StarArgs = w.StarArgs || ch.unknown
 		}
 	}
+	x.addWrite(w, n, sc, stmt, nil)
+}
+
+// formValid records `super().form_valid(form)` in a method form_valid of
+// a class: in Django's generic editing views (ModelFormMixin) it runs
+// `self.object = form.save()`. Whether the class is one, and its model,
+// the index works out (Write.Method).
+func (x *extractor) formValid(n, recv *sitter.Node, sc scope, stmt *sitter.Node) {
+	fn := sc.fn
+	if fn == nil || fn.Class == "" || fn.Name != "form_valid" || !x.isSuper(pyast.Unwrap(recv)) {
+		return
+	}
+	c := x.t.Call(n)
+	if len(c.Args) != 1 || len(c.Kwargs) > 0 || pyast.Kind(pyast.Unwrap(c.Args[0])) != "identifier" {
+		return
+	}
+	w := &Write{
+		Kind: WriteSave, Method: "form_valid", Instance: x.t.Text(pyast.Unwrap(c.Args[0])), StarArgs: true,
+		Line: pyast.Line(n), EndLine: pyast.EndLine(n),
+	}
+	fn.DBCalls = append(fn.DBCalls, w.Line)
 	x.addWrite(w, n, sc, stmt, nil)
 }
 

@@ -147,6 +147,11 @@ type Write struct {
 	// writes depends on the manager, which the index resolves. Kwargs are
 	// then the call's keyword arguments and Args its positional ones
 	// (Name empty), in order; Positional is set when there are any.
+	// It is "form_valid" for `super().form_valid(form)` in a form_valid()
+	// override (Kind WriteSave, Instance the form, StarArgs set, Model
+	// empty): a generic editing view's form_valid saves the form, and what
+	// it saves is the view's model, which the index resolves from the
+	// class.
 	Method string
 	Args   []Kwarg
 	// Insert is true for a save of an instance built with X(...) in the
@@ -363,7 +368,7 @@ func (fn *Function) DBCallIn(start, end int) bool {
 }
 
 // writeMarkers are looked for before a file is searched for writes.
-var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update("), []byte("create_user("), []byte("create_superuser(")}
+var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update("), []byte("create_user("), []byte("create_superuser("), []byte("form_valid(")}
 
 // generatedCalls make values that do not repeat: a unique column written
 // one cannot collide.

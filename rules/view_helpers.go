@@ -197,6 +197,35 @@ func viewUserCreate(p *Pass, w *writesite.Write, m *django.Model) *writesite.Wri
 	return &fw
 }
 
+// viewRoleCap makes a warning at most of finding f of an application-code
+// rule when the function it is in has a role that rests on a name alone
+// (django.Project.RoleBy: a class named like middleware, a method named
+// mutate), and says so in its message.
+func viewRoleCap(p *Pass, f *Finding) {
+	if p.Project == nil {
+		return
+	}
+	file := p.Project.Files[f.Path]
+	if file == nil {
+		return
+	}
+	var fn *writesite.Function
+	for _, g := range file.Functions {
+		if g.Line <= f.StartLine && f.StartLine <= g.EndLine && (fn == nil || g.Line >= fn.Line) {
+			fn = g
+		}
+	}
+	if fn == nil {
+		return
+	}
+	role, how := p.Project.RoleBy(file, fn)
+	if how == "" {
+		return
+	}
+	f.Severity = min(f.Severity, Warning)
+	f.Message += fmt.Sprintf(" (The tool takes `%s` for a %s because %s: a name, not code it knows, decides that, so this is a warning at most.)", impactFuncName(fn), role, how)
+}
+
 // viewFormSave reads `form.save()` on a ModelForm or `serializer.save()`
 // on a ModelSerializer as a save of its Meta.model. What it writes is the
 // validated data, unknown here: the constructor's arguments (data=,

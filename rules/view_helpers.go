@@ -83,21 +83,49 @@ var viewEditViews = map[string]bool{
 }
 
 // viewFormValid resolves the model `super().form_valid(form)` saves in a
-// form_valid() override of class: the model of its form_class when that
-// is a ModelForm of the repository, else its model attribute. The class
-// and each base of it up to Django's view must be of the repository, and
-// none may pick its form another way (get_form_class, get_form) or
-// override form_valid on the way up; the class must reach one of
-// viewEditViews. nil when any of it is not so.
+// form_valid() override of its class (see viewEditView): the model of its
+// form_class when that is a ModelForm of the repository, else its model
+// attribute; nil when the class is not a generic editing view or any of
+// it cannot be read.
 func viewFormValid(p *Pass, f *django.File, w *writesite.Write) *django.Model {
-	q := p.Project.Qualify(f, w.Func.Class)
-	cf, c := p.Project.QualifiedClass(q)
-	if c == nil {
+	ev, ok := viewEditView(p.Project, f, w.Func.Class)
+	if !ok || !ev.edit {
 		return nil
 	}
-	var formClass, model string
-	var formFile, modelFile *django.File
-	edit := false
+	if ev.form != "" {
+		ff := viewFormOf(p.Project, ev.form)
+		if ff == nil || ff.serializer {
+			return nil
+		}
+		return ff.model
+	}
+	if ev.model != "" {
+		return p.Project.ResolveModel(ev.modelFile, ev.model)
+	}
+	return nil
+}
+
+// viewEdit is what a class-based view says of the form its form_valid()
+// receives: its form_class (qualified) and model attribute, and whether it
+// is one of viewEditViews, whose form_valid() saves the form.
+type viewEdit struct {
+	form      string
+	model     string
+	modelFile *django.File
+	edit      bool
+}
+
+// viewEditView reads the view class named class in file f: the class and
+// each base of it up to Django's views must be of the repository (or
+// Django's own mixins), and none may pick its form another way
+// (get_form_class, get_form, get_form_kwargs) or, but the class itself,
+// override form_valid; the first form_class and model found, depth first,
+// win. ok is false when any of it is not so.
+func viewEditView(p *django.Project, f *django.File, class string) (ev viewEdit, ok bool) {
+	cf, c := p.QualifiedClass(p.Qualify(f, class))
+	if c == nil {
+		return ev, false
+	}
 	seen := map[*django.Class]bool{}
 	var walk func(f *django.File, c *django.Class, own bool, depth int) bool
 	walk = func(f *django.File, c *django.Class, own bool, depth int) bool {
@@ -110,42 +138,36 @@ func viewFormValid(p *Pass, f *django.File, w *writesite.Write) *django.Model {
 				return false
 			}
 		}
-		if v, ok := c.Attrs["form_class"]; ok && formClass == "" {
-			formClass, formFile = v, f
+		if v, ok := c.Attrs["form_class"]; ok && ev.form == "" {
+			ev.form = p.Qualify(f, v)
 		}
-		if v, ok := c.Attrs["model"]; ok && model == "" {
-			model, modelFile = v, f
+		if v, ok := c.Attrs["model"]; ok && ev.model == "" {
+			ev.model, ev.modelFile = v, f
 		}
 		for _, b := range c.Bases {
-			bq := p.Project.Qualify(f, b)
+			bq := p.Qualify(f, b)
 			if viewEditViews[bq] {
-				edit = true
+				ev.edit = true
 				continue
 			}
 			if strings.HasPrefix(bq, "django.") {
 				continue // a mixin of Django's own: LoginRequiredMixin, SuccessMessageMixin
 			}
-			bf, bc := p.Project.QualifiedClass(bq)
+			bf, bc := p.QualifiedClass(bq)
 			if bc == nil || !walk(bf, bc, false, depth+1) {
 				return false
 			}
 		}
 		return true
 	}
-	if !walk(cf, c, true, 0) || !edit {
-		return nil
-	}
-	if formClass != "" {
-		ff := viewFormOf(p.Project, p.Project.Qualify(formFile, formClass))
-		if ff == nil || ff.serializer {
-			return nil
-		}
-		return ff.model
-	}
-	if model != "" {
-		return p.Project.ResolveModel(modelFile, model)
-	}
-	return nil
+	return ev, walk(cf, c, true, 0)
+}
+
+// ResolveWrite returns write w of file f as the application-code rules
+// read it, with its model (nil when it cannot be resolved): see
+// viewResolve.
+func ResolveWrite(p *django.Project, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	return viewResolve(&Pass{Project: p}, f, w)
 }
 
 // viewUserParams are the parameters of UserManager.create_user and

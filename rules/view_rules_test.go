@@ -497,17 +497,64 @@ def invite(request, form_class):
 			name: "FormView.form_valid: add_error, then form_invalid",
 			views: `from django.views.generic import FormView
 from accounts.models import User
+from shop.forms import InviteForm
 
 class Invite(FormView):
+    form_class = InviteForm
+
     def form_valid(self, form):
         User.objects.create(username=form.cleaned_data["username"])
         return super().form_valid(form)
 `,
-			want: []viewGot{{[2]int{6, 6}, `        try:
+			models: map[string]string{"shop/forms.py": `from django import forms
+
+class InviteForm(forms.Form):
+    username = forms.CharField()
+`},
+			want: []viewGot{{[2]int{9, 9}, `        try:
             User.objects.create(username=form.cleaned_data["username"])
         except IntegrityError:
             form.add_error(None, "User with this username already exists.")
             return self.form_invalid(form)`}},
+			mentions: []string{"a second request with the same username fails"},
+		},
+		{
+			name: "CreateView.form_valid: the view's ModelForm checks the username; a form the view picks itself is not known",
+			views: `from django.views.generic import CreateView
+from accounts.models import User
+from shop.forms import UserForm
+
+class Invite(CreateView):
+    form_class = UserForm
+
+    def form_valid(self, form):
+        User.objects.create(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+
+class Picked(CreateView):
+    form_class = UserForm
+
+    def get_form(self):
+        return pick()
+
+    def form_valid(self, form):
+        User.objects.create(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+`,
+			models: map[string]string{"shop/forms.py": `from django import forms
+from accounts.models import User
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username"]
+`},
+			want: []viewGot{{[2]int{9, 9}, `        try:
+            User.objects.create(username=form.cleaned_data["username"])
+        except IntegrityError:
+            form.add_error(None, "User with this username already exists.")
+            return self.form_invalid(form)`}},
+			mentions: []string{"from UserForm, a ModelForm that checks the username is not taken before the write: only two concurrent submissions"},
 		},
 		{
 			name: "a view that answers nothing the rule can tell: no suggestion",

@@ -76,6 +76,9 @@ func Analyze(ctx context.Context, p *Pass, enabled func(slug string) bool) (find
 			if r.Views && p.IsWritePath != nil && !p.IsWritePath(f.Path) && !(r.Migrations && isMigrationModule(p, f.Path)) {
 				continue
 			}
+			if r.Views {
+				viewRoleCap(p, &f)
+			}
 			out = append(out, f)
 		}
 	}

@@ -215,7 +215,7 @@ func viewRaceFix(r *viewRace) (start, end int, fix *string, names viewNames) {
 
 	// get_or_create says the same in one line when the lookup is unique
 	// and the branch is nothing but the create.
-	if r.cover != nil && w.Kind == writesite.WriteCreate && w.Direct && w.StmtKind == "expression_statement" &&
+	if r.cover != nil && w.Kind == writesite.WriteCreate && w.Method == "" && w.Direct && w.StmtKind == "expression_statement" &&
 		i == 0 && len(c.Absent) == 1 {
 		simple := false
 		switch c.Form {

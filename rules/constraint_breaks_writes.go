@@ -237,7 +237,7 @@ func impactConstraintSite(p *Pass, c impactConstraint, s viewSite) (impactSite, 
 		return site, false
 	}
 	if c.check != nil {
-		hits := ucwHits(m, w, map[*django.Constraint][]string{})
+		hits := ucwHits(p.Project, s, map[*django.Constraint][]string{})
 		return site, slices.ContainsFunc(hits, func(h ucwHit) bool { return slices.Contains(h.checks, c.check) })
 	}
 	var written []string

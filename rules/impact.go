@@ -96,13 +96,13 @@ func ImpactSearch(ctx context.Context, p *Pass, enabled func(slug string) bool) 
 // whole word the way a write does (Order.objects..., Order(...), a quoted
 // "Order" for apps.get_model, an import of it under another name; not
 // OrderLine, not a type hint), and it calls create(), save() or update(),
-// as every write does, or uses a signal that may fill fields before an
-// insert.
+// as every write does (or a user manager's create_user()), or uses a
+// signal that may fill fields before an insert.
 func ImpactFile(src []byte, needles []string) bool {
 	if impactSignals(src) {
 		return slices.ContainsFunc(needles, func(n string) bool { return ContainsWord(src, n) })
 	}
-	if !bytes.Contains(src, []byte("create(")) && !bytes.Contains(src, []byte("save(")) && !bytes.Contains(src, []byte("update(")) {
+	if !writesite.HasWriteMarker(src) {
 		return false
 	}
 	return slices.ContainsFunc(needles, func(n string) bool { return impactWord(src, n, impactUse) })
@@ -188,7 +188,7 @@ func impactWrites(p *Pass, m *django.Model, visit func(s viewSite)) {
 			if role == django.RoleTest || role == django.RoleMigration {
 				continue
 			}
-			if sm := p.Project.WriteModel(f, w.Model, w.Ref); sm != nil && mrfConcrete(sm, 0) == m {
+			if w, sm := viewResolve(p, f, w); sm != nil && mrfConcrete(sm, 0) == m {
 				visit(viewSite{f: f, w: w, m: sm, role: role})
 			}
 		}

@@ -58,7 +58,11 @@ func checkUnguardedUniqueCreate(rule *Rule, p *Pass) []Finding {
 		same := strings.Join(u.fields, " and ")
 		msg := fmt.Sprintf("%s %s %s: a second request with the same %s fails with IntegrityError %s",
 			viewWhat(w), verb, viewDescribe(m, u), same, viewUniqueError(m, u))
-		if name, kind := viewValidatedBy(p.Project, s, u); name != "" {
+		name, kind := viewValidatedBy(p.Project, s, u)
+		if name == viewUnknownForm {
+			continue // validated by a form the index cannot read
+		}
+		if name != "" {
 			// The form or serializer rejects a value that exists already:
 			// what is left is two submissions at once.
 			msg = fmt.Sprintf("%s %s %s, from %s, a %s that checks the %s is not taken before the write: only two concurrent submissions of the same %s get past that check, and the second INSERT then fails with IntegrityError %s",
@@ -107,7 +111,10 @@ func viewUniqueFix(p *django.Project, s viewSite, u *viewUnique) (fix *string, i
 		return viewCatchFix(p, s, 409, fmt.Sprintf("%s with this %s already exists.", s.m.Name, strings.Join(u.fields, " and ")), u.fields)
 	}
 	how = "Use get_or_create() when the row may exist already, or catch IntegrityError."
-	if w.Kind != writesite.WriteCreate || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
+	if w.Method != "" {
+		how = "Check first that no such row exists and answer that case, or catch IntegrityError."
+	}
+	if w.Kind != writesite.WriteCreate || w.Method != "" || !w.Direct || w.StmtKind != "expression_statement" || !w.Stmt.OwnLines {
 		return nil, nil, how
 	}
 	var lookup []writesite.Kwarg
@@ -130,7 +137,9 @@ func viewUniqueFix(p *django.Project, s viewSite, u *viewUnique) (fix *string, i
 // UniqueConstraints without a condition among its fields; a
 // ModelSerializer adds a UniqueValidator to a unique field and a
 // UniqueTogetherValidator for a unique_together within its fields. ""
-// when the values come from elsewhere, or the class does not check u.
+// when the values come from elsewhere, or the class does not check u;
+// viewUnknownForm when a value comes from a form validated elsewhere
+// whose class is not known.
 func viewValidatedBy(p *django.Project, s viewSite, u *viewUnique) (name, kind string) {
 	w, m := s.w, s.m
 	var cls string
@@ -140,6 +149,9 @@ func viewValidatedBy(p *django.Project, s viewSite, u *viewUnique) (name, kind s
 			return "", ""
 		}
 		c := viewValueSource(p, s, w.Kwargs[i])
+		if c == viewUnknownForm {
+			return c, ""
+		}
 		if c == "" || cls != "" && c != cls {
 			return "", ""
 		}
@@ -162,14 +174,28 @@ func viewValidatedBy(p *django.Project, s viewSite, u *viewUnique) (name, kind s
 	return cls[strings.LastIndexByte(cls, '.')+1:], kind
 }
 
+// viewUnknownForm is what viewValueSource and viewValidatedBy return for
+// a value from a form that was validated where the function cannot see,
+// by a class the index cannot tell: whether it checks the value is not
+// known, so the rules say nothing of it.
+const viewUnknownForm = "?"
+
 // viewValueSource returns the qualified class of the form or serializer
 // whose validated data a value reads: `form.cleaned_data[...]` with form
-// made in the function, `serializer.validated_data[...]`, or the
-// validated_data parameter of a serializer's own create() or update().
+// made in the function, `serializer.validated_data[...]`, the
+// validated_data parameter of a serializer's own create() or update(), or
+// `form.cleaned_data[...]` with form the parameter of a view's
+// form_valid(), which get_form() made from the view's form_class
+// (viewUnknownForm when the view's form class cannot be read).
 func viewValueSource(p *django.Project, s viewSite, kw writesite.Kwarg) string {
 	fn := s.w.Func
 	for _, id := range kw.Idents {
 		switch {
+		case strings.HasPrefix(kw.Value, id+".cleaned_data") && fn.Name == "form_valid" && fn.Class != "" && slices.Contains(fn.Params, id):
+			if ev, ok := viewEditView(p, s.f, fn.Class); ok && ev.form != "" {
+				return ev.form
+			}
+			return viewUnknownForm
 		case strings.HasPrefix(kw.Value, id+".cleaned_data"), strings.HasPrefix(kw.Value, id+".validated_data"):
 			return fn.Made[id]
 		case id == "validated_data" && strings.HasPrefix(kw.Value, id) && fn.Class != "" && slices.Contains(fn.Params, id):

@@ -45,7 +45,7 @@ func checkUnvalidatedCheckWrite(rule *Rule, p *Pass) []Finding {
 		default:
 			continue
 		}
-		hits := ucwHits(m, w, fields)
+		hits := ucwHits(p.Project, s, fields)
 		if len(hits) == 0 || !viewTouches(p, s.f.Path, w.ArgsStmt.Line, w.ArgsStmt.EndLine, w.Stmt.Line, w.Stmt.EndLine) {
 			continue
 		}
@@ -95,8 +95,15 @@ func ucwWritesUnique(s viewSite) bool {
 
 // ucwHits returns the values from request data that w writes, unchecked,
 // to fields of m that a check constraint covers.
-func ucwHits(m *django.Model, w *writesite.Write, fields map[*django.Constraint][]string) []ucwHit {
-	if !slices.ContainsFunc(w.Kwargs, func(kw writesite.Kwarg) bool { return kw.Request != "" }) {
+//
+// A value from a serializer's validated data (Kwarg.Validated) passed the
+// serializer's validation, which never checks a CheckConstraint (DRF
+// builds no validator from one); it counts only where the serializer
+// checks nothing of the value beyond what the model field's type gives
+// (see ucwSerializerLeaves).
+func ucwHits(p *django.Project, s viewSite, fields map[*django.Constraint][]string) []ucwHit {
+	m, w := s.m, s.w
+	if !slices.ContainsFunc(w.Kwargs, func(kw writesite.Kwarg) bool { return kw.Request != "" || kw.Validated != "" }) {
 		return nil
 	}
 	var checks []*django.Constraint
@@ -130,7 +137,10 @@ func ucwHits(m *django.Model, w *writesite.Write, fields map[*django.Constraint]
 	var hits []ucwHit
 	for _, name := range order {
 		kw := last[name]
-		if kw.Request == "" || w.Kind == writesite.WriteSave && w.UpdateFields != nil && !slices.Contains(viewFieldNames(m, w.UpdateFields), name) {
+		if kw.Request == "" && (kw.Validated == "" || !ucwSerializerLeaves(p, s, kw.Validated)) {
+			continue
+		}
+		if w.Kind == writesite.WriteSave && w.UpdateFields != nil && !slices.Contains(viewFieldNames(m, w.UpdateFields), name) {
 			continue
 		}
 		h := ucwHit{kw: kw, field: m.Field(name)}
@@ -196,6 +206,70 @@ func ucwCheckFields(m *django.Model, check string) []string {
 		return true
 	})
 	return out
+}
+
+// ucwSerializerUnknown matches, in a serializer class's source, what can
+// validate a value or change the fields DRF builds: validate() and
+// validate_<field>() methods, Meta.validators and extra_kwargs, and the
+// methods that build fields.
+var ucwSerializerUnknown = regexp.MustCompile(`\bdef (validate\w*|build_\w*field|get_fields|get_extra_kwargs|get_validators|to_internal_value|run_validation)\b|\b(validators|extra_kwargs|serializer_field_mapping)\s*=`)
+
+// ucwSerializerLeaves reports whether the value validated (a
+// Kwarg.Validated of the write of s) reaches the write as it arrived,
+// checked by nothing that knows a CheckConstraint: the write is in a
+// method of a ModelSerializer of the repository, the value is
+// validated_data["key"] of a field DRF builds from Meta.model's field key
+// (not one the class declares), that model field has no validators or
+// choices of its own, and neither the class nor a base of it (all of the
+// repository, down to DRF's) validates or builds fields itself. Anything
+// else is unknown and counts as validated.
+func ucwSerializerLeaves(p *django.Project, s viewSite, validated string) bool {
+	key, ok := writesite.ValidatedKey(validated)
+	fn := s.w.Func
+	if !ok || fn.Class == "" || s.role != django.RoleSerializer {
+		return false
+	}
+	q := p.Qualify(s.f, fn.Class)
+	ff := viewFormOf(p, q)
+	if ff == nil || !ff.serializer || ff.model == nil {
+		return false
+	}
+	mf := ff.model.Field(key)
+	if mf == nil || mf.Name != key || mf.Opaque || mf.IsRelation() || !slices.Contains(ff.fields, key) {
+		return false
+	}
+	if _, ok := mf.Kwargs["validators"]; ok {
+		return false
+	}
+	if _, ok := mf.Kwargs["choices"]; ok {
+		return false
+	}
+	declared := regexp.MustCompile(`^\s+` + regexp.QuoteMeta(key) + `\s*[:=]`)
+	seen := map[*django.Class]bool{}
+	var plain func(f *django.File, c *django.Class, depth int) bool
+	plain = func(f *django.File, c *django.Class, depth int) bool {
+		if depth > 10 || seen[c] {
+			return false
+		}
+		seen[c] = true
+		lines := viewLines(f, c.Line, c.EndLine)
+		if ucwSerializerUnknown.MatchString(strings.Join(lines, "\n")) || slices.ContainsFunc(lines, declared.MatchString) {
+			return false
+		}
+		for _, b := range c.Bases {
+			bq := p.Qualify(f, b)
+			if viewFormBases[bq] == "ModelSerializer" {
+				continue
+			}
+			bf, bc := p.QualifiedClass(bq)
+			if bc == nil || !plain(bf, bc, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	cf, c := p.QualifiedClass(q)
+	return c != nil && plain(cf, c, 0)
 }
 
 // ucwFormValidated reports whether the function validates before the
@@ -267,9 +341,17 @@ func ucwMessage(s viewSite, hits []ucwHit, how string) string {
 		if strings.Contains(value, "\n") {
 			value = strings.Join(strings.Fields(value), " ")
 		}
-		fmt.Fprintf(&b, "%s writes `%s=%s`, taken from %s, to %s.%s, which CheckConstraint %s covers, and nothing validates the value first: "+
-			"a value outside the constraint fails with IntegrityError ",
-			viewWhat(w), h.kw.Name, value, h.kw.Request, m.Name, h.field.Name, strings.Join(names, " and "))
+		if h.kw.Request != "" {
+			fmt.Fprintf(&b, "%s writes `%s=%s`, taken from %s, to %s.%s, which CheckConstraint %s covers, and nothing validates the value first: "+
+				"a value outside the constraint fails with IntegrityError ",
+				viewWhat(w), h.kw.Name, value, h.kw.Request, m.Name, h.field.Name, strings.Join(names, " and "))
+		} else {
+			key, _ := writesite.ValidatedKey(h.kw.Validated)
+			fmt.Fprintf(&b, "%s writes `%s=%s` to %s.%s, which CheckConstraint %s covers: the value is the request's %q as %s validated it, "+
+				"and a serializer builds no validator from a CheckConstraint (the field %q has none of its own, and the serializer has no validate method): "+
+				"a value outside the constraint passes is_valid() and fails with IntegrityError ",
+				viewWhat(w), h.kw.Name, value, m.Name, h.field.Name, strings.Join(names, " and "), key, w.Func.Class, key)
+		}
 		var sqlite, pg []string
 		for _, c := range h.checks {
 			sqlite = append(sqlite, fmt.Sprintf("`CHECK constraint failed: %s`", c.Name))
@@ -281,6 +363,10 @@ func ucwMessage(s viewSite, hits []ucwHit, how string) string {
 		} else {
 			b.WriteString(".")
 		}
+	}
+	if slices.ContainsFunc(hits, func(h ucwHit) bool { return h.kw.Request == "" }) {
+		b.WriteString(" Check the value in the serializer (a `validate_<field>()` method, or `min_value`/`max_value` on the field), so that is_valid() answers 400 Bad Request; or catch IntegrityError and raise a ValidationError.")
+		return b.String()
 	}
 	b.WriteString(" Validate the value before the write (a bound form or serializer and `is_valid()`, `full_clean()`, which checks constraints from Django 4.1 on, or a comparison) and answer 400 Bad Request")
 	switch {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"sort"
@@ -46,14 +47,205 @@ func viewSites(p *Pass) []viewSite {
 			if role == django.RoleTest {
 				continue
 			}
-			m := p.Project.WriteModel(f, w.Model, w.Ref)
-			if m == nil {
-				w, m = viewFormSave(p, f, w)
-			}
+			w, m := viewResolve(p, f, w)
 			out = append(out, viewSite{f: f, w: w, m: m, role: role})
 		}
 	}
 	return out
+}
+
+// viewResolve resolves the model of write w of file f (nil when it cannot
+// be resolved), and reads a write whose fields depend on what the model's
+// code does (a form's save(), a user manager's create_user()) as the
+// write that code makes.
+func viewResolve(p *Pass, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	if w.Method == "form_valid" {
+		return w, viewFormValid(p, f, w)
+	}
+	m := p.Project.WriteModel(f, w.Model, w.Ref)
+	switch {
+	case m == nil:
+		return viewFormSave(p, f, w)
+	case w.Method != "":
+		return viewUserCreate(p, w, m), m
+	}
+	return w, m
+}
+
+// viewEditViews are Django's generic editing views whose form_valid()
+// saves the form (ModelFormMixin: `self.object = form.save()`), by
+// qualified name.
+var viewEditViews = map[string]bool{
+	"django.views.generic.CreateView": true, "django.views.generic.UpdateView": true,
+	"django.views.generic.edit.CreateView": true, "django.views.generic.edit.UpdateView": true,
+	"django.views.generic.edit.BaseCreateView": true, "django.views.generic.edit.BaseUpdateView": true,
+	"django.views.generic.edit.ModelFormMixin": true,
+}
+
+// viewFormValid resolves the model `super().form_valid(form)` saves in a
+// form_valid() override of its class (see viewEditView): the model of its
+// form_class when that is a ModelForm of the repository, else its model
+// attribute; nil when the class is not a generic editing view or any of
+// it cannot be read.
+func viewFormValid(p *Pass, f *django.File, w *writesite.Write) *django.Model {
+	ev, ok := viewEditView(p.Project, f, w.Func.Class)
+	if !ok || !ev.edit {
+		return nil
+	}
+	if ev.form != "" {
+		ff := viewFormOf(p.Project, ev.form)
+		if ff == nil || ff.serializer {
+			return nil
+		}
+		return ff.model
+	}
+	if ev.model != "" {
+		return p.Project.ResolveModel(ev.modelFile, ev.model)
+	}
+	return nil
+}
+
+// viewEdit is what a class-based view says of the form its form_valid()
+// receives: its form_class (qualified) and model attribute, and whether it
+// is one of viewEditViews, whose form_valid() saves the form.
+type viewEdit struct {
+	form      string
+	model     string
+	modelFile *django.File
+	edit      bool
+}
+
+// viewEditView reads the view class named class in file f: the class and
+// each base of it up to Django's views must be of the repository (or
+// Django's own mixins), and none may pick its form another way
+// (get_form_class, get_form, get_form_kwargs) or, but the class itself,
+// override form_valid; the first form_class and model found, depth first,
+// win. ok is false when any of it is not so.
+func viewEditView(p *django.Project, f *django.File, class string) (ev viewEdit, ok bool) {
+	cf, c := p.QualifiedClass(p.Qualify(f, class))
+	if c == nil {
+		return ev, false
+	}
+	seen := map[*django.Class]bool{}
+	var walk func(f *django.File, c *django.Class, own bool, depth int) bool
+	walk = func(f *django.File, c *django.Class, own bool, depth int) bool {
+		if depth > 10 || seen[c] {
+			return false
+		}
+		seen[c] = true
+		for _, m := range c.Methods {
+			if m == "get_form_class" || m == "get_form" || m == "get_form_kwargs" || !own && m == "form_valid" {
+				return false
+			}
+		}
+		if v, ok := c.Attrs["form_class"]; ok && ev.form == "" {
+			ev.form = p.Qualify(f, v)
+		}
+		if v, ok := c.Attrs["model"]; ok && ev.model == "" {
+			ev.model, ev.modelFile = v, f
+		}
+		for _, b := range c.Bases {
+			bq := p.Qualify(f, b)
+			if viewEditViews[bq] {
+				ev.edit = true
+				continue
+			}
+			if strings.HasPrefix(bq, "django.") {
+				continue // a mixin of Django's own: LoginRequiredMixin, SuccessMessageMixin
+			}
+			bf, bc := p.QualifiedClass(bq)
+			if bc == nil || !walk(bf, bc, false, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return ev, walk(cf, c, true, 0)
+}
+
+// ResolveWrite returns write w of file f as the application-code rules
+// read it, with its model (nil when it cannot be resolved): see
+// viewResolve.
+func ResolveWrite(p *django.Project, f *django.File, w *writesite.Write) (*writesite.Write, *django.Model) {
+	return viewResolve(&Pass{Project: p}, f, w)
+}
+
+// viewUserParams are the parameters of UserManager.create_user and
+// create_superuser before **extra_fields.
+var viewUserParams = []string{"username", "email", "password"}
+
+// viewUserCreate reads `create_user(...)` or `create_superuser(...)` on a
+// manager of m. On Django's UserManager (django.DjangoUserManager) it is
+// the insert _create_user makes (django/contrib/auth/models.py, the same
+// from Django 1.11 to 5.x): `self.model(username=username, email=email,
+// **extra_fields)` with email through normalize_email, which turns None
+// into "", then password set to make_password(password), never NULL, and
+// is_staff and is_superuser given by setdefault. The keyword arguments
+// are the model's fields, the positional ones username, email and
+// password in that order. On any other manager the method is the
+// project's own code, so the fields it writes are unknown.
+func viewUserCreate(p *Pass, w *writesite.Write, m *django.Model) *writesite.Write {
+	fw := *w
+	fw.Args, fw.Positional = nil, false
+	if w.StarArgs || len(w.Args) > len(viewUserParams) || !p.Project.DjangoUserManager(m, w.Manager) {
+		fw.StarArgs = true
+		return &fw
+	}
+	fw.Kwargs = nil
+	for i, a := range w.Args {
+		a.Name = viewUserParams[i]
+		fw.Kwargs = append(fw.Kwargs, a)
+	}
+	fw.Kwargs = append(fw.Kwargs, w.Kwargs...)
+	given := map[string]bool{}
+	for i, kw := range fw.Kwargs {
+		given[kw.Name] = true
+		switch kw.Name {
+		case "email":
+			fw.Kwargs[i].Value = "normalize_email(" + kw.Value + ")"
+		case "password":
+			fw.Kwargs[i].Value = "make_password(" + kw.Value + ")"
+		}
+	}
+	flag := "False"
+	if w.Method == "create_superuser" {
+		flag = "True"
+	}
+	for _, set := range [][2]string{{"email", `""`}, {"password", "make_password(None)"}, {"is_staff", flag}, {"is_superuser", flag}} {
+		if !given[set[0]] {
+			fw.Kwargs = append(fw.Kwargs, writesite.Kwarg{Name: set[0], Value: set[1], Line: w.Line})
+		}
+	}
+	return &fw
+}
+
+// viewRoleCap makes a warning at most of finding f of an application-code
+// rule when the function it is in has a role that rests on a name alone
+// (django.Project.RoleBy: a class named like middleware, a method named
+// mutate), and says so in its message.
+func viewRoleCap(p *Pass, f *Finding) {
+	if p.Project == nil {
+		return
+	}
+	file := p.Project.Files[f.Path]
+	if file == nil {
+		return
+	}
+	var fn *writesite.Function
+	for _, g := range file.Functions {
+		if g.Line <= f.StartLine && f.StartLine <= g.EndLine && (fn == nil || g.Line >= fn.Line) {
+			fn = g
+		}
+	}
+	if fn == nil {
+		return
+	}
+	role, how := p.Project.RoleBy(file, fn)
+	if how == "" {
+		return
+	}
+	f.Severity = min(f.Severity, Warning)
+	f.Message += fmt.Sprintf(" (The tool takes `%s` for a %s because %s: a name, not code it knows, decides that, so this is a warning at most.)", impactFuncName(fn), role, how)
 }
 
 // viewFormSave reads `form.save()` on a ModelForm or `serializer.save()`
@@ -347,6 +539,9 @@ func viewLookupFields(m *django.Model, lookup []writesite.Kwarg) ([]string, bool
 
 // viewWhat names a write for a message: "`User.objects.create()`".
 func viewWhat(w *writesite.Write) string {
+	if w.Method == "form_valid" {
+		return fmt.Sprintf("`super().form_valid(%s)`, which saves the form,", w.Instance)
+	}
 	if w.Kind == writesite.WriteSave {
 		return fmt.Sprintf("`%s.save()`", w.Instance)
 	}
@@ -354,7 +549,7 @@ func viewWhat(w *writesite.Write) string {
 	if recv == "" {
 		recv = w.Model + "." + w.Manager
 	}
-	return fmt.Sprintf("`%s.%s()`", recv, w.Kind)
+	return fmt.Sprintf("`%s.%s()`", recv, cmp.Or(w.Method, string(w.Kind)))
 }
 
 // viewLocalName returns the name under which file f can use one of the

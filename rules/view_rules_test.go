@@ -497,17 +497,64 @@ def invite(request, form_class):
 			name: "FormView.form_valid: add_error, then form_invalid",
 			views: `from django.views.generic import FormView
 from accounts.models import User
+from shop.forms import InviteForm
 
 class Invite(FormView):
+    form_class = InviteForm
+
     def form_valid(self, form):
         User.objects.create(username=form.cleaned_data["username"])
         return super().form_valid(form)
 `,
-			want: []viewGot{{[2]int{6, 6}, `        try:
+			models: map[string]string{"shop/forms.py": `from django import forms
+
+class InviteForm(forms.Form):
+    username = forms.CharField()
+`},
+			want: []viewGot{{[2]int{9, 9}, `        try:
             User.objects.create(username=form.cleaned_data["username"])
         except IntegrityError:
             form.add_error(None, "User with this username already exists.")
             return self.form_invalid(form)`}},
+			mentions: []string{"a second request with the same username fails"},
+		},
+		{
+			name: "CreateView.form_valid: the view's ModelForm checks the username; a form the view picks itself is not known",
+			views: `from django.views.generic import CreateView
+from accounts.models import User
+from shop.forms import UserForm
+
+class Invite(CreateView):
+    form_class = UserForm
+
+    def form_valid(self, form):
+        User.objects.create(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+
+class Picked(CreateView):
+    form_class = UserForm
+
+    def get_form(self):
+        return pick()
+
+    def form_valid(self, form):
+        User.objects.create(username=form.cleaned_data["username"])
+        return super().form_valid(form)
+`,
+			models: map[string]string{"shop/forms.py": `from django import forms
+from accounts.models import User
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["username"]
+`},
+			want: []viewGot{{[2]int{9, 9}, `        try:
+            User.objects.create(username=form.cleaned_data["username"])
+        except IntegrityError:
+            form.add_error(None, "User with this username already exists.")
+            return self.form_invalid(form)`}},
+			mentions: []string{"from UserForm, a ModelForm that checks the username is not taken before the write: only two concurrent submissions"},
 		},
 		{
 			name: "a view that answers nothing the rule can tell: no suggestion",
@@ -765,6 +812,117 @@ def g(e):
         Customer.objects.get_or_create(email=e)
     except IntegrityError:
         return Customer.objects.get(email=e)
+`,
+			atomicRequests: true,
+		},
+		{
+			name: "super().form_valid(form) of a CreateView by model, an UpdateView by form_class, through a project base",
+			views: `from django.db import IntegrityError, transaction
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.views.generic import CreateView, UpdateView
+from django.views.generic.edit import ModelFormMixin
+from shop.forms import TagForm
+from shop.models import Customer
+
+class TagCreate(CreateView):
+    model = Customer
+    fields = ["email"]
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+
+class Base(LoginRequiredMixin, UpdateView):
+    form_class = TagForm
+
+class TagEdit(Base):
+    @transaction.atomic
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+`,
+			models: map[string]string{"shop/forms.py": `from django import forms
+from shop.models import Tag
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["name"]
+`},
+			atomicRequests: true,
+			want: []viewGot{
+				{[2]int{14, 14}, "            with transaction.atomic():\n                return super().form_valid(form)"},
+				{[2]int{26, 26}, "            with transaction.atomic():\n                return super().form_valid(form)"},
+			},
+			mentions: []string{"`super().form_valid(form)`, which saves the form,"},
+		},
+		{
+			name: "safe: form_valid of a FormView, a base from a package, a base that overrides form_valid or picks its form, no model",
+			views: `from django.db import IntegrityError, transaction
+from django.views.generic import CreateView, FormView
+from extra.views import AjaxCreateView
+from shop.models import Customer
+
+class Contact(FormView):
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+
+class Ajax(AjaxCreateView):
+    model = Customer
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+
+class Logged(CreateView):
+    model = Customer
+
+    def form_valid(self, form):
+        log(form)
+        return super().form_valid(form)
+
+class LoggedChild(Logged):
+    @transaction.atomic
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+
+class Picked(CreateView):
+    model = Customer
+
+    def get_form_class(self):
+        return pick()
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
+
+class NoModel(CreateView):
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except IntegrityError:
+            form.add_error(None, "exists")
+        return self.form_invalid(form)
 `,
 			atomicRequests: true,
 		},

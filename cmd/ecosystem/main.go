@@ -28,9 +28,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime"
+	"slices"
 	"syscall"
 	"time"
 
@@ -313,7 +315,7 @@ func coverage(ctx context.Context, f *flags, stdout io.Writer, log *slog.Logger)
 	if err != nil {
 		return fmt.Errorf("-only: %w", err)
 	}
-	total := &ecosystem.Coverage{Writes: map[django.Role]int{}, Resolved: map[django.Role]int{}}
+	total := &ecosystem.Coverage{Writes: map[django.Role]int{}, Resolved: map[django.Role]int{}, Methods: map[string][3]int{}}
 	for _, p := range selected {
 		dir := ecosystem.FindSnapshot(f.repos, p)
 		if dir == "" {
@@ -334,6 +336,15 @@ func coverage(ctx context.Context, f *flags, stdout io.Writer, log *slog.Logger)
 		total.Races += c.Races
 		total.OldRaces += c.OldRaces
 		total.Own += c.Own
+		for m, n := range c.Methods {
+			t := total.Methods[m]
+			for i := range n {
+				t[i] += n[i]
+			}
+			total.Methods[m] = t
+		}
+		total.Validated[0] += c.Validated[0]
+		total.Validated[1] += c.Validated[1]
 	}
 	fmt.Fprintln(stdout, "| role | write sites | model resolved |\n| --- | ---: | ---: |")
 	all, resolved, concurrent := 0, 0, 0
@@ -350,5 +361,10 @@ func coverage(ctx context.Context, f *flags, stdout io.Writer, log *slog.Logger)
 		total.OldScope, all, 100*float64(total.OldScope)/float64(max(all, 1)), all, concurrent)
 	fmt.Fprintf(stdout, "write sites the race rules review by role: %d (the old globs held %d of them)\n", total.Races, total.OldRaces)
 	fmt.Fprintf(stdout, "write sites through self or cls that resolve to their model (new receivers): %d\n", total.Own)
+	for _, m := range slices.Sorted(maps.Keys(total.Methods)) {
+		n := total.Methods[m]
+		fmt.Fprintf(stdout, "write sites through %s(): %d, %d of them resolved by the rules, %d with the fields known\n", m, n[0], n[1], n[2])
+	}
+	fmt.Fprintf(stdout, "write sites that write a serializer's validated data: %d, %d of them by a known key\n", total.Validated[0], total.Validated[1])
 	return nil
 }

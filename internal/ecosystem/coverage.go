@@ -3,6 +3,7 @@ package ecosystem
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bmatcuk/doublestar/v4"
@@ -10,6 +11,7 @@ import (
 	"github.com/djintegrity/djintegrity/review"
 	"github.com/djintegrity/djintegrity/rules"
 	"github.com/djintegrity/djintegrity/rules/django"
+	"github.com/djintegrity/djintegrity/rules/django/writesite"
 )
 
 // oldViewGlobs are the files the application-code rules read before they
@@ -33,6 +35,15 @@ type Coverage struct {
 	// Own counts the write sites through self or cls (a model's or a
 	// manager's own methods), which the index did not resolve before.
 	Own int
+	// Methods counts, by Write.Method (create_user, create_superuser,
+	// form_valid), the write sites through a method whose writes the index
+	// works out from the model's or the view's code: [0] all of them, [1]
+	// those whose model the rules resolve, [2] those of them whose fields
+	// are known.
+	Methods map[string][3]int
+	// Validated counts the write sites that write a serializer's validated
+	// data ([0]), and those where the key read is known ([1]).
+	Validated [2]int
 }
 
 // MeasureCoverage indexes every Python file of the project at rev and
@@ -68,7 +79,7 @@ func MeasureCoverage(ctx context.Context, dir string, p Project, rev string) (*C
 	if err != nil {
 		return nil, fmt.Errorf("%s: index: %w", p.Repo, err)
 	}
-	cov := &Coverage{Project: p.Repo, Writes: map[django.Role]int{}, Resolved: map[django.Role]int{}}
+	cov := &Coverage{Project: p.Repo, Writes: map[django.Role]int{}, Resolved: map[django.Role]int{}, Methods: map[string][3]int{}}
 	cfg := review.DefaultConfig()
 	for path, f := range proj.Files {
 		excluded := false
@@ -96,6 +107,23 @@ func MeasureCoverage(ctx context.Context, dir string, p Project, rev string) (*C
 				cov.Resolved[role]++
 				if w.Ref != nil && (w.Ref.Class != "" || w.Ref.ManagerClass != "") {
 					cov.Own++
+				}
+			}
+			if w.Method != "" {
+				n := cov.Methods[w.Method]
+				n[0]++
+				if rw, m := rules.ResolveWrite(proj, f, w); m != nil {
+					n[1]++
+					if !rw.StarArgs {
+						n[2]++
+					}
+				}
+				cov.Methods[w.Method] = n
+			}
+			if i := slices.IndexFunc(w.Kwargs, func(kw writesite.Kwarg) bool { return kw.Validated != "" }); i >= 0 {
+				cov.Validated[0]++
+				if _, ok := writesite.ValidatedKey(w.Kwargs[i].Validated); ok {
+					cov.Validated[1]++
 				}
 			}
 			if oldScope {

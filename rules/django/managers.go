@@ -1,6 +1,9 @@
 package django
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // ManagerFilter returns the keyword terms that the manager attribute attr
 // of model m ("objects") filters every query by: a soft-delete manager
@@ -173,4 +176,67 @@ func (p *Project) managedBy(f *File, class string) *Model {
 		}
 	}
 	return found
+}
+
+// djangoUserManager is the qualified name of Django's UserManager.
+const djangoUserManager = "django.contrib.auth.models.UserManager"
+
+// userManagerMethods are the methods of UserManager through which
+// create_user and create_superuser reach the INSERT: a class that
+// overrides one of them writes what its own code says.
+var userManagerMethods = []string{"create_user", "create_superuser", "_create_user", "normalize_email"}
+
+// DjangoUserManager reports whether manager attr of m ("objects") is
+// Django's UserManager, or a class of the repository deriving from it that
+// overrides none of the methods create_user and create_superuser go
+// through: then those calls insert the fields Django's code sets (see
+// UserManager._create_user in django/contrib/auth/models.py). It is true
+// for auth.User's objects, and for a model that takes `objects` from
+// AbstractUser without declaring a manager; false whenever the manager is
+// not known.
+func (p *Project) DjangoUserManager(m *Model, attr string) bool {
+	if m == nil {
+		return false
+	}
+	if m.builtin {
+		return attr == "objects"
+	}
+	f, callee, found := p.managerCallee(m, attr, 0)
+	if !found {
+		// AbstractUser declares `objects = UserManager()`; another base
+		// from outside the repository that declares one may come first.
+		abstractUser := externalBases["django.contrib.auth.models.AbstractUser"]
+		other := slices.ContainsFunc(m.External, func(b *ExternalBase) bool { return b.Filters != nil })
+		return attr == "objects" && !other && !p.declaresManager(m, 0) && p.BasesKnown(m) && slices.Contains(m.External, abstractUser)
+	}
+	return p.userManagerClass(f, callee, 0)
+}
+
+// userManagerClass reports whether the manager class callee (as written
+// in file f) is Django's UserManager or derives from it, within the
+// repository, without overriding userManagerMethods.
+func (p *Project) userManagerClass(f *File, callee string, depth int) bool {
+	if f == nil || depth > 10 || strings.Contains(callee, ".as_manager") || strings.Contains(callee, "from_queryset") {
+		return false
+	}
+	q := p.qualify(f, callee, 0)
+	if q == djangoUserManager {
+		return true
+	}
+	cf, c := p.classByName(q)
+	if c == nil || slices.ContainsFunc(c.Methods, func(n string) bool { return slices.Contains(userManagerMethods, n) }) {
+		return false
+	}
+	// The first base that leads to UserManager decides; a base before it
+	// that defines one of the methods would come first in Python's lookup,
+	// so any other base of the repository must not define them either.
+	for _, b := range c.Bases {
+		if p.userManagerClass(cf, b, depth+1) {
+			return true
+		}
+		if _, bc := p.classByName(p.qualify(cf, b, 0)); bc != nil {
+			return false
+		}
+	}
+	return false
 }

@@ -289,6 +289,12 @@ func parseClass(t *pyast.Tree, n *sitter.Node, p string) *Class {
 				c.Removed = append(c.Removed, name) // removes a field an abstract base declares
 				continue
 			}
+			if d := t.DottedName(right); d != "" && (name == "model" || name == "form_class") {
+				if c.Attrs == nil {
+					c.Attrs = map[string]string{}
+				}
+				c.Attrs[name] = d
+			}
 			call := t.Call(right)
 			if call == nil {
 				continue

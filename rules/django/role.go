@@ -2,6 +2,7 @@ package django
 
 import (
 	"bytes"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -48,25 +49,41 @@ var taskDecorators = []string{"task", "shared_task", "periodic_task", "db_task",
 
 // Role decides the role of fn, a function of file f.
 func (p *Project) Role(f *File, fn *writesite.Function) Role {
+	r, _ := p.RoleBy(f, fn)
+	return r
+}
+
+// certainBases are the packages whose classes, when a base's qualified
+// name is one of theirs, make a class what the base's name says:
+// Django's admin and middleware, graphene's mutations, Channels'
+// consumers.
+var certainBases = []string{"django.", "graphene.", "graphene_django.", "channels.", "strawberry."}
+
+// RoleBy decides the role of fn, a function of file f, as Role does, and
+// says how when it rests on a name alone, not on a base the index knows:
+// a class named like middleware, a base named like an admin class or a
+// mutation that is neither the repository's nor Django's or graphene's, a
+// method named mutate. how is "" when the role is decided by the code.
+func (p *Project) RoleBy(f *File, fn *writesite.Function) (r Role, how string) {
 	switch {
 	case f.Migration != nil || f.SouthMigration || isMigrationPath(f.Path):
-		return RoleMigration
+		return RoleMigration, ""
 	case IsTestPath(f.Path) || isTestFunction(fn):
-		return RoleTest
+		return RoleTest, ""
 	case strings.Contains("/"+f.Path, "/management/commands/"):
-		return RoleCommand
+		return RoleCommand, ""
 	}
 	if slices.ContainsFunc(fn.Decorators, func(d string) bool { return slices.Contains(taskDecorators, lastName(d)) }) {
-		return RoleTask
+		return RoleTask, ""
 	}
 	if slices.ContainsFunc(fn.Decorators, func(d string) bool { return lastName(d) == "receiver" }) || connected(f, fn) {
-		return RoleReceiver
+		return RoleReceiver, ""
 	}
 	if fn.View {
-		return RoleRequest
+		return RoleRequest, ""
 	}
 	if fn.Class == "" {
-		return RoleService
+		return RoleService, ""
 	}
 	cf, c := p.classIn(f, fn.Class, p.qualify(f, fn.Class, 0))
 	lineage := p.lineage(f, c, fn.ClassBases)
@@ -77,28 +94,75 @@ func (p *Project) Role(f *File, fn *writesite.Function) Role {
 	}
 	switch {
 	case has("TestCase", "TestMixin") || strings.HasPrefix(fn.Class, "Test"):
-		return RoleTest
+		return RoleTest, ""
 	case has("View", "ViewSet", "Viewset", "Mutation", "Middleware", "Admin", "Consumer") || fn.Name == "mutate" || fn.Name == "mutate_and_get_payload" ||
 		strings.HasSuffix(fn.Class, "Middleware"):
 		// Views through a base of the project's own, GraphQL mutations,
 		// middleware, admin classes and Channels consumers answer requests
 		// without taking one by that name.
-		return RoleRequest
+		return RoleRequest, p.requestHow(f, c, fn)
 	case has("Serializer"):
-		return RoleSerializer
+		return RoleSerializer, ""
 	case has("Form", "FormSet"):
-		return RoleForm
+		return RoleForm, ""
 	case has("Task"):
-		return RoleTask
+		return RoleTask, ""
 	case has("Command"):
-		return RoleCommand
+		return RoleCommand, ""
 	case has("Manager", "QuerySet"):
-		return RoleManager
+		return RoleManager, ""
 	}
 	if c != nil && p.model(cf, c, 0) != nil {
-		return RoleModel
+		return RoleModel, ""
 	}
-	return RoleService
+	return RoleService, ""
+}
+
+// byNameSuffixes are the ends of base names that make a class answer
+// requests by its name alone (see RoleBy).
+var byNameSuffixes = []string{"Mutation", "Middleware", "MiddlewareMixin", "Admin", "Consumer"}
+
+// requestHow says how a method of class c was taken for a request
+// handler when a name alone decided it, or "" when a base the index knows
+// (one of the repository's leading to Django's, graphene's or Channels'
+// class of that name, or theirs directly) did.
+func (p *Project) requestHow(f *File, c *Class, fn *writesite.Function) string {
+	var how string
+	certain := false
+	p.eachBaseIn(f, c, fn.ClassBases, func(bf *File, name string, bc *Class) bool {
+		last := lastName(name)
+		for _, sfx := range []string{"View", "ViewSet", "Viewset"} {
+			if strings.HasSuffix(last, sfx) {
+				certain = true // views are decided as before
+				return false
+			}
+		}
+		for _, sfx := range byNameSuffixes {
+			if !strings.HasSuffix(last, sfx) {
+				continue
+			}
+			q := p.qualify(bf, name, 0)
+			if bc == nil && slices.ContainsFunc(certainBases, func(pkg string) bool { return strings.HasPrefix(q, pkg) }) {
+				certain = true
+				return false
+			}
+			if how == "" {
+				how = fmt.Sprintf("a base of `%s` is named `%s`", fn.Class, name)
+			}
+		}
+		return true
+	})
+	switch {
+	case certain:
+		return ""
+	case how != "":
+		return how
+	case fn.Name == "mutate" || fn.Name == "mutate_and_get_payload":
+		return fmt.Sprintf("the method is named `%s`, as a GraphQL mutation's resolver is", fn.Name)
+	case strings.HasSuffix(fn.Class, "Middleware"):
+		return fmt.Sprintf("the class is named `%s`, as middleware is", fn.Class)
+	}
+	return ""
 }
 
 // lineage returns the last names of the bases of class (nil when the index
@@ -113,10 +177,15 @@ func (p *Project) lineage(f *File, class *Class, bases []string) []string {
 	return out
 }
 
+// eachBase is eachBaseIn without the file each base is named in.
+func (p *Project) eachBase(f *File, class *Class, bases []string, fn func(name string, c *Class) bool) {
+	p.eachBaseIn(f, class, bases, func(_ *File, name string, c *Class) bool { return fn(name, c) })
+}
+
 // eachBase calls fn with each base of class as written, and the class the
 // repository defines under that name (nil if none), then with theirs,
 // depth first, until fn returns false.
-func (p *Project) eachBase(f *File, class *Class, bases []string, fn func(name string, c *Class) bool) {
+func (p *Project) eachBaseIn(f *File, class *Class, bases []string, fn func(f *File, name string, c *Class) bool) {
 	seen := map[*Class]bool{}
 	var walk func(f *File, bases []string, depth int) bool
 	walk = func(f *File, bases []string, depth int) bool {
@@ -125,7 +194,7 @@ func (p *Project) eachBase(f *File, class *Class, bases []string, fn func(name s
 			if bc != nil && seen[bc] {
 				bc = nil
 			}
-			if !fn(b, bc) {
+			if !fn(f, b, bc) {
 				return false
 			}
 			if bc != nil && depth <= 8 {

@@ -171,3 +171,82 @@ class TestOrders:
 		t.Errorf("roles (-want +got):\n%s", diff)
 	}
 }
+
+// TestRoleBy: a request handler decided by a name alone says which name;
+// one decided by a base the index knows (Django's, graphene's, through
+// the repository's own bases) or by a request parameter does not.
+func TestRoleBy(t *testing.T) {
+	const create = "Order.objects.create(number=n)"
+	tree := map[string]string{
+		"shop/__init__.py": "",
+		"shop/models.py": `from django.db import models
+
+class Order(models.Model):
+    number = models.CharField(max_length=10, unique=True)
+`,
+		"shop/admin.py": `from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from .models import Order
+
+class ShopAdmin(admin.ModelAdmin):
+    pass
+
+class OrderAdmin(ShopAdmin):
+    def place(self, n):
+        ` + create + `
+
+class ImportAdmin(ImportExportModelAdmin):
+    def place(self, n):
+        ` + create + `
+`,
+		"shop/middleware.py": `from django.utils.deprecation import MiddlewareMixin
+from .models import Order
+
+class OrderMiddleware:
+    def place(self, n):
+        ` + create + `
+
+    def __call__(self, request):
+        ` + create + `
+
+class MixinMiddleware(MiddlewareMixin):
+    def place(self, n):
+        ` + create + `
+`,
+		"shop/schema.py": `import graphene
+from .models import Order
+
+class PlaceOrder(graphene.Mutation):
+    def mutate(root, info, n):
+        ` + create + `
+
+class Other:
+    def mutate(self, n):
+        ` + create + `
+`,
+	}
+	p := build(t, tree)
+	type roleHow struct {
+		Role Role
+		How  string
+	}
+	got := map[string]roleHow{}
+	for path, f := range p.Files {
+		for _, fn := range f.Functions {
+			r, how := p.RoleBy(f, fn)
+			got[path+":"+fn.Class+"."+fn.Name] = roleHow{r, how}
+		}
+	}
+	want := map[string]roleHow{
+		"shop/admin.py:OrderAdmin.place":              {RoleRequest, ""},
+		"shop/admin.py:ImportAdmin.place":             {RoleRequest, "a base of `ImportAdmin` is named `ImportExportModelAdmin`"},
+		"shop/middleware.py:OrderMiddleware.place":    {RoleRequest, "the class is named `OrderMiddleware`, as middleware is"},
+		"shop/middleware.py:OrderMiddleware.__call__": {RoleRequest, ""},
+		"shop/middleware.py:MixinMiddleware.place":    {RoleRequest, ""},
+		"shop/schema.py:PlaceOrder.mutate":            {RoleRequest, ""},
+		"shop/schema.py:Other.mutate":                 {RoleRequest, "the method is named `mutate`, as a GraphQL mutation's resolver is"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("roles (-want +got):\n%s", diff)
+	}
+}

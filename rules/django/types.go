@@ -116,6 +116,9 @@ type Class struct {
 	// the names their bodies assign.
 	Inner   map[string][]string
 	Methods []string // names of the methods defined in the class body
+	// Attrs maps the class attributes of a generic view that name a class,
+	// `model` and `form_class`, to the dotted name assigned, as written.
+	Attrs map[string]string
 	// Patched names the fields whose attributes the module sets after the
 	// class (see patchedFields), own or inherited: opaque in this class
 	// and in the classes that inherit them from it.

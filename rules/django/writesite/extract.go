@@ -21,7 +21,7 @@ import (
 // imported. It fails only when ctx ends, which it checks between
 // statements.
 func Extract(ctx context.Context, t *pyast.Tree, qualify func(name string) (q string, ok bool)) ([]*Write, []*Function, error) {
-	if !hasWriteMarker(t.Src) {
+	if !HasWriteMarker(t.Src) {
 		return nil, nil, nil
 	}
 	x := &extractor{ctx: ctx, t: t, qualify: qualify, module: newFuncState()}
@@ -321,7 +321,7 @@ func (x *extractor) decoratorNames(decs []*sitter.Node) (names []string, atomicL
 }
 
 func (x *extractor) class(n *sitter.Node, decs []*sitter.Node, sc scope) {
-	if !hasWriteMarker(x.t.Src[n.StartByte():n.EndByte()]) {
+	if !HasWriteMarker(x.t.Src[n.StartByte():n.EndByte()]) {
 		return // no method of it writes
 	}
 	ci := &classInfo{name: x.t.Text(pyast.Field(n, "name"))}
@@ -364,7 +364,7 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	// A function with no write in it holds nothing a rule reports on; on a
 	// large project most functions are such, and walking one costs a cgo
 	// call per node.
-	if !hasWriteMarker(x.t.Src[n.StartByte():n.EndByte()]) {
+	if !HasWriteMarker(x.t.Src[n.StartByte():n.EndByte()]) {
 		return
 	}
 	body := pyast.Field(n, "body")
@@ -402,6 +402,11 @@ func (x *extractor) function(n *sitter.Node, decs []*sitter.Node, sc scope) {
 	}
 	if sc.class != nil && len(fn.Params) > 0 {
 		x.bindOwn(fn, sc.class, st)
+	}
+	if sc.class != nil && (fn.Name == "create" || fn.Name == "update") && slices.Contains(fn.Params, "validated_data") {
+		// A serializer's create(validated_data) or update(instance,
+		// validated_data), which save() calls after is_valid().
+		st.taint["validated_data"] = ValidatedData
 	}
 	fn.HasRequest = slices.Contains(fn.Params, "request")
 	fn.View = fn.HasRequest || apiView || (sc.class != nil && sc.class.view)
@@ -473,8 +478,8 @@ func (x *extractor) answer(stmt, e *sitter.Node, kind string, sc scope) {
 	sc.fn.Answers = append(sc.fn.Answers, Answer{Span: x.span(stmt), Kind: kind, Func: name, Text: x.t.Text(stmt), Idents: x.idents(stmt)})
 }
 
-// hasWriteMarker reports whether src may contain a write call.
-func hasWriteMarker(src []byte) bool {
+// HasWriteMarker reports whether src may contain a write call.
+func HasWriteMarker(src []byte) bool {
 	for _, m := range writeMarkers {
 		if bytes.Contains(src, m) {
 			return true

@@ -156,7 +156,7 @@ func (x *extractor) kwargs(c *pyast.Call, sc scope) []Kwarg {
 	out := make([]Kwarg, 0, len(c.KwOrder))
 	for _, k := range c.KwOrder {
 		v := c.Kwargs[k]
-		kw := Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Request: x.taint(v, sc), Idents: x.idents(v)}
+		kw := x.sourced(Kwarg{Name: k, Value: x.t.Text(v), Line: pyast.Line(v), Idents: x.idents(v)}, v, sc)
 		kw.Fresh = x.fresh(pyast.Unwrap(v), sc)
 		if p := v.Parent(); p != nil && pyast.Kind(p) == "keyword_argument" {
 			kw.Start, kw.End = p.StartByte(), p.EndByte()
@@ -284,7 +284,7 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 	// The receiver chain of a query, taken apart once for escapes and for
 	// the write or read below.
 	var ch *chainInfo
-	if dbMethods[method] {
+	if dbMethods[method] || userCreateMethods[method] {
 		ch = x.chain(recv, sc)
 	}
 	x.escapes(n, x.t.DottedName(callee), recv, method, ch != nil && ch.upper, sc)
@@ -300,7 +300,11 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 			fn.Locks = append(fn.Locks, line)
 		}
 	}
-	if method != "save" && !dbMethods[method] {
+	if method == "form_valid" {
+		x.formValid(n, recv, sc, stmt)
+		return
+	}
+	if method != "save" && !dbMethods[method] && !userCreateMethods[method] {
 		return
 	}
 	c := x.t.Call(n)
@@ -309,6 +313,10 @@ func (x *extractor) methodCall(n, callee *sitter.Node, sc scope, stmt *sitter.No
 		return
 	}
 	if ch == nil {
+		return
+	}
+	if userCreateMethods[method] {
+		x.userCreate(n, c, ch, method, sc, stmt)
 		return
 	}
 	if fn != nil && ch.upper {
@@ -376,6 +384,55 @@ func (x *extractor) queryWrite(n *sitter.Node, c *pyast.Call, ch *chainInfo, kin
 			w.Lookup = ch.lookup
 			w.StarArgs = w.StarArgs || ch.unknown
 		}
+	}
+	x.addWrite(w, n, sc, stmt, nil)
+}
+
+// formValid records `super().form_valid(form)` in a method form_valid of
+// a class: in Django's generic editing views (ModelFormMixin) it runs
+// `self.object = form.save()`. Whether the class is one, and its model,
+// the index works out (Write.Method).
+func (x *extractor) formValid(n, recv *sitter.Node, sc scope, stmt *sitter.Node) {
+	fn := sc.fn
+	if fn == nil || fn.Class == "" || fn.Name != "form_valid" || !x.isSuper(pyast.Unwrap(recv)) {
+		return
+	}
+	c := x.t.Call(n)
+	if len(c.Args) != 1 || len(c.Kwargs) > 0 || pyast.Kind(pyast.Unwrap(c.Args[0])) != "identifier" {
+		return
+	}
+	w := &Write{
+		Kind: WriteSave, Method: "form_valid", Instance: x.t.Text(pyast.Unwrap(c.Args[0])), StarArgs: true,
+		Line: pyast.Line(n), EndLine: pyast.EndLine(n),
+	}
+	fn.DBCalls = append(fn.DBCalls, w.Line)
+	x.addWrite(w, n, sc, stmt, nil)
+}
+
+// userCreateMethods are the methods of Django's UserManager that insert
+// a user (django/contrib/auth/models.py), and their names on the user
+// managers of projects.
+var userCreateMethods = map[string]bool{"create_user": true, "create_superuser": true}
+
+// userCreate records `User.objects.create_user(...)` as an insert of the
+// manager's model whose fields the index works out from the manager
+// (Write.Method): a chain of filters before it is not a manager, and a
+// method of the manager class itself (self.create_user in a manager) is
+// its own code, read where it is defined.
+func (x *extractor) userCreate(n *sitter.Node, c *pyast.Call, ch *chainInfo, method string, sc scope, stmt *sitter.Node) {
+	if len(ch.methods) > 0 || !ch.upper || ch.ref != nil && ch.ref.ManagerClass != "" {
+		return
+	}
+	if sc.fn != nil {
+		sc.fn.DBCalls = append(sc.fn.DBCalls, pyast.Line(n))
+	}
+	w := &Write{
+		Kind: WriteCreate, Method: method, Model: ch.model, Ref: ch.ref, Manager: ch.manager, Receiver: ch.receiver,
+		Line: pyast.Line(n), EndLine: pyast.EndLine(n), StarArgs: c.StarArgs, Positional: len(c.Args) > 0,
+		Kwargs: x.kwargs(c, sc),
+	}
+	for _, a := range c.Args {
+		w.Args = append(w.Args, x.sourced(Kwarg{Value: x.t.Text(a), Line: pyast.Line(a), Idents: x.idents(a)}, a, sc))
 	}
 	x.addWrite(w, n, sc, stmt, nil)
 }

@@ -57,6 +57,10 @@ func requestSource(dotted string) string {
 		}
 		return ""
 	}
+	if obj, ok := strings.CutSuffix(dotted, ".validated_data"); ok && obj != "" && !strings.Contains(obj, ".") {
+		// serializer.validated_data, self.validated_data
+		return ValidatedData
+	}
 	rest, ok := strings.CutPrefix(d, "request.")
 	if !ok {
 		return ""
@@ -84,7 +88,7 @@ func (x *extractor) taint(n *sitter.Node, sc scope) string {
 	case "attribute":
 		return requestSource(x.t.DottedName(n))
 	case "subscript":
-		return x.taint(pyast.Field(n, "value"), sc)
+		return validatedKey(x.taint(pyast.Field(n, "value"), sc), x.t, pyast.Field(n, "subscript"))
 	case "call":
 		c := x.t.Call(n)
 		fn := pyast.Unwrap(c.Func)
@@ -92,9 +96,13 @@ func (x *extractor) taint(n *sitter.Node, sc scope) string {
 			return ""
 		}
 		if pyast.Kind(fn) == "attribute" {
-			switch x.t.Text(pyast.Field(fn, "attribute")) {
+			switch m := x.t.Text(pyast.Field(fn, "attribute")); m {
 			case "get", "getlist", "dict", "copy", "pop", "strip":
-				return x.taint(pyast.Field(fn, "object"), sc)
+				t := x.taint(pyast.Field(fn, "object"), sc)
+				if m == "get" || m == "pop" {
+					t = validatedKey(t, x.t, c.Arg(0, ""))
+				}
+				return t
 			}
 		}
 		if name := x.t.DottedName(fn); name != "" && converters[lastSeg(name)] && len(c.Args) > 0 {
@@ -102,6 +110,33 @@ func (x *extractor) taint(n *sitter.Node, sc scope) string {
 		}
 	}
 	return ""
+}
+
+// sourced returns kw with Request, or Validated, set from the taint of
+// the value v.
+func (x *extractor) sourced(kw Kwarg, v *sitter.Node, sc scope) Kwarg {
+	if t := x.taint(v, sc); strings.HasPrefix(t, ValidatedData) {
+		kw.Validated = t
+	} else {
+		kw.Request = t
+	}
+	return kw
+}
+
+// validatedKey adds to the taint t of a mapping the key a subscript or
+// get() reads from it, when t is a serializer's whole validated_data:
+// `validated_data["price"]` is ValidatedData + `["price"]`. A key that is
+// not a string literal, or a read from a value already keyed (a nested
+// dict, a list), is `[?]`. Any other taint passes unchanged.
+func validatedKey(t string, tree *pyast.Tree, key *sitter.Node) string {
+	if !strings.HasPrefix(t, ValidatedData) {
+		return t
+	}
+	k, ok := tree.String(key)
+	if t != ValidatedData || !ok || k == "" || strings.ContainsAny(k, "[]\"") {
+		return ValidatedData + "[?]"
+	}
+	return ValidatedData + "[\"" + k + "\"]"
 }
 
 // idents returns the local names an expression mentions (not attribute

@@ -83,10 +83,10 @@ func (x *extractor) assign(left, right, stmt *sitter.Node, sc scope) {
 		if b == nil || b.kind != bindInstance {
 			return
 		}
-		b.attrs = append(b.attrs, Kwarg{
+		b.attrs = append(b.attrs, x.sourced(Kwarg{
 			Name: x.t.Text(pyast.Field(left, "attribute")), Value: x.t.Text(right),
-			Line: pyast.Line(left), Request: x.taint(right, sc), Idents: x.idents(right),
-		})
+			Line: pyast.Line(left), Idents: x.idents(right),
+		}, right, sc))
 	}
 }
 

@@ -50,6 +50,9 @@ func summarize(w *writesite.Write) writeSum {
 		if kw.Request != "" {
 			f += "<-" + kw.Request
 		}
+		if kw.Validated != "" {
+			f += "<=" + kw.Validated
+		}
 		s.Fields = append(s.Fields, f)
 	}
 	if w.StarArgs {
@@ -297,6 +300,32 @@ def outer():
 			want: []writeSum{
 				{Kind: "create", Model: "Tag", Fields: []string{"name"}, Line: 2, Stmt: [2]int{2, 2}},
 				{Kind: "create", Model: "Tag", Fields: []string{"name<-request.POST"}, Line: 6, Stmt: [2]int{6, 6}, Func: "inner"},
+			},
+		},
+		{
+			name: "validated data",
+			src: `class ProductSerializer(serializers.ModelSerializer):
+    def create(self, validated_data):
+        price = validated_data.get("price")
+        items = validated_data.pop("items")
+        return Product.objects.create(name=validated_data["name"], price=price, item=items[0], kind=validated_data[k])
+
+    def save(self, **kwargs):
+        Product.objects.create(name=self.validated_data["name"])
+
+def add(request):
+    serializer.is_valid()
+    User.objects.create_user(serializer.validated_data["username"], note=request.POST["note"])
+`,
+			// The key read is kept; a read inside a value already keyed,
+			// or by a key that is not a literal, is [?].
+			want: []writeSum{
+				{Kind: "create", Model: "Product", Line: 5, Stmt: [2]int{5, 5}, Func: "create", Fields: []string{
+					`name<=serializer.validated_data["name"]`, `price<=serializer.validated_data["price"]`,
+					`item<=serializer.validated_data[?]`, `kind<=serializer.validated_data[?]`,
+				}},
+				{Kind: "create", Model: "Product", Line: 8, Stmt: [2]int{8, 8}, Func: "save", Fields: []string{`name<=serializer.validated_data["name"]`}},
+				{Kind: "create", Model: "User", Line: 12, Stmt: [2]int{12, 12}, Func: "add", Fields: []string{"note<-request.POST"}},
 			},
 		},
 		{

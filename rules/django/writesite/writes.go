@@ -84,6 +84,13 @@ type Kwarg struct {
 	// Request says which request data the value derives from
 	// ("request.POST", "URL parameter customer_id"); "" when none.
 	Request string
+	// Validated is set instead when the value derives from a DRF
+	// serializer's validated data (ValidatedData, then the key read:
+	// `serializer.validated_data["price"]`, or `[?]` when the key is not
+	// a string literal or the value is nested inside it). It passed the
+	// serializer's validation, so it is request data only for what that
+	// validation does not check: the rule that uses it says what.
+	Validated string
 	// Idents are the local names the value mentions.
 	Idents []string
 	// Fresh: the value is one no other request can hold yet: a name for
@@ -91,6 +98,22 @@ type Kwarg struct {
 	// X(...)) or its id or pk, or a name bound to a generated value
 	// (uuid4(), a random token).
 	Fresh bool
+}
+
+// ValidatedData is the source of a value that derives from a serializer's
+// validated_data (Kwarg.Validated).
+const ValidatedData = "serializer.validated_data"
+
+// ValidatedKey returns the key of validated_data a value of that source
+// reads ("price" for `serializer.validated_data["price"]`); ok is false
+// when the key is not known.
+func ValidatedKey(validated string) (key string, ok bool) {
+	rest, found := strings.CutPrefix(validated, ValidatedData+"[\"")
+	if !found {
+		return "", false
+	}
+	key, found = strings.CutSuffix(rest, "\"]")
+	return key, found && !strings.ContainsAny(key, "[]\"")
 }
 
 // Write is an ORM write site.
@@ -119,6 +142,18 @@ type Write struct {
 	// Positional: a model constructor of the write passes positional
 	// arguments, which set fields by their order.
 	Positional bool
+	// Method is set for an insert through a user manager's own method
+	// ("create_user", "create_superuser"; Kind is WriteCreate): what it
+	// writes depends on the manager, which the index resolves. Kwargs are
+	// then the call's keyword arguments and Args its positional ones
+	// (Name empty), in order; Positional is set when there are any.
+	// It is "form_valid" for `super().form_valid(form)` in a form_valid()
+	// override (Kind WriteSave, Instance the form, StarArgs set, Model
+	// empty): a generic editing view's form_valid saves the form, and what
+	// it saves is the view's model, which the index resolves from the
+	// class.
+	Method string
+	Args   []Kwarg
 	// Insert is true for a save of an instance built with X(...) in the
 	// function (an INSERT), false for one fetched by a query (an UPDATE).
 	Insert bool
@@ -333,7 +368,7 @@ func (fn *Function) DBCallIn(start, end int) bool {
 }
 
 // writeMarkers are looked for before a file is searched for writes.
-var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update(")}
+var writeMarkers = [][]byte{[]byte("create("), []byte("save("), []byte("update("), []byte("create_user("), []byte("create_superuser("), []byte("form_valid(")}
 
 // generatedCalls make values that do not repeat: a unique column written
 // one cannot collide.

@@ -1,0 +1,13 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "shop",
+    }
+}
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "accounts",
+    "shop",
+    "teams",
+]

@@ -1,0 +1,10 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class User(AbstractUser):
+    company = models.ForeignKey(Company, on_delete=models.PROTECT)

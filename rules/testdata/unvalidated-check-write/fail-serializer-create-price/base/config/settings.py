@@ -1,0 +1,11 @@
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": "shop",
+    }
+}
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "shop",
+]

@@ -1,0 +1,18 @@
+from rest_framework import serializers
+
+from shop.models import Product
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name", "price"]
+
+    def validate_price(self, value):
+        if value < 0:
+            raise serializers.ValidationError("A price cannot be negative.")
+        return value
+
+    def create(self, validated_data):
+        # Names are stored trimmed; the price as given.
+        return Product.objects.create(name=validated_data["name"].strip(), price=validated_data["price"])
